@@ -1,0 +1,1 @@
+"""Application assembly: the FastAPI app, access control, error handling, health checks."""

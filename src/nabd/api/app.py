@@ -1,0 +1,95 @@
+"""Builds the one FastAPI application: JSON API under /api/v1, pages everywhere else."""
+
+from collections.abc import Awaitable, Callable
+from importlib.resources import files
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from nabd import __version__
+from nabd.api import docs, health
+from nabd.api.access import enforce_declared_access
+from nabd.api.errors import install_error_handlers
+from nabd.config import Settings, get_settings
+from nabd.core.db import create_db_engine, create_session_factory
+from nabd.core.ratelimit import RateLimiter
+from nabd.reports import views as report_views
+from nabd.web.navigation import ordered
+from nabd.web.templating import create_environment
+from nabd.workspaces import api as workspace_api
+from nabd.workspaces import auth_views, settings_views
+
+SESSION_COOKIE = "nabd_session"
+
+# Scripts and styles come only from nabd itself; no inline script can run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+ROUTERS = (
+    health.router,
+    docs.router,
+    auth_views.router,
+    report_views.router,
+    settings_views.router,
+    workspace_api.router,
+)
+NAV_ITEMS = (*report_views.NAV_ITEMS, *settings_views.NAV_ITEMS)
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    if request.url.path.startswith("/api/") or "text/html" in response.headers.get(
+        "content-type", ""
+    ):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or create_db_engine(settings.resolved_database_url)
+    app = FastAPI(
+        title="nabd",
+        version=__version__,
+        summary="Customer Experience Management: the nabd JSON API.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(enforce_declared_access)],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.templates = create_environment()
+    app.state.navigation = ordered(NAV_ITEMS)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)
+
+    app.middleware("http")(_security_headers)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(files("nabd") / "web" / "static")), "static")
+    install_error_handlers(app)
+    return app

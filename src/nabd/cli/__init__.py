@@ -1,0 +1,1 @@
+"""The `nabd` command line."""

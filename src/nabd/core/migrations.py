@@ -1,0 +1,39 @@
+"""Run Alembic programmatically; the migration scripts ship inside the package."""
+
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("nabd") / "migrations"))
+    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    # Passed as an attribute, not an ini option, so '%' in passwords needs no escaping.
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade_database(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def head_revisions(database_url: str) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    return current_revisions(engine) == head_revisions(engine.url.render_as_string(False))

@@ -1,0 +1,39 @@
+"""The declarative base every domain's ORM models derive from."""
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import ForeignKey, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from nabd.core.types import BigIntId, UTCDateTime, utcnow
+
+# Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+
+
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkspaceScoped:
+    """Every tenant-owned row carries its workspace; every query filters by it."""
+
+    @declared_attr
+    def workspace_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
+        return mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,1 @@
+"""Customer profiles and the identities (e-mail, phone, CRM id, web id) that resolve to them."""

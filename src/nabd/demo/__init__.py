@@ -1,0 +1,1 @@
+"""The bilingual demo workspace that `nabd demo` loads."""

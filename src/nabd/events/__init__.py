@@ -1,0 +1,1 @@
+"""Behavioural events and purchase transactions, the "what did they do" half of the profile."""

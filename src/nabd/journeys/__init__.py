@@ -1,0 +1,1 @@
+"""Channels and touchpoints; journey maps and stages grow here."""

@@ -1,0 +1,1 @@
+"""The overview page and, later, dashboards' data, exports and scheduled reports."""

@@ -1,0 +1,1 @@
+"""Base templates, static assets and the helpers every page uses."""

@@ -1,0 +1,27 @@
+// Draws the monthly orders/revenue chart from the JSON the page embeds; mirrors in RTL.
+(function () {
+  "use strict";
+  var element = document.getElementById("sales-chart");
+  var source = document.getElementById("sales-data");
+  if (!element || !source || !window.echarts) { return; }
+  var rows = JSON.parse(source.textContent);
+  var rtl = document.documentElement.dir === "rtl";
+  var chart = window.echarts.init(element, null, { renderer: "svg" });
+  chart.setOption({
+    textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+    tooltip: { trigger: "axis" },
+    legend: { data: [element.dataset.ordersLabel, element.dataset.revenueLabel] },
+    grid: { left: 56, right: 56, bottom: 32, top: 40 },
+    xAxis: { type: "category", inverse: rtl, data: rows.map(function (r) { return r.month; }) },
+    yAxis: [
+      { type: "value", position: rtl ? "right" : "left" },
+      { type: "value", position: rtl ? "left" : "right", splitLine: { show: false } }
+    ],
+    series: [
+      { name: element.dataset.ordersLabel, type: "bar", data: rows.map(function (r) { return r.order_count; }), itemStyle: { color: "#0f766e" } },
+      { name: element.dataset.revenueLabel, type: "line", yAxisIndex: 1, smooth: true,
+        data: rows.map(function (r) { return Number(r.revenue); }), itemStyle: { color: "#b45309" } }
+    ]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+})();

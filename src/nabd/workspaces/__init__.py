@@ -1,0 +1,1 @@
+"""Workspaces (tenants), users, memberships with roles, and API tokens."""

@@ -1,0 +1,45 @@
+"""Roles and what each may do; least privilege, checked on every route."""
+
+from enum import StrEnum
+
+from nabd.core.i18n import N_
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+    @property
+    def label(self) -> str:
+        """The catalogue message id of the role's display name."""
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    Role.ADMIN: N_("Admin"),
+    Role.ANALYST: N_("Analyst"),
+    Role.AGENT: N_("Agent"),
+    Role.VIEWER: N_("Viewer"),
+}
+
+
+class Permission(StrEnum):
+    WORKSPACE_READ = "workspace:read"
+    SETTINGS_MANAGE = "settings:manage"
+    USERS_MANAGE = "users:manage"
+    TOKENS_MANAGE = "tokens:manage"
+    AUDIT_READ = "audit:read"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.ANALYST: frozenset({Permission.WORKSPACE_READ}),
+    Role.AGENT: frozenset({Permission.WORKSPACE_READ}),
+    Role.VIEWER: frozenset({Permission.WORKSPACE_READ}),
+}
+
+
+def role_allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
