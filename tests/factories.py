@@ -42,18 +42,22 @@ def make_member(
     membership: Membership = service.add_member(
         session,
         workspace_id=workspace.id,
-        data=UserCreate(email=email, display_name=f"{role.value} {workspace.slug}", role=role,
-                        password=PASSWORD),
+        data=UserCreate(
+            email=email, display_name=f"{role.value} {workspace.slug}", role=role, password=PASSWORD
+        ),
         actor=SYSTEM_ACTOR,
     )
     session.commit()
-    return Member(membership_id=membership.id, user_id=membership.user_id, email=email,
-                  password=PASSWORD)
+    return Member(
+        membership_id=membership.id, user_id=membership.user_id, email=email, password=PASSWORD
+    )
 
 
 def make_token(session: Session, workspace: Workspace, role: Role = Role.ADMIN) -> tuple[int, str]:
     token, issued = tokens.create_token(
-        session, workspace_id=workspace.id, data=TokenCreate(name=f"{role.value} token", role=role),
+        session,
+        workspace_id=workspace.id,
+        data=TokenCreate(name=f"{role.value} token", role=role),
         actor=SYSTEM_ACTOR,
     )
     session.commit()

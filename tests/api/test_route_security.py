@@ -9,11 +9,6 @@ from fastapi.routing import RouteContext
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from nabd.api.access import PUBLIC, api_routes, route_access
-from nabd.core.audit import AuditLogEntry
-from nabd.workspaces.models import ApiToken, Membership, Workspace
-from nabd.workspaces.roles import Role, role_allows
 from tests.factories import (
     Member,
     make_member,
@@ -22,6 +17,11 @@ from tests.factories import (
     page_csrf,
     sign_in,
 )
+
+from nabd.api.access import PUBLIC, api_routes, route_access
+from nabd.core.audit import AuditLogEntry
+from nabd.workspaces.models import ApiToken, Membership, Workspace
+from nabd.workspaces.roles import Role, role_allows
 
 # The explicit allow-list of what an anonymous visitor may reach (plus /static).
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/login"), ("POST", "/login")}
@@ -45,7 +45,9 @@ def test_every_route_declares_an_access_policy(app: FastAPI) -> None:
 
 
 def test_only_the_allow_list_is_public(app: FastAPI) -> None:
-    public = {(method, route.path) for method, route in routes(app) if route_access(route) == PUBLIC}
+    public = {
+        (method, route.path) for method, route in routes(app) if route_access(route) == PUBLIC
+    }
     assert public == PUBLIC_ROUTES
 
 
@@ -91,7 +93,9 @@ def test_roles_without_a_permission_are_refused(
         if path.startswith("/api/") and method != "GET":
             continue  # cookie sessions cannot write through the API at all (see below)
         response = client.request(
-            method, path, data={"csrf_token": csrf} if method == "POST" else None,
+            method,
+            path,
+            data={"csrf_token": csrf} if method == "POST" else None,
             follow_redirects=False,
         )
         assert response.status_code == 403, (role, method, route.path, response.status_code)
@@ -108,7 +112,9 @@ def test_api_tokens_are_held_to_their_role(client: TestClient, session: Session)
     assert client.patch("/api/v1/workspace", json={"name": "x"}, headers=headers).status_code == 403
 
 
-def test_a_session_cookie_cannot_write_through_the_api(client: TestClient, session: Session) -> None:
+def test_a_session_cookie_cannot_write_through_the_api(
+    client: TestClient, session: Session
+) -> None:
     workspace = make_workspace(session)
     sign_in(client, make_member(session, workspace, Role.ADMIN))
     assert client.get("/api/v1/workspace").status_code == 200
@@ -126,8 +132,9 @@ def test_every_form_post_requires_the_csrf_token(
     audit_rows_before = session.scalar(select(func.count(AuditLogEntry.id)))
     posts = [r for m, r in routes(app) if m == "POST" and not r.path.startswith("/api/")]
     for route in posts:
-        response = client.post(fill(route.path), data={"csrf_token": "forged"},
-                               follow_redirects=False)
+        response = client.post(
+            fill(route.path), data={"csrf_token": "forged"}, follow_redirects=False
+        )
         assert response.status_code == 403, route.path
     assert len(posts) >= 8
     assert session.scalar(select(func.count(AuditLogEntry.id))) == audit_rows_before
@@ -156,7 +163,10 @@ class TestWorkspaceIsolation:
         return admin_a, {"a": a.id, "b": b.id, **ids_in_b}
 
     def test_pages_refuse_objects_of_another_workspace(
-        self, app: FastAPI, client: TestClient, session: Session,
+        self,
+        app: FastAPI,
+        client: TestClient,
+        session: Session,
         setup: tuple[Member, dict[str, int]],
     ) -> None:
         admin_a, ids = setup
@@ -168,7 +178,8 @@ class TestWorkspaceIsolation:
             unknown = [name for name in PATH_PARAMETER.findall(route.path) if name not in ids]
             assert not unknown, f"extend this test with B's ids for {unknown}"
             response = client.request(
-                method, fill(route.path, ids),
+                method,
+                fill(route.path, ids),
                 data={"csrf_token": csrf, "role": "admin", "active": "false"},
                 follow_redirects=False,
             )

@@ -3,11 +3,11 @@
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.factories import csrf_from, make_member, make_workspace, page_csrf, sign_in
 
 from nabd.core.audit import AuditLogEntry
 from nabd.workspaces.models import Membership, User
 from nabd.workspaces.roles import Role
-from tests.factories import csrf_from, make_member, make_workspace, page_csrf, sign_in
 
 
 def _post_login(client: TestClient, email: str, password: str, next_path: str = "/"):
@@ -59,8 +59,9 @@ def test_next_only_redirects_within_the_site(client: TestClient, session: Sessio
 
 def test_sign_out_ends_the_session(client: TestClient, session: Session) -> None:
     sign_in(client, make_member(session, make_workspace(session)))
-    response = client.post("/logout", data={"csrf_token": page_csrf(client)},
-                           follow_redirects=False)
+    response = client.post(
+        "/logout", data={"csrf_token": page_csrf(client)}, follow_redirects=False
+    )
     assert response.headers["location"] == "/login"
     assert client.get("/", follow_redirects=False).status_code == 303
 
@@ -77,9 +78,7 @@ def test_deactivation_ends_an_open_session(client: TestClient, session: Session)
     assert _post_login(client, agent.email, agent.password).status_code == 401
 
 
-def test_language_switch_is_remembered_per_user(
-    client: TestClient, session: Session, app
-) -> None:
+def test_language_switch_is_remembered_per_user(client: TestClient, session: Session, app) -> None:
     member = make_member(session, make_workspace(session, language="en"))
     sign_in(client, member)
     assert '<html lang="en" dir="ltr">' in client.get("/").text
@@ -114,11 +113,14 @@ def test_user_in_two_workspaces_can_switch(client: TestClient, session: Session)
     make_member(session, second, Role.VIEWER, email="both@example.com")
     sign_in(client, member)
     assert client.get("/settings/workspace").status_code == 200
-    client.post("/preferences/workspace",
-                data={"workspace_id": second.id, "csrf_token": page_csrf(client)})
+    client.post(
+        "/preferences/workspace", data={"workspace_id": second.id, "csrf_token": page_csrf(client)}
+    )
     # In the second workspace the same person is only a viewer.
     assert client.get("/settings/workspace", follow_redirects=False).status_code == 403
     outsider = make_workspace(session, "outsider")
-    response = client.post("/preferences/workspace",
-                           data={"workspace_id": outsider.id, "csrf_token": page_csrf(client)})
+    response = client.post(
+        "/preferences/workspace",
+        data={"workspace_id": outsider.id, "csrf_token": page_csrf(client)},
+    )
     assert response.status_code == 403

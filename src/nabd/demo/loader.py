@@ -145,13 +145,9 @@ class _Generator:
             )
             if self.random.random() < 0.7:
                 self._purchase(customer_id, at + timedelta(minutes=8), checkout)
-                if self.random.random() < 0.8:
-                    self._event(
-                        customer_id,
-                        "order_delivered",
-                        "delivery",
-                        at + timedelta(days=self.random.randint(1, 5)),
-                    )
+                delivered = at + timedelta(days=self.random.randint(1, 5))
+                if delivered < self.now and self.random.random() < 0.8:
+                    self._event(customer_id, "order_delivered", "delivery", delivered)
 
     def _purchase(self, customer_id: int, at: datetime, touchpoint: str) -> None:
         category, low, high = self.random.choice(CATEGORIES)

@@ -1,0 +1,58 @@
+"""`nabd demo --no-serve` loads a realistic bilingual workspace once, then reuses it."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.factories import Member, sign_in
+from typer.testing import CliRunner
+
+from nabd.cli.main import app as cli
+from nabd.core.types import utcnow
+from nabd.customers.models import Customer, CustomerIdentity
+from nabd.demo.catalogue import DEMO_PASSWORD, DEMO_USERS
+from nabd.events.models import Event, Transaction
+from nabd.workspaces.models import Workspace
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+def test_demo_loads_once_and_serves_a_populated_overview(
+    database_url: str,
+    tmp_path: Path,
+    engine,
+    session: Session,
+    client: TestClient,
+) -> None:
+    runner = CliRunner()
+    environment = {"NABD_DATABASE_URL": database_url, "NABD_DATA_DIR": str(tmp_path)}
+    first = runner.invoke(cli, ["demo", "--no-serve"], env=environment)
+    assert first.exit_code == 0, first.output
+    assert DEMO_USERS[0][0] in first.output and DEMO_PASSWORD in first.output
+    second = runner.invoke(cli, ["demo", "--no-serve"], env=environment)
+    assert "reusing" in second.output
+    assert session.scalar(select(func.count(Workspace.id)).where(Workspace.slug == "demo")) == 1
+
+    names = list(session.scalars(select(Customer.display_name)))
+    arabic_share = sum(bool(ARABIC.search(name or "")) for name in names) / len(names)
+    assert len(names) == 1500 and 0.6 < arabic_share < 0.9
+    kinds = set(session.scalars(select(CustomerIdentity.kind).distinct()))
+    assert kinds == {"email", "phone", "external_id"}
+    oldest, newest = session.execute(
+        select(func.min(Event.occurred_at), func.max(Event.occurred_at))
+    ).one()
+    assert newest - oldest > timedelta(days=365) and newest <= utcnow()
+    event_types = set(session.scalars(select(Event.type).distinct()))
+    assert {"page_view", "add_to_cart", "purchase", "ticket_opened", "store_visit"} <= event_types
+    order_count = session.scalar(select(func.count(Transaction.id)))
+    assert order_count > 1000
+
+    admin = Member(membership_id=0, user_id=0, email=DEMO_USERS[0][0], password=DEMO_PASSWORD)
+    sign_in(client, admin)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'dir="rtl"' in page.text  # the demo workspace is Arabic-first
+    assert "1,500" in page.text or "1٬500" in page.text
