@@ -41,8 +41,13 @@ class WorkspaceRef:
 
     @classmethod
     def of(cls, workspace: Workspace) -> "WorkspaceRef":
-        return cls(id=workspace.id, slug=workspace.slug, name=workspace.name,
-                   default_language=workspace.default_language, time_zone=workspace.time_zone)
+        return cls(
+            id=workspace.id,
+            slug=workspace.slug,
+            name=workspace.name,
+            default_language=workspace.default_language,
+            time_zone=workspace.time_zone,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,9 @@ class UserRef:
 
     @classmethod
     def of(cls, user: User) -> "UserRef":
-        return cls(id=user.id, email=user.email, display_name=user.display_name,
-                   language=user.language)
+        return cls(
+            id=user.id, email=user.email, display_name=user.display_name, language=user.language
+        )
 
 
 @dataclass(frozen=True)

@@ -20,5 +20,11 @@ def request_locale(request: Request) -> Locale:
         or coerce_locale(request.query_params.get("lang"))
         or coerce_locale(request.cookies.get(LANGUAGE_COOKIE))
         or negotiate_accept_language(request.headers.get("accept-language"))
-        or ("en" if request.url.path.startswith("/api/") else request.app.state.settings.default_language)
+        or _fallback_locale(request)
     )
+
+
+def _fallback_locale(request: Request) -> Locale:
+    if request.url.path.startswith("/api/"):
+        return "en"
+    return request.app.state.settings.default_language

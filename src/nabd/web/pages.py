@@ -26,7 +26,9 @@ def _pop_flashes(request: Request, locale: str) -> list[dict[str, str]]:
     flashes = []
     for item in request.session.pop(FLASH_KEY, []):
         text = translations.gettext(item["message"])
-        flashes.append({"level": item["level"], "text": text % item["params"] if item["params"] else text})
+        if item["params"]:
+            text = text % item["params"]
+        flashes.append({"level": item["level"], "text": text})
     return flashes
 
 
