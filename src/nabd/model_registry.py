@@ -4,6 +4,7 @@ from nabd.core.audit import AuditLogEntry
 from nabd.core.models import Base
 from nabd.customers.models import Customer, CustomerIdentity
 from nabd.events.models import Event, Transaction
+from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.workspaces.models import ApiToken, Membership, User, Workspace
 
@@ -16,6 +17,7 @@ __all__ = [
     "Customer",
     "CustomerIdentity",
     "Event",
+    "FeedbackItem",
     "Membership",
     "Touchpoint",
     "Transaction",

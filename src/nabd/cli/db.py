@@ -10,7 +10,7 @@ app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 
 
 @app.command("upgrade")
-def upgrade(revision: str = typer.Option("head", help="Target revision.")) -> None:
+def upgrade(revision: str = typer.Option("heads", help="Target revision.")) -> None:
     """Apply pending migrations (SQLite and PostgreSQL alike)."""
     settings = load_settings()
     upgrade_database(settings.resolved_database_url, revision)

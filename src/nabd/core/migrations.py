@@ -18,7 +18,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(database_url: str, revision: str = "head") -> None:
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
+    """Upgrade to every head: domains may add migrations in parallel branches."""
     command.upgrade(alembic_config(database_url), revision)
 
 
