@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from nabd.core.i18n import catalogue_path, coerce_locale, gettext, negotiate_accept_language
+from nabd.core.i18n import coerce_locale, gettext, negotiate_accept_language, read_catalogue
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "nabd"
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
@@ -26,8 +25,7 @@ def _extracted_messages() -> set[str]:
 
 
 def _arabic_catalogue() -> dict[str, str]:
-    with open(catalogue_path("ar"), "rb") as po_file:
-        return {m.id: m.string for m in read_po(po_file) if m.id}  # type: ignore[misc]
+    return {m.id: m.string for m in read_catalogue("ar") if m.id}  # type: ignore[misc]
 
 
 def test_every_marked_string_has_an_arabic_translation() -> None:

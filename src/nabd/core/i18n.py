@@ -1,8 +1,9 @@
 """Catalogue-backed translation and locale negotiation.
 
-Message ids are English; the Arabic catalogue lives in `nabd/locale/ar/LC_MESSAGES`. The
-`.po` file is compiled in memory at first use, so no generated binary is committed and the
-catalogue can never be stale.
+Message ids are English; the Arabic catalogues live in `nabd/locale/ar/LC_MESSAGES`: the
+shared `messages.po` and one `<domain>.po` per domain that has its own strings, so domains can
+grow in parallel. They are merged and compiled in memory at first use, so no generated binary is
+committed and a catalogue can never be stale.
 """
 
 import gettext as gettext_module
@@ -11,6 +12,7 @@ from importlib.resources import files
 from io import BytesIO
 from typing import Literal
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -25,18 +27,28 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors l
     return message
 
 
-def catalogue_path(locale: str) -> str:
-    return str(files("nabd") / "locale" / locale / "LC_MESSAGES" / "messages.po")
+def catalogue_paths(locale: str) -> list[str]:
+    folder = files("nabd") / "locale" / locale / "LC_MESSAGES"
+    return sorted(str(entry) for entry in folder.iterdir() if entry.name.endswith(".po"))
+
+
+def read_catalogue(locale: str) -> Catalog:
+    """Every catalogue of a locale merged into one; the first translation of an id wins."""
+    merged = Catalog(locale=locale)
+    for path in catalogue_paths(locale):
+        with open(path, "rb") as po_file:
+            for message in read_po(po_file, locale=locale):
+                if message.id and message.string and message.id not in merged:
+                    merged.add(message.id, message.string, flags=message.flags)
+    return merged
 
 
 @cache
 def translations_for(locale: str) -> gettext_module.NullTranslations:
     if locale not in LOCALES or locale == "en":
         return gettext_module.NullTranslations()
-    with open(catalogue_path(locale), "rb") as po_file:
-        catalogue = read_po(po_file, locale=locale)
     compiled = BytesIO()
-    write_mo(compiled, catalogue)
+    write_mo(compiled, read_catalogue(locale))
     compiled.seek(0)
     return Translations(fp=compiled)
 
