@@ -9,6 +9,11 @@ from fastapi.routing import RouteContext
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from nabd.api.access import PUBLIC, api_routes, route_access
+from nabd.core.audit import AuditLogEntry
+from nabd.workspaces.models import ApiToken, Membership, Workspace
+from nabd.workspaces.roles import Role, role_allows
 from tests.factories import (
     Member,
     make_member,
@@ -17,11 +22,7 @@ from tests.factories import (
     page_csrf,
     sign_in,
 )
-
-from nabd.api.access import PUBLIC, api_routes, route_access
-from nabd.core.audit import AuditLogEntry
-from nabd.workspaces.models import ApiToken, Membership, Workspace
-from nabd.workspaces.roles import Role, role_allows
+from tests.isolation import objects_in_other_workspace
 
 # The explicit allow-list of what an anonymous visitor may reach (plus /static).
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/login"), ("POST", "/login")}
@@ -157,9 +158,7 @@ class TestWorkspaceIsolation:
         a, b = make_workspace(session, "alpha"), make_workspace(session, "beta")
         admin_a = make_member(session, a, Role.ADMIN)
         make_member(session, b, Role.ADMIN)
-        b_viewer = make_member(session, b, Role.VIEWER)
-        b_token_id, _ = make_token(session, b, Role.VIEWER)
-        ids_in_b = {"membership_id": b_viewer.membership_id, "token_id": b_token_id}
+        ids_in_b = objects_in_other_workspace(session, b)
         return admin_a, {"a": a.id, "b": b.id, **ids_in_b}
 
     def test_pages_refuse_objects_of_another_workspace(
@@ -185,6 +184,7 @@ class TestWorkspaceIsolation:
             )
             assert response.status_code == 404, (method, route.path, response.status_code)
         session.expire_all()
+        # Spot-check that nothing of B changed (each domain's isolation test checks its own).
         b_viewer = session.get(Membership, ids["membership_id"])
         assert b_viewer.role == Role.VIEWER and b_viewer.is_active
         assert session.get(ApiToken, ids["token_id"]).revoked_at is None
