@@ -4,11 +4,11 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.factories import make_member, make_token, make_workspace, sign_in
 
 from nabd.api.app import create_app
 from nabd.config import Settings
 from nabd.workspaces.roles import Role
+from tests.factories import make_member, make_token, make_workspace, sign_in
 
 
 def test_readiness_reports_a_current_schema(client: TestClient) -> None:

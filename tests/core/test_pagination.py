@@ -3,11 +3,11 @@
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.factories import make_member, make_token, make_workspace
 
 from nabd.core.errors import ValidationFailed
 from nabd.core.pagination import decode_cursor, encode_cursor
 from nabd.workspaces.roles import Role
+from tests.factories import make_member, make_token, make_workspace
 
 
 def test_cursor_round_trip_and_garbage() -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.factories import Member, sign_in
 from typer.testing import CliRunner
 
 from nabd.cli.main import app as cli
@@ -16,6 +15,7 @@ from nabd.customers.models import Customer, CustomerIdentity
 from nabd.demo.catalogue import DEMO_PASSWORD, DEMO_USERS
 from nabd.events.models import Event, Transaction
 from nabd.workspaces.models import Workspace
+from tests.factories import Member, sign_in
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 

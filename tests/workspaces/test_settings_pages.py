@@ -3,11 +3,11 @@
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.factories import make_member, make_workspace, page_csrf, sign_in
 
 from nabd.core.audit import AuditLogEntry
 from nabd.workspaces.models import ApiToken, Membership, User, Workspace
 from nabd.workspaces.roles import Role
+from tests.factories import make_member, make_workspace, page_csrf, sign_in
 
 
 def _actions(session: Session) -> list[str]:
