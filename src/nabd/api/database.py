@@ -6,17 +6,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from nabd.core.db import transaction
+
 
 def _request_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": the commit runs when the handler returns and before the response is

@@ -33,7 +33,7 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work for CLI commands and jobs: commit on success, roll back on error."""
+    """A unit of work (a request, a CLI command, a job): commit on success, roll back on error."""
     session = session_factory()
     try:
         yield session
