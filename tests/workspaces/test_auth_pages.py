@@ -124,3 +124,15 @@ def test_user_in_two_workspaces_can_switch(client: TestClient, session: Session)
         data={"workspace_id": outsider.id, "csrf_token": page_csrf(client)},
     )
     assert response.status_code == 403
+
+
+def test_a_refusal_page_keeps_the_users_language_and_navigation(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session, language="ar")
+    make_member(session, workspace, Role.ADMIN)
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+    page = client.get("/settings/users")
+    assert page.status_code == 403
+    assert 'dir="rtl"' in page.text and "دورك لا يسمح بهذا الإجراء" in page.text
+    assert 'data-section="overview"' in page.text

@@ -167,9 +167,11 @@ def require(permission: Permission) -> Callable[..., Principal]:
         principal = resolve_principal(request, session)
         if principal is None:
             raise NotAuthenticated(N_("Sign in or send a bearer token."))
+        # Known before the permission check, so a refusal page still has the user's
+        # navigation and language.
+        request.state.principal = principal
         if not principal.can(permission):
             raise PermissionDenied(N_("Your role does not allow this."))
-        request.state.principal = principal
         return principal
 
     setattr(dependency, ACCESS_ATTRIBUTE, permission)
