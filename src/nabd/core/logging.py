@@ -12,6 +12,8 @@ def configure_logging(*, log_format: str, level: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     logging.basicConfig(format="%(message)s", level=level.upper())
+    # Migration chatter ("Context impl SQLiteImpl…") is noise at start-up.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -31,7 +31,7 @@ class ActivitySummary:
     event_count: int
     active_customer_count: int
     order_count: int
-    revenue: Decimal
+    revenue_by_currency: dict[str, Decimal]
     by_channel: list[ChannelActivity]
 
 
@@ -66,16 +66,18 @@ def summarise_activity(session: Session, *, workspace_id: int, since: datetime) 
             .order_by(func.count(Event.id).desc())
         )
     ]
-    order_count, revenue = session.execute(
-        select(func.count(Transaction.id), func.coalesce(func.sum(Transaction.amount), 0)).where(
-            Transaction.workspace_id == workspace_id, Transaction.occurred_at >= since
-        )
-    ).one()
+    # Amounts in different currencies are never added together.
+    revenue_rows = session.execute(
+        select(Transaction.currency, func.count(Transaction.id), func.sum(Transaction.amount))
+        .where(Transaction.workspace_id == workspace_id, Transaction.occurred_at >= since)
+        .group_by(Transaction.currency)
+        .order_by(func.sum(Transaction.amount).desc())
+    ).all()
     return ActivitySummary(
         event_count=event_count,
         active_customer_count=active_customers,
-        order_count=order_count,
-        revenue=Decimal(revenue),
+        order_count=sum(count for _currency, count, _total in revenue_rows),
+        revenue_by_currency={currency: Decimal(total) for currency, _count, total in revenue_rows},
         by_channel=by_channel,
     )
 

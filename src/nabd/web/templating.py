@@ -5,7 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from jinja2 import ChoiceLoader, Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
@@ -40,6 +40,11 @@ def _format_number(context: Context, value: int | float | Decimal | None) -> str
     return format_decimal(value, locale=context["locale"])
 
 
+@pass_context
+def _format_currency(context: Context, value: Decimal, currency: str) -> str:
+    return format_currency(value, currency, locale=context["locale"])
+
+
 def create_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader([PackageLoader(package) for package in TEMPLATE_PACKAGES]),
@@ -53,4 +58,5 @@ def create_environment() -> Environment:
     )
     environment.filters["datetime"] = _format_datetime
     environment.filters["number"] = _format_number
+    environment.filters["currency"] = _format_currency
     return environment

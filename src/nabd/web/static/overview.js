@@ -1,4 +1,5 @@
-// Draws the monthly orders/revenue chart from the JSON the page embeds; mirrors in RTL.
+// Draws the monthly orders/revenue chart from the JSON the page embeds. ECharts lays text out
+// left to right, so its container is dir="ltr" and RTL is done by mirroring the axes.
 (function () {
   "use strict";
   var element = document.getElementById("sales-chart");
@@ -10,12 +11,14 @@
   chart.setOption({
     textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
     tooltip: { trigger: "axis" },
-    legend: { data: [element.dataset.ordersLabel, element.dataset.revenueLabel] },
-    grid: { left: 56, right: 56, bottom: 32, top: 40 },
+    legend: { top: 0, data: [element.dataset.ordersLabel, element.dataset.revenueLabel] },
+    grid: { left: 64, right: 64, bottom: 28, top: 48 },
     xAxis: { type: "category", inverse: rtl, data: rows.map(function (r) { return r.month; }) },
     yAxis: [
-      { type: "value", position: rtl ? "right" : "left" },
-      { type: "value", position: rtl ? "left" : "right", splitLine: { show: false } }
+      // Each axis scales to its own series; aligned ticks would clip the revenue line.
+      { type: "value", position: rtl ? "right" : "left", alignTicks: false },
+      { type: "value", position: rtl ? "left" : "right", alignTicks: false,
+        splitLine: { show: false } }
     ],
     series: [
       { name: element.dataset.ordersLabel, type: "bar", data: rows.map(function (r) { return r.order_count; }), itemStyle: { color: "#0f766e" } },

@@ -1,0 +1,100 @@
+"""The overview's figures equal a direct computation, and its cost does not grow with data."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from nabd.core.types import utcnow
+from nabd.customers.service import create_customer
+from nabd.events.service import add_events, add_transactions
+from nabd.journeys.service import ensure_channel
+from nabd.workspaces.models import Workspace
+from tests.factories import make_member, make_workspace, sign_in
+from tests.query_counter import count_queries
+
+
+def _seed(session: Session, workspace: Workspace, customers: int, *, first: int = 0) -> None:
+    now = utcnow()
+    web = ensure_channel(
+        session, workspace_id=workspace.id, key="web", name_ar="الموقع", name_en="Website"
+    )
+    for index in range(first, first + customers):
+        customer = create_customer(
+            session,
+            workspace_id=workspace.id,
+            display_name=f"عميل {index}",
+            language="ar",
+            attributes={},
+            identities=[("email", f"c{index}@{workspace.slug}.example")],
+        )
+        session.flush()
+        add_events(
+            session,
+            workspace_id=workspace.id,
+            rows=[
+                {
+                    "customer_id": customer.id,
+                    "type": "page_view",
+                    "channel_id": web.id,
+                    "occurred_at": now - timedelta(days=days),
+                    "properties": {},
+                }
+                for days in (1, 2, 45)
+            ],
+        )
+        add_transactions(
+            session,
+            workspace_id=workspace.id,
+            rows=[
+                {
+                    "order_id": f"{workspace.slug}-{index}-sar",
+                    "customer_id": customer.id,
+                    "amount": Decimal("100.50"),
+                    "currency": "SAR",
+                    "occurred_at": now - timedelta(days=3),
+                    "items": [],
+                },
+                {
+                    "order_id": f"{workspace.slug}-{index}-egp",
+                    "customer_id": customer.id,
+                    "amount": Decimal("40"),
+                    "currency": "EGP",
+                    "occurred_at": now - timedelta(days=3),
+                    "items": [],
+                },
+            ],
+        )
+    session.commit()
+
+
+def test_overview_counts_only_this_workspace_and_recent_activity(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace, customers=4)
+    _seed(session, make_workspace(session, "other"), customers=9)
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/").text
+    kpis = page.split('data-testid="kpis"')[1].split("</section>")[0]
+    values = [chunk.split("<")[0] for chunk in kpis.split('class="kpi-value"')[1:]]
+    # customers, active in 30 days, interactions in 30 days (2 of 3 each), orders
+    assert values[:4] == [">4", ">4", ">8", ">8"]
+    assert 'data-currency="SAR">SAR402.00' in kpis
+    assert 'data-currency="EGP">EGP160.00' in kpis
+
+
+def test_overview_query_count_does_not_grow_with_data(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    workspace = make_workspace(session)
+    sign_in(client, make_member(session, workspace))
+    _seed(session, workspace, customers=2)
+    with count_queries(engine) as small:
+        assert client.get("/").status_code == 200
+    _seed(session, workspace, customers=40, first=2)
+    with count_queries(engine) as large:
+        assert client.get("/").status_code == 200
+    assert large.count == small.count <= 12
