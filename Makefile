@@ -13,6 +13,7 @@ test:
 lint:
 	ruff check .
 	ruff format --check .
+	mypy
 
 format:
 	ruff check --fix .

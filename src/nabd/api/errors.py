@@ -1,5 +1,6 @@
 """One place that turns errors into responses: JSON for the API, a page for browsers."""
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -42,7 +43,7 @@ def _respond(
     code: str,
     message: str,
     details: list[dict[str, str]],
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if is_api_request(request):
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)

@@ -1,7 +1,8 @@
 """One error type for the whole application, rendered as JSON or as a page by one handler."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -11,7 +12,7 @@ class ErrorDetail:
 
     field: str
     reason: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class NabdError(Exception):

@@ -1,6 +1,6 @@
 """Alembic environment: migrates whichever database nabd is configured for."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import JSON
@@ -12,7 +12,7 @@ from nabd.model_registry import metadata
 config = context.config
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations stay plain SQLAlchemy: a TypeDecorator is written as the type it wraps.
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return repr(obj.impl).replace("DateTime(", "sa.DateTime(")
