@@ -1,7 +1,7 @@
 """One error type for the whole application, rendered as JSON or as a page by one handler."""
 
-from collections.abc import Mapping, Sequence
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
