@@ -74,6 +74,12 @@ def test_openapi_document_needs_credentials(client: TestClient, session: Session
         spec["paths"]
     )
     assert not any(path.startswith("/settings") for path in spec["paths"])
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    patch = spec["paths"]["/api/v1/workspace"]["patch"]
+    assert patch["security"] == [{"bearer": []}]
+    error_schema = patch["responses"]["422"]["content"]["application/json"]["schema"]
+    assert error_schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
     sign_in(client, make_member(session, workspace))
     docs = client.get("/api/docs")
     assert docs.status_code == 200

@@ -12,6 +12,7 @@ from nabd import __version__
 from nabd.api import docs, health
 from nabd.api.access import enforce_declared_access
 from nabd.api.errors import install_error_handlers
+from nabd.api.openapi import build_openapi
 from nabd.config import Settings, get_settings
 from nabd.core.db import create_db_engine, create_session_factory
 from nabd.core.ratelimit import RateLimiter
@@ -92,4 +93,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(files("nabd") / "web" / "static")), "static")
     install_error_handlers(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
