@@ -175,8 +175,10 @@ def share_from_counts(*, metric: Metric, hits: int, total: int) -> MetricEstimat
     half_width = (
         Z_95 / denominator * math.sqrt(share * (1 - share) / total + z_squared / (4 * total**2))
     )
-    low = max(0.0, centre - half_width)
-    high = min(1.0, centre + half_width)
+    # Mathematically low ≤ share ≤ high; clamping keeps rounding (e.g. 2.8e-15 at 0 of 7)
+    # from putting the bound on the wrong side of the estimate.
+    low = max(0.0, min(share, centre - half_width))
+    high = min(1.0, max(share, centre + half_width))
     return MetricEstimate(
         metric=metric,
         value=100 * share,
