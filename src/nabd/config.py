@@ -31,8 +31,16 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     session_max_age_seconds: int = Field(default=14 * 24 * 3600, ge=300)
     login_rate_limit: str = "10/minute"
+    survey_rate_limit: str = "20/hour"
+    collect_rate_limit: str = "120/minute"
     rate_limit_storage_url: str = "memory://"
     migrate_on_start: bool | None = None
+    jobs_redis_url: str | None = None
+    jobs_queue_name: str = "nabd"
+    jobs_workers: int = Field(default=2, ge=1, le=64)
+    jobs_embedded_consumer: bool | None = None
+    analytics_dir: Path | None = None
+    analytics_refresh_minutes: int = Field(default=15, ge=0)
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -51,6 +59,17 @@ class Settings(BaseSettings):
         if self.migrate_on_start is None:
             return self.is_embedded_database
         return self.migrate_on_start
+
+    @property
+    def should_run_embedded_consumer(self) -> bool:
+        """`nabd serve` runs jobs itself on the embedded (SQLite) queue unless told otherwise."""
+        if self.jobs_embedded_consumer is None:
+            return not self.jobs_redis_url
+        return self.jobs_embedded_consumer
+
+    @property
+    def resolved_analytics_dir(self) -> Path:
+        return self.analytics_dir or self.data_dir / "analytics"
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -25,7 +25,16 @@ from tests.factories import (
 from tests.isolation import objects_in_other_workspace
 
 # The explicit allow-list of what an anonymous visitor may reach (plus /static).
-PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/login"), ("POST", "/login")}
+PUBLIC_ROUTES = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/s/{token}"),
+    ("POST", "/s/{token}"),
+    # The website snippet posts here with the workspace's public write key (events only).
+    ("POST", "/api/v1/collect"),
+}
 PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
@@ -171,17 +180,32 @@ class TestWorkspaceIsolation:
         admin_a, ids = setup
         sign_in(client, admin_a)
         csrf = page_csrf(client)
-        with_params = [(m, r) for m, r in routes(app) if PATH_PARAMETER.search(r.path)]
+        # API writes accept only bearer tokens, so the API is probed with admin A's token.
+        _, token_a = make_token(session, session.get(Workspace, ids["a"]), Role.ADMIN)
+        # Public routes take a capability token, not an object id: nothing to isolate.
+        with_params = [
+            (m, r)
+            for m, r in routes(app)
+            if PATH_PARAMETER.search(r.path) and route_access(r) != PUBLIC
+        ]
         assert with_params, "expected routes with object ids"
         for method, route in with_params:
             unknown = [name for name in PATH_PARAMETER.findall(route.path) if name not in ids]
             assert not unknown, f"extend this test with B's ids for {unknown}"
-            response = client.request(
-                method,
-                fill(route.path, ids),
-                data={"csrf_token": csrf, "role": "admin", "active": "false"},
-                follow_redirects=False,
-            )
+            if route.path.startswith("/api/"):
+                response = client.request(
+                    method,
+                    fill(route.path, ids),
+                    json={} if method in {"POST", "PUT", "PATCH"} else None,
+                    headers={"Authorization": f"Bearer {token_a}"},
+                )
+            else:
+                response = client.request(
+                    method,
+                    fill(route.path, ids),
+                    data={"csrf_token": csrf, "role": "admin", "active": "false"},
+                    follow_redirects=False,
+                )
             assert response.status_code == 404, (method, route.path, response.status_code)
         session.expire_all()
         # Spot-check that nothing of B changed (each domain's isolation test checks its own).

@@ -34,6 +34,7 @@ class LiveServer:
     url: str
     email: str
     password: str
+    database_url: str = ""  # the server's database, for tests that seed data directly
 
 
 def _free_port() -> int:
@@ -109,7 +110,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 pytest.fail(f"nabd serve did not start: {process.stderr.read().decode()[-2000:]}")
             time.sleep(0.2)
         try:
-            yield LiveServer(url=url, email=server.email, password=server.password)
+            yield LiveServer(
+                url=url, email=server.email, password=server.password, database_url=database_url
+            )
         finally:
             process.terminate()
             process.wait(timeout=10)

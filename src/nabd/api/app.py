@@ -16,7 +16,17 @@ from nabd.api.openapi import build_openapi
 from nabd.config import Settings, get_settings
 from nabd.core.db import create_db_engine, create_session_factory
 from nabd.core.ratelimit import RateLimiter
+from nabd.customers import api as customer_api
+from nabd.customers import identity_api
+from nabd.customers import views as customer_views
+from nabd.events import api as events_api
+from nabd.feedback import api as feedback_api
 from nabd.reports import views as report_views
+from nabd.surveys import api as survey_api
+from nabd.surveys import public_views as survey_public_views
+from nabd.surveys import results_views as survey_results_views
+from nabd.surveys import views as survey_views
+from nabd.text import api as text_api
 from nabd.web.navigation import ordered
 from nabd.web.templating import create_environment
 from nabd.workspaces import api as workspace_api
@@ -42,10 +52,25 @@ ROUTERS = (
     docs.router,
     auth_views.router,
     report_views.router,
+    customer_views.router,
     settings_views.router,
     workspace_api.router,
+    customer_api.router,
+    survey_views.router,
+    survey_results_views.router,
+    survey_public_views.router,
+    survey_api.router,
+    events_api.router,
+    feedback_api.router,
+    identity_api.router,
+    text_api.router,
 )
-NAV_ITEMS = (*report_views.NAV_ITEMS, *settings_views.NAV_ITEMS)
+NAV_ITEMS = (
+    *report_views.NAV_ITEMS,
+    *customer_views.NAV_ITEMS,
+    *survey_views.NAV_ITEMS,
+    *settings_views.NAV_ITEMS,
+)
 
 
 async def _security_headers(

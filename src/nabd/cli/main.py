@@ -2,7 +2,21 @@
 
 import typer
 
-from nabd.cli import db, demo, serve, tokens, users, workspaces
+from nabd.cli import (
+    analytics,
+    customers,
+    db,
+    demo,
+    imports,
+    serve,
+    surveys,
+    text,
+    tokens,
+    users,
+    worker,
+    workspaces,
+    write_keys,
+)
 
 app = typer.Typer(
     name="nabd",
@@ -17,3 +31,11 @@ app.add_typer(db.app, name="db")
 app.add_typer(workspaces.app, name="workspace")
 app.add_typer(users.app, name="user")
 app.add_typer(tokens.app, name="token")
+app.add_typer(customers.app, name="customers")
+app.command("worker")(worker.worker)
+app.add_typer(analytics.app, name="analytics")
+app.add_typer(imports.app, name="import")
+app.add_typer(write_keys.app, name="write-key")
+app.add_typer(surveys.app, name="responses")
+app.add_typer(text.app, name="text")
+app.add_typer(text.evaluation_app, name="eval")

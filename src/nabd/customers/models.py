@@ -1,28 +1,48 @@
-"""Customer profiles and their identities."""
+"""Customer profiles, their identities, contact preferences and search terms."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nabd.core.models import Base, CreatedAtMixin, IdMixin, WorkspaceScoped
-from nabd.core.types import BigIntId, JSONDocument
+from nabd.core.types import BigIntId, JSONDocument, utcnow
 
 IDENTITY_KINDS = ("email", "phone", "external_id", "anonymous_id")
+CONTACT_CHANNELS = ("email", "sms", "whatsapp")
+# Byte-order comparison on PostgreSQL too, so a prefix is a plain range whatever the
+# database's default collation (SQLite compares bytes already).
+SEARCH_TERM_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
 
 
 class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     """One person or account, however many identities and channels they use."""
 
     __tablename__ = "customers"
-    __table_args__ = (Index("ix_customers_workspace_last_seen", "workspace_id", "last_seen_at"),)
+    __table_args__ = (
+        Index("ix_customers_workspace_last_seen", "workspace_id", "last_seen_at"),
+        Index("ix_customers_workspace_sort_name", "workspace_id", "sort_name", "id"),
+        Index("ix_customers_workspace_total_spend", "workspace_id", "total_spend", "id"),
+    )
 
     display_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(2))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     first_seen_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+    # The folded display name: sorts "أحمد" next to "احمد" and never holds NULL, so the list
+    # can page through it with a plain keyset.
+    sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Value summary, kept by `refresh_value_summary` so the list sorts and filters at scale.
+    total_spend: Mapped[Decimal] = mapped_column(
+        Numeric(14, 2), default=Decimal(0), server_default="0"
+    )
+    spend_currency: Mapped[str | None] = mapped_column(String(3))
+    order_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_purchase_at: Mapped[datetime | None]
+    last_purchase_at: Mapped[datetime | None]
 
     identities: Mapped[list["CustomerIdentity"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
@@ -42,3 +62,45 @@ class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     value: Mapped[str] = mapped_column(String(320))
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class CustomerSearchTerm(WorkspaceScoped, Base):
+    """One normalised word of a customer's name or identities.
+
+    A prefix query on (workspace_id, term) is an index range scan on SQLite and PostgreSQL
+    alike, with no extension to install, so search stays fast at millions of customers.
+    """
+
+    __tablename__ = "customer_search_terms"
+    __table_args__ = (Index("ix_customer_search_terms_lookup", "workspace_id", "term"),)
+
+    customer_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(SEARCH_TERM_TYPE, primary_key=True)
+
+
+class ContactPreference(IdMixin, WorkspaceScoped, Base):
+    """Whether a customer opted out of contact on one channel; no row means no objection."""
+
+    __tablename__ = "customer_contact_preferences"
+    __table_args__ = (UniqueConstraint("workspace_id", "customer_id", "channel"),)
+
+    customer_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    opted_out: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerErasure(IdMixin, WorkspaceScoped, Base):
+    """A tombstone: which customer id was erased and when, holding nothing personal.
+
+    Lets copies outside the database (the analytics snapshot, exports) drop the same id.
+    """
+
+    __tablename__ = "customer_erasures"
+
+    customer_id: Mapped[int] = mapped_column(BigIntId, index=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)

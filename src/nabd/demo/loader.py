@@ -26,6 +26,7 @@ from nabd.demo.catalogue import (
     TIERS,
     TOUCHPOINTS,
 )
+from nabd.demo.surveys import load_demo_surveys
 from nabd.events import service as events
 from nabd.journeys import service as journeys
 from nabd.workspaces import service as workspaces
@@ -251,6 +252,7 @@ def load_demo(
     events.add_events(session, workspace_id=workspace.id, rows=generator.events)
     events.add_transactions(session, workspace_id=workspace.id, rows=generator.transactions)
     customers.refresh_last_seen(session, workspace_id=workspace.id, last_seen=last_seen)
+    load_demo_surveys(session, workspace_id=workspace.id, now=now, customer_ids=list(last_seen))
     record_audit(
         session,
         workspace_id=workspace.id,

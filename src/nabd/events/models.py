@@ -56,3 +56,18 @@ class Transaction(IdMixin, WorkspaceScoped, Base):
     category: Mapped[str | None] = mapped_column(String(100))
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WriteKey(IdMixin, WorkspaceScoped, Base):
+    """The public key a website snippet sends; it can only add events to its workspace.
+
+    Stored as is (not hashed): it is published in every page that carries the snippet, and
+    the admin must be able to read it back to paste it.
+    """
+
+    __tablename__ = "write_keys"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

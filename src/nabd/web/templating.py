@@ -12,7 +12,13 @@ from jinja2.runtime import Context
 from nabd.core.i18n import gettext, ngettext
 
 # Packages whose `templates/` folder holds pages; a domain with pages adds itself here.
-TEMPLATE_PACKAGES = ("nabd.web", "nabd.workspaces", "nabd.reports")
+TEMPLATE_PACKAGES = (
+    "nabd.web",
+    "nabd.workspaces",
+    "nabd.reports",
+    "nabd.customers",
+    "nabd.surveys",
+)
 
 
 @pass_context

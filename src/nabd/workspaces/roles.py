@@ -31,13 +31,38 @@ class Permission(StrEnum):
     USERS_MANAGE = "users:manage"
     TOKENS_MANAGE = "tokens:manage"
     AUDIT_READ = "audit:read"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_MANAGE = "customers:manage"
+    CUSTOMERS_PRIVACY = "customers:privacy"
+    SURVEYS_READ = "surveys:read"
+    SURVEYS_WRITE = "surveys:write"
+    EVENTS_WRITE = "events:write"
+    TEXT_ANALYZE = "text:analyze"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.ANALYST: frozenset({Permission.WORKSPACE_READ}),
-    Role.AGENT: frozenset({Permission.WORKSPACE_READ}),
-    Role.VIEWER: frozenset({Permission.WORKSPACE_READ}),
+    Role.ANALYST: frozenset(
+        {
+            Permission.WORKSPACE_READ,
+            Permission.CUSTOMERS_READ,
+            Permission.SURVEYS_READ,
+            Permission.SURVEYS_WRITE,
+            Permission.EVENTS_WRITE,
+            Permission.TEXT_ANALYZE,
+        }
+    ),
+    Role.AGENT: frozenset(
+        {
+            Permission.WORKSPACE_READ,
+            Permission.CUSTOMERS_READ,
+            Permission.CUSTOMERS_MANAGE,
+            Permission.SURVEYS_READ,
+        }
+    ),
+    Role.VIEWER: frozenset(
+        {Permission.WORKSPACE_READ, Permission.CUSTOMERS_READ, Permission.SURVEYS_READ}
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""The analytics snapshot: Parquet files per workspace, table and month, and queries over them."""

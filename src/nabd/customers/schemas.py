@@ -1,0 +1,197 @@
+"""API shapes of customer profiles, timelines and contact preferences.
+
+Identity values pass through `masking.shown_identity` before they reach these shapes, so a
+masked role never receives a full e-mail address or phone number.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from nabd.customers.masking import shown_identity
+from nabd.customers.models import Customer
+from nabd.customers.privacy import ErasureReceipt
+from nabd.customers.profile import CustomerProfile, PlaceNames
+from nabd.customers.timeline import EntryKind, TimelineEntry
+from nabd.workspaces.roles import Role
+
+
+class IdentityOut(BaseModel):
+    kind: str
+    value: str
+    masked: bool
+
+
+class ChannelOut(BaseModel):
+    id: int
+    key: str
+    name_ar: str
+    name_en: str
+
+
+class TouchpointOut(ChannelOut):
+    pass
+
+
+class CustomerSummaryOut(BaseModel):
+    id: int
+    display_name: str | None
+    language: str | None
+    identities: list[IdentityOut]
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    total_spend: Decimal
+    spend_currency: str | None
+    order_count: int
+    created_at: datetime
+
+
+class CurrencyValueOut(BaseModel):
+    currency: str
+    total: Decimal
+    order_count: int
+    first_purchase_at: datetime | None
+    last_purchase_at: datetime | None
+
+
+class ContactPreferencesOut(BaseModel):
+    email_opted_out: bool
+    sms_opted_out: bool
+    whatsapp_opted_out: bool
+
+
+class CustomerOut(CustomerSummaryOut):
+    attributes: dict[str, Any]
+    value: list[CurrencyValueOut]
+    channels: list[ChannelOut]
+    contact_preferences: ContactPreferencesOut
+
+
+class ContactPreferencesPatch(BaseModel):
+    """Opt-outs to change; absent channels keep their current setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email_opted_out: bool | None = None
+    sms_opted_out: bool | None = None
+    whatsapp_opted_out: bool | None = None
+
+    def changes(self) -> dict[str, bool]:
+        return {
+            channel: value
+            for channel, value in (
+                ("email", self.email_opted_out),
+                ("sms", self.sms_opted_out),
+                ("whatsapp", self.whatsapp_opted_out),
+            )
+            if value is not None
+        }
+
+
+class TimelineEntryOut(BaseModel):
+    kind: EntryKind
+    id: int
+    at: datetime
+    channel: ChannelOut | None
+    touchpoint: TouchpointOut | None
+    event_type: str | None = None
+    properties: dict[str, Any] | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    order_id: str | None = None
+    category: str | None = None
+    text: str | None = None
+    source: str | None = None
+    language: str | None = None
+    rating: Decimal | None = None
+    rating_scale_max: int | None = None
+
+
+class ErasureOut(BaseModel):
+    customer_id: int
+    identities_deleted: int
+    feedback_deleted: int
+    events_anonymised: int
+    transactions_anonymised: int
+
+    @classmethod
+    def of(cls, receipt: ErasureReceipt) -> "ErasureOut":
+        return cls(**receipt.__dict__)
+
+
+def identities_out(customer: Customer, role: Role) -> list[IdentityOut]:
+    out = []
+    for identity in sorted(customer.identities, key=lambda i: (i.kind, i.id)):
+        shown = shown_identity(identity.kind, identity.value, role)
+        out.append(IdentityOut(kind=identity.kind, value=shown, masked=shown != identity.value))
+    return out
+
+
+def summary_out(customer: Customer, role: Role) -> CustomerSummaryOut:
+    return CustomerSummaryOut(
+        id=customer.id,
+        display_name=customer.display_name,
+        language=customer.language,
+        identities=identities_out(customer, role),
+        first_seen_at=customer.first_seen_at,
+        last_seen_at=customer.last_seen_at,
+        total_spend=customer.total_spend,
+        spend_currency=customer.spend_currency,
+        order_count=customer.order_count,
+        created_at=customer.created_at,
+    )
+
+
+def _channel_out(names: PlaceNames, channel_id: int | None) -> ChannelOut | None:
+    channel = names.channels.get(channel_id) if channel_id is not None else None
+    if channel is None:
+        return None
+    return ChannelOut(
+        id=channel.id, key=channel.key, name_ar=channel.name_ar, name_en=channel.name_en
+    )
+
+
+def _touchpoint_out(names: PlaceNames, touchpoint_id: int | None) -> TouchpointOut | None:
+    touchpoint = names.touchpoints.get(touchpoint_id) if touchpoint_id is not None else None
+    if touchpoint is None:
+        return None
+    return TouchpointOut(
+        id=touchpoint.id,
+        key=touchpoint.key,
+        name_ar=touchpoint.name_ar,
+        name_en=touchpoint.name_en,
+    )
+
+
+def profile_out(profile: CustomerProfile, names: PlaceNames, role: Role) -> CustomerOut:
+    preferences = profile.contact_preferences
+    return CustomerOut(
+        **summary_out(profile.customer, role).model_dump(),
+        attributes=profile.customer.attributes,
+        value=[CurrencyValueOut(**value.__dict__) for value in profile.value],
+        channels=[
+            channel
+            for channel in (_channel_out(names, cid) for cid in profile.channel_ids)
+            if channel is not None
+        ],
+        contact_preferences=ContactPreferencesOut(
+            email_opted_out=preferences["email"],
+            sms_opted_out=preferences["sms"],
+            whatsapp_opted_out=preferences["whatsapp"],
+        ),
+    )
+
+
+def entry_out(entry: TimelineEntry, names: PlaceNames) -> TimelineEntryOut:
+    fields = {
+        key: value
+        for key, value in entry.__dict__.items()
+        if key not in {"channel_id", "touchpoint_id"}
+    }
+    return TimelineEntryOut(
+        **fields,
+        channel=_channel_out(names, entry.channel_id),
+        touchpoint=_touchpoint_out(names, entry.touchpoint_id),
+    )

@@ -1,0 +1,209 @@
+"""Idempotent batch ingestion of events and transactions (API, snippet and CSV import).
+
+A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
+stored, one lookup of places, a batch identity resolution, one multi-row INSERT … ON CONFLICT
+DO NOTHING (a concurrent repeat of the same id is ignored by the database itself) and two
+set-based updates of the customers' first/last-seen dates.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from nabd.core.i18n import N_
+from nabd.core.types import utcnow
+from nabd.customers.identity import record_activity, resolve_customers
+from nabd.customers.service import refresh_value_summary
+from nabd.events.batch import BatchOutcome, Rejection, duplicates_within
+from nabd.events.models import Event, Transaction
+from nabd.events.places import PlaceIndex, index_places
+from nabd.events.schemas import EventIn, TransactionIn
+
+UNKNOWN_TOUCHPOINT = N_("Unknown touchpoint key %(key)s; define the touchpoint in nabd first.")
+UNKNOWN_CHANNEL = N_("Unknown channel key %(key)s; define the channel in nabd first.")
+
+
+def _stored_ids(
+    session: Session,
+    *,
+    workspace_id: int,
+    column: InstrumentedAttribute[Any],
+    workspace_column: InstrumentedAttribute[int],
+    ids: list[str],
+) -> set[str]:
+    if not ids:
+        return set()
+    return set(
+        session.scalars(select(column).where(workspace_column == workspace_id, column.in_(ids)))
+    )
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: Table, rows: list[dict[str, Any]], conflict_columns: list[str]
+) -> int:
+    """One multi-row INSERT; rows whose natural key exists are skipped. Returns rows written."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(table.c.id)
+    )
+    # RETURNING counts what was written on both engines (psycopg reports no rowcount here).
+    return len(session.execute(statement).all())
+
+
+def _activity(
+    customer_ids: list[int], moments: list[datetime]
+) -> dict[int, tuple[datetime, datetime]]:
+    activity: dict[int, tuple[datetime, datetime]] = {}
+    for customer_id, moment in zip(customer_ids, moments, strict=True):
+        earliest, latest = activity.get(customer_id, (moment, moment))
+        activity[customer_id] = (min(earliest, moment), max(latest, moment))
+    return activity
+
+
+def _place_ids(
+    places: PlaceIndex, index: int, item: EventIn
+) -> tuple[int | None, int | None] | Rejection:
+    touchpoint_id = channel_id = None
+    if item.touchpoint is not None:
+        touchpoint = places.touchpoints.get(item.touchpoint)
+        if touchpoint is None:
+            return Rejection(index, "touchpoint", UNKNOWN_TOUCHPOINT, {"key": item.touchpoint})
+        touchpoint_id, channel_id = touchpoint.id, touchpoint.channel_id
+    if item.channel is not None:
+        channel_id = places.channels.get(item.channel)
+        if channel_id is None:
+            return Rejection(index, "channel", UNKNOWN_CHANNEL, {"key": item.channel})
+    return touchpoint_id, channel_id
+
+
+def ingest_events(
+    session: Session, *, workspace_id: int, items: Sequence[tuple[int, EventIn]]
+) -> BatchOutcome:
+    """Store valid events; repeats of a stored or earlier `event_id` count as duplicates."""
+    outcome = BatchOutcome()
+    unique, outcome.duplicates = duplicates_within(items, "event_id")
+    stored = _stored_ids(
+        session,
+        workspace_id=workspace_id,
+        column=Event.client_event_id,
+        workspace_column=Event.workspace_id,
+        ids=[item.event_id for _, item in unique],
+    )
+    fresh = [(index, item) for index, item in unique if item.event_id not in stored]
+    outcome.duplicates += len(unique) - len(fresh)
+    places = index_places(
+        session,
+        workspace_id=workspace_id,
+        channel_keys=(item.channel for _, item in fresh),
+        touchpoint_keys=(item.touchpoint for _, item in fresh),
+    )
+    placed: list[tuple[EventIn, int | None, int | None]] = []
+    for index, item in fresh:
+        found = _place_ids(places, index, item)
+        if isinstance(found, Rejection):
+            outcome.rejected.append(found)
+        else:
+            placed.append((item, *found))
+    if not placed:
+        return outcome
+    moments = [item.timestamp for item, _, _ in placed]
+    customer_ids = resolve_customers(
+        session,
+        workspace_id=workspace_id,
+        references=[item.customer.identities() for item, _, _ in placed],
+        seen_at=moments,
+    )
+    received_at = utcnow()
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "client_event_id": item.event_id,
+            "customer_id": customer_id,
+            "type": item.type,
+            "touchpoint_id": touchpoint_id,
+            "channel_id": channel_id,
+            "occurred_at": item.timestamp,
+            "received_at": received_at,
+            "properties": item.properties,
+        }
+        for (item, touchpoint_id, channel_id), customer_id in zip(placed, customer_ids, strict=True)
+    ]
+    written = insert_ignoring_duplicates(
+        session, cast(Table, Event.__table__), rows, ["workspace_id", "client_event_id"]
+    )
+    outcome.accepted = written
+    outcome.duplicates += len(rows) - written
+    record_activity(session, workspace_id=workspace_id, activity=_activity(customer_ids, moments))
+    return outcome
+
+
+def ingest_transactions(
+    session: Session, *, workspace_id: int, items: Sequence[tuple[int, TransactionIn]]
+) -> BatchOutcome:
+    """Store valid transactions; an `order_id` seen before is a duplicate, never a second sale."""
+    outcome = BatchOutcome()
+    unique, outcome.duplicates = duplicates_within(items, "order_id")
+    stored = _stored_ids(
+        session,
+        workspace_id=workspace_id,
+        column=Transaction.order_id,
+        workspace_column=Transaction.workspace_id,
+        ids=[item.order_id for _, item in unique],
+    )
+    fresh = [(index, item) for index, item in unique if item.order_id not in stored]
+    outcome.duplicates += len(unique) - len(fresh)
+    places = index_places(
+        session, workspace_id=workspace_id, channel_keys=(item.channel for _, item in fresh)
+    )
+    placed: list[tuple[TransactionIn, int | None]] = []
+    for index, item in fresh:
+        channel_id = places.channels.get(item.channel) if item.channel else None
+        if item.channel and channel_id is None:
+            outcome.rejected.append(
+                Rejection(index, "channel", UNKNOWN_CHANNEL, {"key": item.channel})
+            )
+        else:
+            placed.append((item, channel_id))
+    if not placed:
+        return outcome
+    moments = [item.timestamp for item, _ in placed]
+    customer_ids = resolve_customers(
+        session,
+        workspace_id=workspace_id,
+        references=[item.customer.identities() for item, _ in placed],
+        seen_at=moments,
+    )
+    created_at = utcnow()
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "order_id": item.order_id,
+            "customer_id": customer_id,
+            "amount": item.amount,
+            "currency": item.currency,
+            "occurred_at": item.timestamp,
+            "channel_id": channel_id,
+            "category": item.category,
+            "items": item.items,
+            "created_at": created_at,
+        }
+        for (item, channel_id), customer_id in zip(placed, customer_ids, strict=True)
+    ]
+    written = insert_ignoring_duplicates(
+        session, cast(Table, Transaction.__table__), rows, ["workspace_id", "order_id"]
+    )
+    outcome.accepted = written
+    outcome.duplicates += len(rows) - written
+    record_activity(session, workspace_id=workspace_id, activity=_activity(customer_ids, moments))
+    refresh_value_summary(session, workspace_id=workspace_id, customer_ids=set(customer_ids))
+    return outcome

@@ -1,0 +1,136 @@
+"""Shapes of the ingestion API: batches of events and transactions, and their receipts."""
+
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from babel.numbers import list_currencies
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from nabd.core.i18n import N_
+from nabd.core.types import utcnow
+from nabd.customers.identity import CustomerReference
+
+MAX_BATCH_ITEMS = 1000
+MAX_PROPERTIES_BYTES = 16 * 1024
+# Device clocks drift; anything later than this is a bug in the sender, not a real moment.
+MAX_CLOCK_SKEW = timedelta(days=1)
+BUILT_IN_EVENT_TYPES = (
+    "page_view",
+    "add_to_cart",
+    "purchase",
+    "ticket_opened",
+    "ticket_resolved",
+    "call",
+    "store_visit",
+)
+EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PLACE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
+
+
+def json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def capped_document(value: Any) -> Any:
+    if json_size(value) > MAX_PROPERTIES_BYTES:
+        raise ValueError(N_("Must be at most 16 KB as JSON."))
+    return value
+
+
+def not_in_future(value: Any) -> Any:
+    if value > utcnow() + MAX_CLOCK_SKEW:
+        raise ValueError(N_("Must not be more than a day in the future."))
+    return value
+
+
+def place_key(value: str | None) -> str | None:
+    if value is not None and not PLACE_KEY_PATTERN.match(value):
+        raise ValueError(N_("Use lowercase letters, digits, '.', '_' and '-' only."))
+    return value
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+class BatchIn(BaseModel):
+    """Items are validated one by one, so one bad item never refuses the others."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=100)
+    customer: CustomerReference
+    type: str
+    touchpoint: str | None = None
+    channel: str | None = None
+    timestamp: AwareDatetime
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if not EVENT_TYPE_PATTERN.match(value):
+            raise ValueError(
+                N_("Use a built-in type or lowercase letters, digits and '_' (up to 64).")
+            )
+        return value
+
+    _places = field_validator("touchpoint", "channel")(place_key)
+    _timestamp = field_validator("timestamp")(not_in_future)
+    _properties = field_validator("properties")(capped_document)
+
+
+class EventBatchIn(BatchIn):
+    events: list[Any] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class TransactionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str = Field(min_length=1, max_length=100)
+    customer: CustomerReference
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: str
+    timestamp: AwareDatetime
+    channel: str | None = None
+    category: str | None = Field(default=None, max_length=100)
+    items: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in _currencies():
+            raise ValueError(N_("Not an ISO 4217 currency code such as SAR."))
+        return code
+
+    _channel = field_validator("channel")(place_key)
+    _timestamp = field_validator("timestamp")(not_in_future)
+    _items = field_validator("items")(capped_document)
+
+
+class TransactionBatchIn(BatchIn):
+    transactions: list[Any] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class RejectionOut(BaseModel):
+    index: int
+    field: str
+    reason: str
+
+
+class BatchResultOut(BaseModel):
+    """`accepted` new items, `duplicates` already known (by their id), and what was refused."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[RejectionOut]

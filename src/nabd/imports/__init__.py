@@ -1,0 +1,1 @@
+"""CSV/XLSX import of customers, transactions, events and feedback, streamed in batches."""

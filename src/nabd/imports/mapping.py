@@ -1,0 +1,172 @@
+"""Column mappings: which file column fills which field of an item, and the built-in presets.
+
+A mapping is `{field: source}` where the field is dotted (`customer.email`, `properties.sku`,
+`ticket.status`) and the source is a column name, a list of columns (joined with a space,
+e.g. first and last name) or `{"value": "constant"}`. Without a mapping, a column named like a
+field fills it.
+"""
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+Kind = Literal["customers", "transactions", "events", "feedback"]
+Source = str | list[str] | dict[str, str]
+Mapping = dict[str, Source]
+
+CUSTOMER_FIELDS = (
+    "customer.external_id",
+    "customer.email",
+    "customer.phone",
+    "customer.anonymous_id",
+)
+FIELDS: dict[str, tuple[str, ...]] = {
+    "customers": ("external_id", "email", "phone", "display_name", "language"),
+    "events": ("event_id", *CUSTOMER_FIELDS, "type", "touchpoint", "channel", "timestamp"),
+    "transactions": (
+        "order_id",
+        *CUSTOMER_FIELDS,
+        "amount",
+        "currency",
+        "timestamp",
+        "channel",
+        "category",
+    ),
+    "feedback": (
+        "external_id",
+        "source",
+        "text",
+        *CUSTOMER_FIELDS,
+        "channel",
+        "touchpoint",
+        "language",
+        "rating",
+        "rating_scale_max",
+        "created_at",
+        "ticket.status",
+        "ticket.first_reply_at",
+        "ticket.last_reply_at",
+        "ticket.resolved_at",
+        "ticket.resolution",
+    ),
+}
+# Free-form groups a column may fill as `group.name`.
+OPEN_GROUPS = {"customers": "attributes", "events": "properties", "feedback": "details"}
+DATETIME_FIELDS = frozenset(
+    {
+        "timestamp",
+        "created_at",
+        "ticket.first_reply_at",
+        "ticket.last_reply_at",
+        "ticket.resolved_at",
+    }
+)
+
+_NAME = ["First Name", "Last Name"]
+PRESETS: dict[str, tuple[Kind, Mapping]] = {
+    "hubspot-contacts": (
+        "customers",
+        {
+            "external_id": "Record ID",
+            "email": "Email",
+            "phone": "Phone Number",
+            "display_name": _NAME,
+        },
+    ),
+    "salesforce-contacts": (
+        "customers",
+        {"external_id": "Contact ID", "email": "Email", "phone": "Phone", "display_name": _NAME},
+    ),
+    "zoho-contacts": (
+        "customers",
+        {"external_id": "Record Id", "email": "Email", "phone": "Phone", "display_name": _NAME},
+    ),
+    "zendesk-tickets": (
+        "feedback",
+        {
+            "external_id": "Id",
+            "source": {"value": "ticket"},
+            "text": ["Subject", "Description"],
+            "customer.email": "Requester email",
+            "created_at": "Created at",
+            "ticket.status": "Status",
+            "ticket.resolved_at": "Solved at",
+        },
+    ),
+    "freshdesk-tickets": (
+        "feedback",
+        {
+            "external_id": "Ticket ID",
+            "source": {"value": "ticket"},
+            "text": ["Subject", "Description"],
+            "customer.email": "Email",
+            "created_at": "Created time",
+            "ticket.status": "Status",
+            "ticket.first_reply_at": "Initial response time",
+            "ticket.resolved_at": "Resolved time",
+        },
+    ),
+}
+
+
+def default_mapping(kind: Kind, header: list[str]) -> Mapping:
+    """Columns named like fields (or `attributes.x` / `properties.x` / `details.x`) map to them."""
+    group = OPEN_GROUPS.get(kind)
+    return {
+        column: column
+        for column in header
+        if column in FIELDS[kind] or (group and column.startswith(group + "."))
+    }
+
+
+def load_mapping(path: Path) -> Mapping:
+    mapping = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(mapping, dict):
+        raise ValueError("a mapping file holds one JSON object {field: column}")
+    return mapping
+
+
+def _source_value(row: dict[str, str], source: Source) -> str:
+    if isinstance(source, dict):
+        return source.get("value", "")
+    if isinstance(source, list):
+        return " ".join(part for column in source if (part := row.get(column, "").strip()))
+    return row.get(source, "").strip()
+
+
+def _as_datetime(value: str, zone: ZoneInfo) -> str | datetime:
+    """Naive spreadsheet times are read in the workspace's time zone; others pass through."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # validation reports it with the field's reason
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def build_item(row: dict[str, str], mapping: Mapping, zone: ZoneInfo) -> dict[str, Any]:
+    """A nested item (as the API takes it) from one row; empty cells are left out."""
+    item: dict[str, Any] = {}
+    for field, source in mapping.items():
+        text = _source_value(row, source)
+        if not text:
+            continue
+        value: Any = _as_datetime(text, zone) if field in DATETIME_FIELDS else text
+        target = item
+        *parents, leaf = field.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return item
+
+
+def column_of(mapping: Mapping, field: str) -> str:
+    """The file column behind an error's field path, for `row N, column C: reason`."""
+    for candidate in (field, field.rsplit(".", 1)[0]):
+        source = mapping.get(candidate)
+        if isinstance(source, str):
+            return source
+        if isinstance(source, list):
+            return "+".join(source)
+    return field or "-"

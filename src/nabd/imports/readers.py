@@ -1,0 +1,51 @@
+"""Rows of a CSV or XLSX file, one at a time, never the whole file in memory."""
+
+import csv
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+Row = dict[str, str]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, Row]]:
+    # utf-8-sig: Excel writes a byte-order mark in front of UTF-8 CSV files.
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        for line_number, values in enumerate(reader, start=2):
+            if any(values):
+                yield line_number, dict(zip(header, values, strict=False))
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, Row]]:
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.active.iter_rows(values_only=True)
+        header = [_cell_text(name).strip() for name in next(rows, ())]
+        for row_number, values in enumerate(rows, start=2):
+            cells = [_cell_text(value) for value in values]
+            if any(cells):
+                yield row_number, dict(zip(header, cells, strict=False))
+    finally:
+        workbook.close()
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, Row]]:
+    """(row number as a spreadsheet shows it, {column: text}); blank rows are skipped."""
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _xlsx_rows(path)
+    return _csv_rows(path)

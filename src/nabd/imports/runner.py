@@ -1,0 +1,145 @@
+"""Running an import: read, map, validate and store a file batch by batch.
+
+Each batch is its own transaction, so memory stays flat whatever the file size and a failure
+loses at most the batch in flight; natural keys (event_id, order_id, external_id, the
+customer's identities) make a re-run after a failure, or a second run of the same file, add
+nothing twice. A dry run validates every row (including channel and touchpoint keys) and
+writes nothing.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+
+from nabd.core.db import transaction
+from nabd.events.batch import BatchOutcome, Rejection, validate_items
+from nabd.events.ingest import (
+    UNKNOWN_CHANNEL,
+    UNKNOWN_TOUCHPOINT,
+    ingest_events,
+    ingest_transactions,
+)
+from nabd.events.places import index_places
+from nabd.events.schemas import EventIn, TransactionIn
+from nabd.feedback.ingest import ingest_feedback
+from nabd.feedback.schemas import FeedbackIn
+from nabd.imports.customers import CustomerIn, upsert_customers
+from nabd.imports.mapping import Kind, Mapping, build_item, column_of
+from nabd.imports.readers import Row, read_rows
+
+DEFAULT_BATCH_SIZE = 1000
+MAX_KEPT_ERRORS = 1000
+
+Ingest = Callable[..., BatchOutcome]
+SCHEMAS: dict[str, tuple[type[BaseModel], Ingest]] = {
+    "customers": (CustomerIn, upsert_customers),
+    "events": (EventIn, ingest_events),
+    "transactions": (TransactionIn, ingest_transactions),
+    "feedback": (FeedbackIn, ingest_feedback),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        self.error_count += len(errors)
+        room = MAX_KEPT_ERRORS - len(self.errors)
+        self.errors.extend(errors[: max(room, 0)])
+
+
+def _batches(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[int, Row]]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _place_rejections(
+    session: Session, *, workspace_id: int, items: list[tuple[int, Any]]
+) -> list[Rejection]:
+    """What the store step would refuse for unknown places, checked without writing."""
+
+    def keys(name: str) -> list[str | None]:
+        return [getattr(item, name, None) for _, item in items]
+
+    places = index_places(
+        session,
+        workspace_id=workspace_id,
+        channel_keys=keys("channel"),
+        touchpoint_keys=keys("touchpoint"),
+    )
+    rejected = []
+    for index, item in items:
+        touchpoint = getattr(item, "touchpoint", None)
+        channel = getattr(item, "channel", None)
+        if touchpoint and touchpoint not in places.touchpoints:
+            rejected.append(Rejection(index, "touchpoint", UNKNOWN_TOUCHPOINT, {"key": touchpoint}))
+        elif channel and channel not in places.channels:
+            rejected.append(Rejection(index, "channel", UNKNOWN_CHANNEL, {"key": channel}))
+    return rejected
+
+
+def run_import(
+    session_factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    kind: Kind,
+    path: Path,
+    mapping: Mapping,
+    time_zone: str,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    locale: str = "en",
+    on_batch: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch."""
+    schema, ingest = SCHEMAS[kind]
+    zone = ZoneInfo(time_zone)
+    report = ImportReport()
+    for batch in _batches(read_rows(path), batch_size):
+        row_numbers = [number for number, _ in batch]
+        raw = [build_item(row, mapping, zone) for _, row in batch]
+        items, rejected = validate_items(raw, schema, locale=locale)
+        with transaction(session_factory) as session:
+            if dry_run:
+                rejected += _place_rejections(session, workspace_id=workspace_id, items=items)
+                session.rollback()
+            else:
+                outcome = ingest(session, workspace_id=workspace_id, items=items)
+                rejected += outcome.rejected
+                report.accepted += outcome.accepted
+                report.duplicates += outcome.duplicates
+        report.rows += len(batch)
+        report.add_errors(
+            [
+                RowError(
+                    row=row_numbers[r.index],
+                    column=column_of(mapping, r.field),
+                    reason=r.translated(locale).reason,
+                )
+                for r in sorted(rejected, key=lambda r: r.index)
+            ]
+        )
+        if on_batch is not None:
+            on_batch(len(batch))
+    return report

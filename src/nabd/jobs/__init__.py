@@ -1,0 +1,1 @@
+"""Background jobs: the Huey queue, its consumers, and enqueueing after a commit."""

@@ -1,0 +1,89 @@
+"""Finding the customer a response refers to, creating one on first sight.
+
+nabd has no shared identity-resolution function yet, so this is a small lookup-or-create
+over the customers' identities (e-mail lowercased), safe against concurrent creation.
+"""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nabd.customers import service as customers
+from nabd.customers.models import CustomerIdentity
+from nabd.surveys.schemas import CustomerRef
+
+Identity = tuple[str, str]
+
+
+def identities_of(ref: CustomerRef) -> list[Identity]:
+    """The reference's identities, most specific first."""
+    found: list[Identity] = []
+    if ref.external_id:
+        found.append(("external_id", ref.external_id))
+    if ref.email:
+        found.append(("email", ref.email.lower()))
+    if ref.phone:
+        found.append(("phone", ref.phone.replace(" ", "")))
+    return found
+
+
+def _known(session: Session, *, workspace_id: int, wanted: set[Identity]) -> dict[Identity, int]:
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CustomerIdentity.kind, CustomerIdentity.value, CustomerIdentity.customer_id).where(
+            CustomerIdentity.workspace_id == workspace_id,
+            tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_(list(wanted)),
+        )
+    )
+    return {(kind, value): customer_id for kind, value, customer_id in rows}
+
+
+def resolve_customers(
+    session: Session,
+    *,
+    workspace_id: int,
+    refs: Sequence[CustomerRef | None],
+    languages: Sequence[str | None],
+) -> list[int | None]:
+    """One customer id per reference (None for None), in one lookup for the whole batch."""
+    wanted = {identity for ref in refs if ref for identity in identities_of(ref)}
+    known = _known(session, workspace_id=workspace_id, wanted=wanted)
+    resolved: list[int | None] = []
+    for ref, language in zip(refs, languages, strict=True):
+        if ref is None:
+            resolved.append(None)
+            continue
+        identities = identities_of(ref)
+        customer_id = next((known[i] for i in identities if i in known), None)
+        if customer_id is None:
+            customer_id = _create(
+                session, workspace_id=workspace_id, identities=identities, language=language
+            )
+            known.update({identity: customer_id for identity in identities})
+        resolved.append(customer_id)
+    return resolved
+
+
+def _create(
+    session: Session, *, workspace_id: int, identities: list[Identity], language: str | None
+) -> int:
+    try:
+        with session.begin_nested():
+            customer = customers.create_customer(
+                session,
+                workspace_id=workspace_id,
+                display_name=None,
+                language=language,
+                attributes={},
+                identities=identities,
+            )
+            return customer.id
+    except IntegrityError:
+        # Someone created this customer a moment ago; use theirs.
+        known = _known(session, workspace_id=workspace_id, wanted=set(identities))
+        if not known:
+            raise
+        return next(known[i] for i in identities if i in known)

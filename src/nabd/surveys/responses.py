@@ -1,0 +1,405 @@
+"""Recording responses from the API, imports and the respondent's page; listing them.
+
+Never commits. Idempotency keys are unique per workspace, so a repeated key (even from a
+concurrent request) returns the first response instead of storing a second one.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nabd.core.errors import ErrorDetail
+from nabd.core.i18n import N_
+from nabd.core.pagination import Page, PageRequest, paginate
+from nabd.core.types import utcnow
+from nabd.core.validation import field_path
+from nabd.feedback.service import record_feedback
+from nabd.journeys.models import Channel
+from nabd.surveys.branching import is_visible
+from nabd.surveys.customers import resolve_customers
+from nabd.surveys.errors import InvalidResponse
+from nabd.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from nabd.surveys.questions import AnswerInvalid, QuestionSpec, normalise_answer
+from nabd.surveys.schemas import AnswerIn, BatchItemIn, ResponseIn
+from nabd.surveys.service import specs_of
+
+INVALID = N_("The response is not valid.")
+# The score a text answer's feedback item carries, in order of preference.
+RATING_TYPES = (("nps", 10), ("csat", 5))
+
+
+@dataclass(frozen=True)
+class ResponseFilters:
+    survey_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    channel_id: int | None = None
+    language: str | None = None
+    touchpoint_id: int | None = None
+
+
+@dataclass
+class BatchResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def channel_keys(session: Session, *, workspace_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Channel.key, Channel.id).where(Channel.workspace_id == workspace_id)
+    )
+    return {key: channel_id for key, channel_id in rows}
+
+
+def checked_answers(
+    specs: Sequence[QuestionSpec],
+    answers: Sequence[AnswerIn],
+    *,
+    complete: bool,
+    field_prefix: str = "answers",
+) -> dict[int, Any]:
+    """Question id → normalised answer; raises InvalidResponse naming each bad field."""
+    by_id = {spec.id: spec for spec in specs}
+    details: list[ErrorDetail] = []
+    values: dict[int, Any] = {}
+    for index, answer in enumerate(answers):
+        spec = by_id.get(answer.question_id)
+        if spec is None:
+            details.append(
+                ErrorDetail(f"{field_prefix}.{index}.question_id", N_("Unknown question."))
+            )
+        elif spec.id in values:
+            details.append(
+                ErrorDetail(f"{field_prefix}.{index}.question_id", N_("Answered more than once."))
+            )
+        else:
+            try:
+                values[spec.id] = normalise_answer(spec, answer.value)
+            except AnswerInvalid as error:
+                details.append(
+                    ErrorDetail(f"{field_prefix}.{index}.value", error.reason, error.params)
+                )
+    if details:
+        raise InvalidResponse(INVALID, details=details)
+    by_key = {spec.key: values.get(spec.id) for spec in specs}
+    for index, answer in enumerate(answers):
+        spec = by_id[answer.question_id]
+        if values[spec.id] is not None and not is_visible(spec, by_key):
+            details.append(
+                ErrorDetail(
+                    f"{field_prefix}.{index}.question_id",
+                    N_("This question is not asked after the earlier answers."),
+                )
+            )
+    if complete:
+        for spec in specs:
+            if spec.required and by_key[spec.key] is None and is_visible(spec, by_key):
+                details.append(
+                    ErrorDetail(
+                        field_prefix,
+                        N_("Question %(key)s is required."),
+                        {"key": spec.key},
+                    )
+                )
+    if details:
+        raise InvalidResponse(INVALID, details=details)
+    return {question_id: value for question_id, value in values.items() if value is not None}
+
+
+def _answer_row(workspace_id: int, question_id: int, value: Any) -> SurveyAnswer:
+    answer = SurveyAnswer(workspace_id=workspace_id, question_id=question_id)
+    set_answer_value(answer, value)
+    return answer
+
+
+def set_answer_value(answer: SurveyAnswer, value: Any) -> None:
+    answer.number = value if isinstance(value, int) else None
+    answer.text = value if isinstance(value, str) else None
+    answer.choices = value if isinstance(value, list | dict) else None
+
+
+def answer_value(answer: SurveyAnswer) -> Any:
+    if answer.choices is not None:
+        return answer.choices
+    return answer.number if answer.number is not None else answer.text
+
+
+def find_by_key(session: Session, *, workspace_id: int, key: str) -> SurveyResponse | None:
+    return session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.workspace_id == workspace_id, SurveyResponse.idempotency_key == key
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PreparedResponse:
+    """A checked response, ready to store."""
+
+    values: dict[int, Any]
+    language: str
+    channel_id: int | None
+    submitted_at: datetime
+    completed: bool
+    idempotency_key: str | None
+
+
+def prepare(
+    survey: Survey,
+    data: ResponseIn,
+    *,
+    specs: Sequence[QuestionSpec],
+    channels: Mapping[str, int],
+    default_language: str,
+    idempotency_key: str | None,
+) -> PreparedResponse:
+    values = checked_answers(specs, data.answers, complete=data.completed)
+    channel_id = None
+    if data.channel is not None:
+        channel_id = channels.get(data.channel)
+        if channel_id is None:
+            raise InvalidResponse(INVALID, details=[ErrorDetail("channel", N_("Unknown channel."))])
+    return PreparedResponse(
+        values=values,
+        language=data.language or default_language,
+        channel_id=channel_id,
+        submitted_at=data.submitted_at.astimezone(UTC) if data.submitted_at else utcnow(),
+        completed=data.completed,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _new_response(
+    survey: Survey, prepared: PreparedResponse, customer_id: int | None
+) -> SurveyResponse:
+    return SurveyResponse(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        customer_id=customer_id,
+        channel_id=prepared.channel_id,
+        touchpoint_id=survey.touchpoint_id,
+        language=prepared.language,
+        completed=prepared.completed,
+        completed_at=prepared.submitted_at if prepared.completed else None,
+        idempotency_key=prepared.idempotency_key,
+        submitted_at=prepared.submitted_at,
+        progress=sorted(prepared.values),
+        answers=[
+            _answer_row(survey.workspace_id, question_id, value)
+            for question_id, value in prepared.values.items()
+        ],
+    )
+
+
+def record_response(
+    session: Session,
+    *,
+    survey: Survey,
+    data: ResponseIn,
+    default_language: str,
+    idempotency_key: str | None = None,
+) -> tuple[SurveyResponse, bool]:
+    """Store one response (and its texts as feedback); (response, created)."""
+    if idempotency_key is not None:
+        existing = find_by_key(session, workspace_id=survey.workspace_id, key=idempotency_key)
+        if existing is not None:
+            return existing, False
+    specs = specs_of(survey)
+    prepared = prepare(
+        survey,
+        data,
+        specs=specs,
+        channels=channel_keys(session, workspace_id=survey.workspace_id),
+        default_language=default_language,
+        idempotency_key=idempotency_key,
+    )
+    [customer_id] = resolve_customers(
+        session,
+        workspace_id=survey.workspace_id,
+        refs=[data.customer],
+        languages=[prepared.language],
+    )
+    response = _new_response(survey, prepared, customer_id)
+    try:
+        with session.begin_nested():
+            session.add(response)
+    except IntegrityError:
+        existing = find_by_key(session, workspace_id=survey.workspace_id, key=idempotency_key or "")
+        if existing is None:
+            raise
+        return existing, False
+    record_texts_as_feedback(session, survey=survey, response=response)
+    return response, True
+
+
+def _rejection(index: int, error: InvalidResponse | ValidationError) -> dict[str, Any]:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return {"index": index, "field": field_path(first["loc"]), "error": first}
+    detail = error.details[0]
+    return {"index": index, "field": detail.field, "reason": detail.reason, "params": detail.params}
+
+
+def record_batch(
+    session: Session,
+    *,
+    survey: Survey,
+    items: Sequence[Mapping[str, Any]],
+    default_language: str,
+) -> BatchResult:
+    """Many responses at once; bad items are rejected one by one, the rest stored."""
+    result = BatchResult()
+    specs = specs_of(survey)
+    channels = channel_keys(session, workspace_id=survey.workspace_id)
+    accepted: list[tuple[BatchItemIn, PreparedResponse]] = []
+    seen_keys: set[str] = set()
+    for index, raw in enumerate(items):
+        try:
+            item = BatchItemIn.model_validate(raw)
+            prepared = prepare(
+                survey,
+                item,
+                specs=specs,
+                channels=channels,
+                default_language=default_language,
+                idempotency_key=item.idempotency_key,
+            )
+        except (InvalidResponse, ValidationError) as error:
+            result.rejected.append(_rejection(index, error))
+            continue
+        if item.idempotency_key is not None:
+            if item.idempotency_key in seen_keys:
+                result.duplicates += 1
+                continue
+            seen_keys.add(item.idempotency_key)
+        accepted.append((item, prepared))
+    existing = _existing_keys(session, workspace_id=survey.workspace_id, keys=seen_keys)
+    fresh = [(item, p) for item, p in accepted if p.idempotency_key not in existing]
+    result.duplicates += len(accepted) - len(fresh)
+    customer_ids = resolve_customers(
+        session,
+        workspace_id=survey.workspace_id,
+        refs=[item.customer for item, _ in fresh],
+        languages=[prepared.language for _, prepared in fresh],
+    )
+    responses = [
+        _new_response(survey, prepared, customer_id)
+        for (_, prepared), customer_id in zip(fresh, customer_ids, strict=True)
+    ]
+    try:
+        with session.begin_nested():
+            session.add_all(responses)
+    except IntegrityError:
+        # A concurrent request stored some of these keys first: go one by one.
+        return _record_one_by_one(session, survey, fresh, customer_ids, result)
+    for response in responses:
+        record_texts_as_feedback(session, survey=survey, response=response)
+    result.accepted += len(responses)
+    return result
+
+
+def _record_one_by_one(
+    session: Session,
+    survey: Survey,
+    fresh: Sequence[tuple[BatchItemIn, PreparedResponse]],
+    customer_ids: Sequence[int | None],
+    result: BatchResult,
+) -> BatchResult:
+    for (_, prepared), customer_id in zip(fresh, customer_ids, strict=True):
+        response = _new_response(survey, prepared, customer_id)
+        try:
+            with session.begin_nested():
+                session.add(response)
+        except IntegrityError:
+            result.duplicates += 1
+            continue
+        record_texts_as_feedback(session, survey=survey, response=response)
+        result.accepted += 1
+    return result
+
+
+def _existing_keys(session: Session, *, workspace_id: int, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(
+        session.scalars(
+            select(SurveyResponse.idempotency_key).where(
+                SurveyResponse.workspace_id == workspace_id,
+                SurveyResponse.idempotency_key.in_(keys),
+            )
+        )
+    )
+
+
+def _rating(survey: Survey, response: SurveyResponse) -> tuple[Decimal | None, int | None]:
+    numbers = {answer.question_id: answer.number for answer in response.answers}
+    for kind, scale_max in RATING_TYPES:
+        for question in survey.questions:
+            if question.type == kind and numbers.get(question.id) is not None:
+                return Decimal(numbers[question.id] or 0), scale_max
+    return None, None
+
+
+def record_texts_as_feedback(session: Session, *, survey: Survey, response: SurveyResponse) -> int:
+    """Every open-text answer becomes a feedback item (idempotent per response and question)."""
+    text_questions = {q.id for q in survey.questions if q.type == "text"}
+    texts = [a for a in response.answers if a.question_id in text_questions and a.text]
+    if not texts:
+        return 0
+    rating, scale_max = _rating(survey, response)
+    for answer in texts:
+        record_feedback(
+            session,
+            workspace_id=response.workspace_id,
+            source="survey",
+            external_id=f"response:{response.id}:question:{answer.question_id}",
+            text=answer.text or "",
+            created_at=response.submitted_at,
+            customer_id=response.customer_id,
+            channel_id=response.channel_id,
+            touchpoint_id=response.touchpoint_id,
+            language=response.language,
+            rating=rating,
+            rating_scale_max=scale_max,
+            details={
+                "survey_id": survey.id,
+                "question_id": answer.question_id,
+                "response_id": response.id,
+            },
+        )
+    return len(texts)
+
+
+def list_responses(
+    session: Session, *, workspace_id: int, filters: ResponseFilters, page: PageRequest
+) -> Page[SurveyResponse]:
+    statement = select(SurveyResponse).where(SurveyResponse.workspace_id == workspace_id)
+    for condition in response_conditions(filters):
+        statement = statement.where(condition)
+    return paginate(session, statement, id_column=SurveyResponse.id, page=page)
+
+
+def response_conditions(filters: ResponseFilters) -> list[Any]:
+    """WHERE clauses for the filters; shared by the list, the results and the exports."""
+    conditions: list[Any] = []
+    if filters.survey_id is not None:
+        conditions.append(SurveyResponse.survey_id == filters.survey_id)
+    if filters.since is not None:
+        conditions.append(SurveyResponse.submitted_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(SurveyResponse.submitted_at < filters.until)
+    if filters.channel_id is not None:
+        conditions.append(SurveyResponse.channel_id == filters.channel_id)
+    if filters.language is not None:
+        conditions.append(SurveyResponse.language == filters.language)
+    if filters.touchpoint_id is not None:
+        conditions.append(SurveyResponse.touchpoint_id == filters.touchpoint_id)
+    return conditions

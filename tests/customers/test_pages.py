@@ -1,0 +1,154 @@
+"""Customer pages as each role sees them: search, profile, masking, preferences, erasure."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from nabd.core.audit import AuditLogEntry
+from nabd.customers import service
+from nabd.customers.models import Customer
+from nabd.workspaces.roles import Role
+from tests.customers.factories import add_history, make_customer, make_places
+from tests.factories import make_member, make_workspace, page_csrf, sign_in
+from tests.query_counter import count_queries
+
+EMAIL = "ahmed.o@example.com"
+PHONE = "+966551234567"
+
+
+def _setup(session: Session):  # type: ignore[no-untyped-def]
+    workspace = make_workspace(session)
+    channel, touchpoint = make_places(session, workspace)
+    customer = make_customer(session, workspace, "أحمد العتيبي", email=EMAIL, phone=PHONE)
+    add_history(
+        session,
+        workspace,
+        customer,
+        channel=channel,
+        touchpoint=touchpoint,
+        feedback_text="<script>alert(1)</script> سيئ",
+    )
+    return workspace, customer
+
+
+def test_list_page_searches_in_arabic(client: TestClient, session: Session) -> None:
+    workspace, customer = _setup(session)
+    make_customer(session, workspace, "Someone Else")
+    sign_in(client, make_member(session, workspace, Role.AGENT))
+    page = client.get("/customers", params={"q": "احمد"})
+    assert page.status_code == 200
+    assert f'data-customer="{customer.id}"' in page.text
+    assert "Someone Else" not in page.text
+    assert EMAIL in page.text
+    empty = client.get("/customers", params={"q": "nobody-like-this"})
+    assert 'data-testid="no-customers"' in empty.text
+
+
+def test_list_page_pages_with_a_bounded_number_of_queries(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    workspace = make_workspace(session)
+    for index in range(60):
+        make_customer(session, workspace, f"Customer {index:02d}", email=f"c{index}@example.com")
+    sign_in(client, make_member(session, workspace, Role.ADMIN))
+    with count_queries(engine) as counter:
+        first = client.get("/customers", params={"sort": "name"})
+    assert first.text.count("data-customer=") == 50
+    assert counter.count <= 10, counter.statements
+    next_link = first.text.split('data-testid="next-page" href="')[1].split('"')[0]
+    second = client.get(next_link.replace("&amp;", "&"))
+    assert second.text.count("data-customer=") == 10
+    assert "Customer 59" in second.text and "Customer 00" not in second.text
+
+
+def test_profile_page_in_arabic(client: TestClient, session: Session) -> None:
+    workspace, customer = _setup(session)
+    sign_in(client, make_member(session, workspace, Role.AGENT))
+    client.post("/preferences/language", data={"language": "ar", "csrf_token": page_csrf(client)})
+    page = client.get(f"/customers/{customer.id}")
+    assert page.status_code == 200
+    assert 'dir="rtl"' in page.text
+    assert "صفحة الدفع" in page.text and "الموقع" in page.text
+    # Customer text is escaped and marked for bidi-aware display.
+    assert "<script>alert(1)</script>" not in page.text
+    assert 'dir="auto" data-testid="feedback-text" lang="ar">&lt;script&gt;' in page.text
+    assert page.text.count('data-kind="event"') == 3
+    assert EMAIL in page.text and PHONE in page.text
+    only_feedback = client.get(f"/customers/{customer.id}", params={"kind": "feedback"})
+    assert only_feedback.text.count("data-kind=") == 1
+
+
+def test_viewers_see_masked_contact_details_and_no_forms(
+    client: TestClient, session: Session
+) -> None:
+    workspace, customer = _setup(session)
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+    for path in ("/customers", f"/customers/{customer.id}"):
+        text = client.get(path).text
+        assert EMAIL not in text and PHONE not in text
+        assert "a***@example.com" in text and "+9665*****567" in text
+    profile = client.get(f"/customers/{customer.id}").text
+    assert 'data-testid="save-preferences"' not in profile
+    assert 'data-testid="erase"' not in profile
+    csrf = page_csrf(client, "/customers")
+    refused = client.post(
+        f"/customers/{customer.id}/contact-preferences",
+        data={"csrf_token": csrf, "opt_out_email": "on"},
+    )
+    assert refused.status_code == 403
+
+
+def test_agent_saves_contact_preferences_with_audit(client: TestClient, session: Session) -> None:
+    workspace, customer = _setup(session)
+    sign_in(client, make_member(session, workspace, Role.AGENT))
+    csrf = page_csrf(client, f"/customers/{customer.id}")
+    response = client.post(
+        f"/customers/{customer.id}/contact-preferences",
+        data={"csrf_token": csrf, "opt_out_email": "on", "opt_out_whatsapp": "on"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    ids = {"workspace_id": workspace.id, "customer_id": customer.id}
+    assert service.contact_preferences(session, **ids) == {
+        "email": True,
+        "sms": False,
+        "whatsapp": True,
+    }
+    assert not service.may_contact(session, **ids, channel="whatsapp")
+    entry = session.scalars(
+        select(AuditLogEntry).where(AuditLogEntry.action == "customer.contact_preferences")
+    ).one()
+    assert entry.actor_label == "agent@acme.example"
+    page = client.get(f"/customers/{customer.id}").text
+    assert 'name="opt_out_email" checked' in page
+    assert 'name="opt_out_sms" checked' not in page
+
+
+def test_admin_erases_only_after_confirming(client: TestClient, session: Session) -> None:
+    workspace, customer = _setup(session)
+    customer_id = customer.id
+    sign_in(client, make_member(session, workspace, Role.ADMIN))
+    csrf = page_csrf(client, f"/customers/{customer_id}")
+    wrong = client.post(
+        f"/customers/{customer_id}/erase", data={"csrf_token": csrf, "confirm": "1234567"}
+    )
+    assert wrong.status_code == 200 and "Nothing was erased" in wrong.text
+    assert session.get(Customer, customer_id) is not None
+    export = client.get(f"/customers/{customer_id}/export.zip")
+    assert export.headers["content-type"] == "application/zip"
+    done = client.post(
+        f"/customers/{customer_id}/erase",
+        data={"csrf_token": csrf, "confirm": str(customer_id)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/customers"
+    session.expire_all()
+    assert session.get(Customer, customer_id) is None
+    assert client.get(f"/customers/{customer_id}").status_code == 404
+    actions = session.scalars(
+        select(AuditLogEntry.action).where(
+            AuditLogEntry.object_type == "customer", AuditLogEntry.object_id == str(customer_id)
+        )
+    ).all()
+    assert set(actions) == {"customer.export", "customer.erase"}
+    assert session.scalar(select(func.count(Customer.id))) == 0

@@ -1,0 +1,44 @@
+"""Search terms and queries fold Arabic spelling variants and compare phones as digits."""
+
+from nabd.customers.search import customer_terms, query_alternatives, sort_key_of_name
+
+
+def test_name_words_are_folded() -> None:
+    terms = customer_terms("أحمد بن عليّ آل سعود", [])
+    assert {"احمد", "بن", "علي", "ال", "سعود"} <= terms
+
+
+def test_taa_marbuta_alef_maqsura_and_tatweel_fold() -> None:
+    assert customer_terms("فاطمة مصطفى", []) == {"فاطمه", "مصطفي"}
+    assert customer_terms("محـــمد", []) == {"محمد"}
+
+
+def test_email_phone_and_external_id_terms() -> None:
+    terms = customer_terms(
+        None,
+        [
+            ("email", "Sara.Ali@Example.com"),
+            ("phone", "+966 55 123 4567"),
+            ("external_id", "CRM-7"),
+        ],
+    )
+    assert {"sara.ali@example.com", "sara.ali", "sara", "ali"} <= terms
+    assert {"966551234567", "551234567"} <= terms
+    assert {"crm-7", "crm", "7"} <= terms
+
+
+def test_anonymous_ids_are_not_searchable() -> None:
+    assert customer_terms(None, [("anonymous_id", "cookie-abc")]) == set()
+
+
+def test_queries() -> None:
+    assert query_alternatives("  احمد  العتيبى ") == [{"احمد"}, {"العتيبي"}]
+    assert query_alternatives("0551234567") == [{"0551234567", "551234567"}]
+    assert query_alternatives("+966 55 123") == [{"96655123"}]
+    assert query_alternatives("sara.ali@exa") == [{"sara.ali@exa"}]
+    assert query_alternatives("   ") == []
+
+
+def test_sort_key() -> None:
+    assert sort_key_of_name("إيمان") == sort_key_of_name("ايمان") == "ايمان"
+    assert sort_key_of_name(None) == ""

@@ -1,0 +1,208 @@
+"""`nabd import …`: dry runs write nothing, re-imports add nothing twice, presets and XLSX."""
+
+import csv
+import json
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from nabd.cli.main import app as cli
+from nabd.core.audit import AuditLogEntry
+from nabd.customers.models import Customer, CustomerIdentity
+from nabd.events.models import Event, Transaction
+from nabd.feedback.models import FeedbackItem
+from tests.customers.factories import make_places
+from tests.factories import make_workspace
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def nabd(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli,
+        ["import", *args],
+        env={"NABD_DATABASE_URL": database_url, "NABD_DATA_DIR": str(tmp_path)},
+    )
+    return result.exit_code, result.output
+
+
+def count(session: Session, model: type) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+EVENT_HEADER = ["event_id", "customer.email", "type", "touchpoint", "timestamp", "properties.sku"]
+GOOD_EVENTS = [
+    ["e1", "a@example.com", "page_view", "checkout", "2026-05-01T10:00:00+03:00", "X1"],
+    ["e2", "b@example.com", "add_to_cart", "", "2026-05-01 11:00:00", "X2"],
+]
+
+
+def test_a_dry_run_reports_row_errors_and_writes_nothing(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    workspace = make_workspace(session)
+    make_places(session, workspace)
+    rows = [
+        *GOOD_EVENTS,
+        ["e3", "not-an-email", "page_view", "", "2026-05-01T10:00:00Z", ""],
+        ["e4", "c@example.com", "page_view", "nowhere", "2026-05-01T10:00:00Z", ""],
+        ["e5", "d@example.com", "page_view", "", "yesterday", ""],
+    ]
+    path = write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--dry-run"
+    )
+    assert code == 1
+    assert "row 4, column customer.email: Not a valid e-mail address." in output
+    assert "row 5, column touchpoint: Unknown touchpoint key nowhere" in output
+    assert "row 6, column timestamp: Must be an ISO 8601 date and time." in output
+    assert "Dry run: 5 rows read, 3 with errors; nothing written." in output
+    assert count(session, Event) == 0
+    assert count(session, Customer) == 0
+
+
+def test_a_second_import_of_the_same_file_adds_nothing(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    workspace = make_workspace(session)
+    make_places(session, workspace)
+    path = write_csv(tmp_path / "events.csv", EVENT_HEADER, GOOD_EVENTS)
+    code, output = nabd(database_url, tmp_path, "events", str(path), "--workspace", "acme")
+    assert code == 0, output
+    assert "2 rows read: 2 added, 0 already known, 0 errors." in output
+    code, output = nabd(database_url, tmp_path, "events", str(path), "--workspace", "acme")
+    assert "2 rows read: 0 added, 2 already known, 0 errors." in output
+    assert count(session, Event) == 2 and count(session, Customer) == 2
+    naive = session.scalar(select(Event).where(Event.client_event_id == "e2"))
+    # Naive spreadsheet times are read in the workspace's zone (Asia/Riyadh, UTC+3).
+    assert naive.occurred_at.isoformat() == "2026-05-01T08:00:00+00:00"
+    assert naive.properties == {"sku": "X2"}
+    audits = session.scalar(
+        select(func.count(AuditLogEntry.id)).where(AuditLogEntry.action == "import.events")
+    )
+    assert audits == 2
+
+
+def test_transactions_import_in_small_batches_is_idempotent(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    make_workspace(session)
+    header = ["order_id", "customer.phone", "amount", "currency", "timestamp", "category"]
+    rows = [
+        [f"SO-{n}", "0501234567", "10.50", "SAR", "2026-05-01T10:00:00Z", "food"] for n in range(7)
+    ]
+    path = write_csv(tmp_path / "orders.csv", header, rows)
+    for _ in range(2):
+        code, output = nabd(
+            database_url,
+            tmp_path,
+            "transactions",
+            str(path),
+            "--workspace",
+            "acme",
+            "--batch-size",
+            "3",
+        )
+        assert code == 0, output
+    assert count(session, Transaction) == 7
+    customer = session.scalar(select(Customer))
+    assert customer.order_count == 7
+
+
+def test_hubspot_contacts_preset_from_xlsx(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    make_workspace(session)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Record ID", "First Name", "Last Name", "Email", "Phone Number"])
+    sheet.append([1001, "ريم", "القحطاني", "Reem@Example.com", "+966 55 123 4567"])
+    sheet.append([1002, "Omar", "", "omar@example.com", ""])
+    sheet.append([1003, "Bad", "Phone", "", "12"])
+    path = tmp_path / "contacts.xlsx"
+    book.save(path)
+    code, output = nabd(
+        database_url,
+        tmp_path,
+        "customers",
+        str(path),
+        "--workspace",
+        "acme",
+        "--preset",
+        "hubspot-contacts",
+    )
+    assert "row 4, column Phone Number: Not a valid phone number" in output
+    assert "3 rows read: 2 added, 0 already known, 1 errors." in output
+    assert code == 1, "a file with bad rows must fail the command"
+    code, output = nabd(
+        database_url,
+        tmp_path,
+        "customers",
+        str(path),
+        "--workspace",
+        "acme",
+        "--preset",
+        "hubspot-contacts",
+    )
+    assert "3 rows read: 0 added, 2 already known, 1 errors." in output
+    assert code == 1
+    names = sorted(session.scalars(select(Customer.display_name)))
+    assert names == ["Omar", "ريم القحطاني"]
+    identities = set(session.execute(select(CustomerIdentity.kind, CustomerIdentity.value)))
+    assert ("email", "reem@example.com") in identities
+    assert ("phone", "+966551234567") in identities
+    assert ("external_id", "1001") in identities
+
+
+def test_feedback_with_a_mapping_file(session: Session, database_url: str, tmp_path: Path) -> None:
+    make_workspace(session)
+    mapping = {
+        "external_id": "Review ID",
+        "source": {"value": "review"},
+        "text": "Comment",
+        "rating": "Stars",
+        "created_at": "Date",
+        "customer.email": "Email",
+    }
+    mapping_path = tmp_path / "mapping.json"
+    mapping_path.write_text(json.dumps(mapping), encoding="utf-8")
+    path = write_csv(
+        tmp_path / "reviews.csv",
+        ["Review ID", "Comment", "Stars", "Date", "Email"],
+        [["r1", "المنتج وصل مكسور", "1", "2026-04-02", "x@example.com"]],
+    )
+    args = ["feedback", str(path), "--workspace", "acme", "--mapping", str(mapping_path)]
+    assert nabd(database_url, tmp_path, *args)[0] == 0
+    assert nabd(database_url, tmp_path, *args)[0] == 0
+    assert count(session, FeedbackItem) == 1
+    item = session.scalar(select(FeedbackItem))
+    assert item.text == "المنتج وصل مكسور" and item.rating == 1
+
+
+def test_a_preset_for_another_kind_is_refused(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    make_workspace(session)
+    path = write_csv(tmp_path / "x.csv", ["Id"], [["1"]])
+    code, output = nabd(
+        database_url,
+        tmp_path,
+        "events",
+        str(path),
+        "--workspace",
+        "acme",
+        "--preset",
+        "zendesk-tickets",
+    )
+    assert code == 1
+    assert "imports feedback, not events" in output

@@ -1,0 +1,223 @@
+"""The surveys and responses API over real HTTP."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nabd.feedback.models import FeedbackItem
+from nabd.surveys.models import SurveyResponse
+from nabd.workspaces.roles import Role
+from tests.factories import make_token, make_workspace
+from tests.surveys.factories import NPS_SURVEY, question_ids
+
+
+def _headers(session: Session, slug: str = "acme", role: Role = Role.ANALYST) -> dict[str, str]:
+    workspace = make_workspace(session, slug)
+    _, token = make_token(session, workspace, role)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _create(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
+    response = client.post("/api/v1/surveys", json=NPS_SURVEY, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _ids(survey: dict[str, Any]) -> dict[str, int]:
+    return {question["key"]: question["id"] for question in survey["questions"]}
+
+
+def test_definition_round_trips_and_lists_with_types(client: TestClient, session: Session) -> None:
+    headers = _headers(session)
+    created = _create(client, headers)
+    listed = client.get("/api/v1/surveys", headers=headers).json()["items"]
+    assert [s["id"] for s in listed] == [created["id"]]
+    survey = listed[0]
+    assert survey["title"] == {"ar": "استبيان ما بعد الشراء", "en": "Post-purchase survey"}
+    assert [q["type"] for q in survey["questions"]] == [
+        "nps",
+        "text",
+        "text",
+        "single_choice",
+        "csat",
+    ]
+    assert survey["questions"][0]["scale"] == {"min": 0, "max": 10}
+    assert survey["questions"][3]["options"][1] == {"key": "store", "ar": "الفرع", "en": "Store"}
+    assert survey["questions"][1]["condition"] == {"question": "nps", "op": "lte", "value": 6}
+
+
+def test_export_imports_into_another_workspace(client: TestClient, session: Session) -> None:
+    source, target = _headers(session, "alpha"), _headers(session, "beta")
+    created = _create(client, source)
+    exported = client.get(f"/api/v1/surveys/{created['id']}/export", headers=source).json()
+    assert exported["format"] == "nabd.survey/1" and "id" not in exported
+    copied = client.post("/api/v1/surveys", json=exported, headers=target)
+    assert copied.status_code == 201, copied.text
+    copy = copied.json()
+    assert copy["id"] != created["id"] and copy["status"] == "draft"
+    strip = lambda s: [{k: v for k, v in q.items() if k != "id"} for q in s["questions"]]  # noqa: E731
+    assert strip(copy) == strip(created)
+    assert client.get(f"/api/v1/surveys/{created['id']}", headers=target).status_code == 404
+
+
+def test_patch_changes_status_and_refuses_bad_conditions(
+    client: TestClient, session: Session
+) -> None:
+    headers = _headers(session)
+    created = _create(client, headers)
+    patched = client.patch(
+        f"/api/v1/surveys/{created['id']}", json={"status": "closed"}, headers=headers
+    )
+    assert patched.json()["status"] == "closed"
+    questions = [dict(q, condition=None) for q in NPS_SURVEY["questions"]]
+    questions[0] = dict(questions[0], condition={"question": "csat", "op": "gte", "value": 4})
+    refused = client.patch(
+        f"/api/v1/surveys/{created['id']}",
+        json={"questions": questions},
+        headers={**headers, "Accept-Language": "ar"},
+    )
+    assert refused.status_code == 422
+    detail = refused.json()["error"]["details"][0]
+    assert detail["field"] == "questions.0.condition"
+    assert any("\u0600" <= ch <= "\u06ff" for ch in detail["reason"])
+
+
+def test_response_is_stored_with_customer_and_text_becomes_feedback(
+    client: TestClient, session: Session
+) -> None:
+    headers = _headers(session)
+    survey = _create(client, headers)
+    ids = _ids(survey)
+    body = {
+        "customer": {"email": "Sara@Example.com"},
+        "channel": None,
+        "language": "ar",
+        "answers": [
+            {"question_id": ids["nps"], "value": 3},
+            {"question_id": ids["what_went_wrong"], "value": "التوصيل تأخر <b>كثيرًا</b>"},
+        ],
+        "submitted_at": "2026-10-01T10:00:00+03:00",
+    }
+    stored = client.post(f"/api/v1/surveys/{survey['id']}/responses", json=body, headers=headers)
+    assert stored.status_code == 201, stored.text
+    out = stored.json()
+    assert out["customer_id"] is not None and out["completed"] is True
+    assert out["submitted_at"].startswith("2026-10-01T07:00:00")
+    item = session.scalar(select(FeedbackItem))
+    assert item.source == "survey"
+    assert item.external_id == f"response:{out['id']}:question:{ids['what_went_wrong']}"
+    assert item.text == "التوصيل تأخر <b>كثيرًا</b>" and item.language == "ar"
+    assert int(item.rating) == 3 and item.rating_scale_max == 10
+    assert item.customer_id == out["customer_id"]
+    assert item.details == {
+        "survey_id": survey["id"],
+        "question_id": ids["what_went_wrong"],
+        "response_id": out["id"],
+    }
+    again = client.post(
+        f"/api/v1/surveys/{survey['id']}/responses",
+        json={**body, "customer": {"email": "sara@example.com"}},
+        headers=headers,
+    )
+    assert again.json()["customer_id"] == out["customer_id"]
+    listed = client.get(f"/api/v1/responses?survey_id={survey['id']}&language=ar", headers=headers)
+    assert [r["id"] for r in listed.json()["items"]] == [out["id"], again.json()["id"]]
+    assert listed.json()["items"][0]["answers"][0] == {"question_id": ids["nps"], "value": 3}
+    window = client.get(
+        "/api/v1/responses",
+        params={"from": "2026-10-02T00:00:00Z", "to": "2026-10-03T00:00:00Z"},
+        headers=headers,
+    )
+    assert window.json()["items"] == []
+
+
+def _error(response: Any) -> tuple[str, str]:
+    assert response.status_code == 422, response.text
+    detail = response.json()["error"]["details"][0]
+    return detail["field"], detail["reason"]
+
+
+def test_bad_answers_name_the_field_and_reason_in_arabic(
+    client: TestClient, session: Session
+) -> None:
+    headers = {**_headers(session), "Accept-Language": "ar"}
+    survey = _create(client, headers)
+    ids = _ids(survey)
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+
+    def post(*answers: dict[str, Any]) -> Any:
+        return client.post(url, json={"answers": list(answers)}, headers=headers)
+
+    nps = {"question_id": ids["nps"], "value": 5}
+    field, reason = _error(post(nps, {"question_id": 999999, "value": 1}))
+    assert field == "answers.1.question_id" and reason == "سؤال غير معروف."
+    field, reason = _error(post({"question_id": ids["nps"], "value": 11}))
+    assert field == "answers.0.value" and "10" in reason and "بين" in reason
+    field, reason = _error(post(nps, {"question_id": ids["csat"], "value": "five"}))
+    assert field == "answers.1.value" and reason == "يجب أن يكون عددًا صحيحًا."
+    field, reason = _error(post(nps, {"question_id": ids["what_went_wrong"], "value": "x" * 501}))
+    assert field == "answers.1.value" and "500" in reason
+    field, reason = _error(post({"question_id": ids["csat"], "value": 4}))
+    assert field == "answers" and "nps" in reason
+    field, _ = _error(
+        post(
+            {"question_id": ids["nps"], "value": 9},
+            {"question_id": ids["what_went_wrong"], "value": "hidden"},
+        )
+    )
+    assert field == "answers.1.question_id"
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 0
+
+
+def test_idempotency_key_stores_one_response(client: TestClient, session: Session) -> None:
+    headers = _headers(session)
+    survey = _create(client, headers)
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+    body = {"answers": [{"question_id": _ids(survey)["nps"], "value": 10}]}
+    keyed = {**headers, "Idempotency-Key": "order-77"}
+    first = client.post(url, json=body, headers=keyed)
+    second = client.post(url, json=body, headers=keyed)
+    assert first.status_code == 201 and second.status_code == 200
+    assert second.json() == first.json()
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 1
+
+
+def test_batch_accepts_good_items_and_rejects_bad_ones(
+    client: TestClient, session: Session
+) -> None:
+    headers = {**_headers(session), "Accept-Language": "ar"}
+    survey = _create(client, headers)
+    nps = _ids(survey)["nps"]
+    items = [
+        {"idempotency_key": "a", "answers": [{"question_id": nps, "value": 9}]},
+        {"idempotency_key": "b", "answers": [{"question_id": nps, "value": 12}]},
+        {"idempotency_key": "a", "answers": [{"question_id": nps, "value": 9}]},
+        {"idempotency_key": "c", "language": "fr", "answers": []},
+        {"answers": [{"question_id": nps, "value": 0}], "customer": {"external_id": "CRM-1"}},
+    ]
+    url = f"/api/v1/surveys/{survey['id']}/responses/batch"
+    result = client.post(url, json={"responses": items}, headers=headers).json()
+    assert result["accepted"] == 2 and result["duplicates"] == 1
+    assert [(r["index"], r["field"]) for r in result["rejected"]] == [
+        (1, "answers.0.value"),
+        (3, "language"),
+    ]
+    assert all(any("\u0600" <= c <= "\u06ff" for c in r["reason"]) for r in result["rejected"])
+    repeat = client.post(url, json={"responses": items[:1]}, headers=headers).json()
+    assert repeat == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 2
+
+
+def test_viewers_read_but_cannot_write(client: TestClient, session: Session) -> None:
+    headers = _headers(session, role=Role.VIEWER)
+    assert client.get("/api/v1/surveys", headers=headers).status_code == 200
+    assert client.post("/api/v1/surveys", json=NPS_SURVEY, headers=headers).status_code == 403
+
+
+def test_factory_and_api_agree_on_ids(session: Session) -> None:
+    from tests.surveys.factories import make_survey
+
+    survey = make_survey(session, make_workspace(session))
+    assert set(question_ids(survey)) == {q["key"] for q in NPS_SURVEY["questions"]}

@@ -1,0 +1,118 @@
+"""Results equal a direct computation; exports keep Arabic intact; imports are idempotent."""
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from nabd.surveys import imports, results
+from nabd.surveys.responses import ResponseFilters, record_response
+from nabd.surveys.schemas import ResponseIn
+from nabd.workspaces.roles import Role
+from tests.factories import make_member, make_workspace, sign_in
+from tests.surveys.factories import make_survey, question_ids
+
+SCORES = [
+    (10, 5, "ممتاز"),
+    (9, 4, None),
+    (8, 4, None),
+    (7, 2, "مقبول"),
+    (3, 1, "سيئ جدًا"),
+    (0, None, "لن أعود"),
+    (6, 3, None),
+]
+
+
+def _fill(session: Session):  # type: ignore[no-untyped-def]
+    workspace = make_workspace(session)
+    survey = make_survey(session, workspace)
+    ids = question_ids(survey)
+    for day, (nps, csat, text) in enumerate(SCORES, start=1):
+        answers = [{"question_id": ids["nps"], "value": nps}]
+        if csat is not None:
+            answers.append({"question_id": ids["csat"], "value": csat})
+        if text:
+            key = "what_went_wrong" if nps <= 6 else "what_you_liked"
+            answers.append({"question_id": ids[key], "value": text})
+        record_response(
+            session,
+            survey=survey,
+            data=ResponseIn.model_validate(
+                {
+                    "answers": answers,
+                    "language": "ar" if day % 2 else "en",
+                    "submitted_at": datetime(2026, day, 3, tzinfo=UTC),
+                }
+            ),
+            default_language="ar",
+        )
+    session.commit()
+    return workspace, survey
+
+
+def test_summaries_equal_a_direct_computation(session: Session) -> None:
+    _, survey = _fill(session)
+    summary = results.survey_results(session, survey=survey, filters=ResponseFilters())
+    by_key = {s.question.key: s for s in summary.questions}
+    nps = [n for n, _, _ in SCORES]
+    promoters = sum(n >= 9 for n in nps)
+    detractors = sum(n <= 6 for n in nps)
+    assert by_key["nps"].nps_groups == {"promoters": 2, "detractors": 3, "passives": 2}
+    assert by_key["nps"].estimate.value == 100 * (promoters - detractors) / len(nps)
+    csat = [c for _, c, _ in SCORES if c is not None]
+    assert by_key["csat"].estimate.value == 100 * sum(c >= 4 for c in csat) / len(csat)
+    assert summary.response_count == 7 and len(summary.by_month) == 7
+    assert [c.text for c in summary.comments][:2] == ["لن أعود", "سيئ جدًا"]
+    arabic = results.survey_results(session, survey=survey, filters=ResponseFilters(language="ar"))
+    assert arabic.response_count == 4
+
+
+def test_results_page_and_exports(client: TestClient, session: Session) -> None:
+    workspace, survey = _fill(session)
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+    page = client.get(f"/surveys/{survey.id}/results")
+    assert page.status_code == 200
+    assert 'data-testid="metric-nps">-14.3<' in page.text
+    assert "لن أعود" in page.text and 'dir="auto"' in page.text
+    filtered = client.get(f"/surveys/{survey.id}/results?from=2026-03-01&to=2026-03-31")
+    assert 'data-testid="response-count">1<' in filtered.text
+
+    exported = client.get(f"/surveys/{survey.id}/export.csv")
+    assert exported.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["response_id", "submitted_at"] and "nps" in rows[0]
+    assert len(rows) == 8 and any("لن أعود" in cell for cell in rows[6])
+    workbook = load_workbook(io.BytesIO(client.get(f"/surveys/{survey.id}/export.xlsx").content))
+    sheet = list(workbook.active.iter_rows(values_only=True))
+    assert len(sheet) == 8 and "لن أعود" in sheet[6]
+
+
+def test_import_round_trips_an_export_and_is_idempotent(session: Session, tmp_path: Path) -> None:
+    _, source = _fill(session)
+    target = make_survey(session, make_workspace(session, "beta"))
+    from nabd.surveys.exports import to_csv
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(to_csv(session, survey=source, filters=ResponseFilters()))
+    report = imports.import_rows(
+        session, survey=target, rows=imports.read_rows(path), mapping={}, default_language="ar"
+    )
+    assert (report.imported, report.duplicates, report.errors) == (7, 0, [])
+    again = imports.import_rows(
+        session, survey=target, rows=imports.read_rows(path), mapping={}, default_language="ar"
+    )
+    assert (again.imported, again.duplicates) == (0, 7)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Score,Comment\n11,x\n9,رائع\n", encoding="utf-8")
+    mapped = imports.import_rows(
+        session,
+        survey=target,
+        rows=imports.read_rows(bad),
+        mapping={"Score": "nps", "Comment": "what_you_liked"},
+        default_language="ar",
+    )
+    assert mapped.imported == 1 and mapped.errors[0].startswith("row 2: answers.0.value")
