@@ -25,8 +25,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from nabd.text.datasets import (
@@ -37,15 +35,10 @@ from nabd.text.datasets import (
     LabelledText,
     load_dataset,
 )
-from nabd.text.features import (
-    FeatureHasher,
-    FeatureSettings,
-    document_and_clause_counts,
-    inverse_document_frequency,
-)
+from nabd.text.features import FeatureHasher, FeatureSettings
 from nabd.text.lexicon import NEGATIVE_WORDS, POSITIVE_WORDS
-from nabd.text.segment import split_clauses
-from nabd.text.sentiment import DEFAULT_MODEL_DIR, SENTIMENT_LABELS, LinearSentimentModel
+from nabd.text.sentiment import DEFAULT_MODEL_DIR
+from nabd.text.training import as_model, document_counts, fit, macro_f1
 
 # ArSarcasm-v2 is mostly political tweets; at full weight it pulls the model away from
 # customer reviews (measured: Saudi tourism test macro-F1 0.816 at 1.0, 0.826 at 0.5).
@@ -99,35 +92,6 @@ def negation_examples() -> list[LabelledText]:
     return examples
 
 
-def document_counts(hasher: FeatureHasher, rows: list[LabelledText]) -> sp.csr_matrix:
-    documents = [[segment.text for segment in split_clauses(row.text)] for row in rows]
-    counts, _ = document_and_clause_counts(hasher, documents)
-    return counts
-
-
-def fit(
-    counts: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, *, c: float, seed: int
-) -> tuple[np.ndarray, LogisticRegression]:
-    idf = inverse_document_frequency(counts)
-    hasher = FeatureHasher(FeatureSettings(n_features=counts.shape[1]), idf)
-    classifier = LogisticRegression(C=c, max_iter=3000, random_state=seed)
-    classifier.fit(hasher.weight(counts), labels, sample_weight=weights)
-    return idf, classifier
-
-
-def as_model(
-    settings: FeatureSettings, idf: np.ndarray, classifier: LogisticRegression, manifest: dict
-) -> LinearSentimentModel:
-    order = [list(classifier.classes_).index(label) for label in SENTIMENT_LABELS]
-    return LinearSentimentModel(
-        settings=settings,
-        idf=idf.astype(np.float32),
-        coefficients=classifier.coef_[order].astype(np.float32),
-        intercepts=classifier.intercept_[order].astype(np.float32),
-        manifest=manifest,
-    )
-
-
 def cross_validate(
     counts: sp.csr_matrix,
     labels: np.ndarray,
@@ -163,14 +127,6 @@ def cross_validate(
     }
 
 
-def macro_f1(truth: np.ndarray, probabilities: np.ndarray) -> float:
-    """Macro-F1; on two-class data the neutral column is ignored, as in evaluation."""
-    present = sorted(set(truth.tolist()))
-    columns = [SENTIMENT_LABELS.index(label) for label in present]
-    predicted = np.array(present)[probabilities[:, columns].argmax(axis=1)]
-    return float(f1_score(truth, predicted, labels=present, average="macro"))
-
-
 def main() -> int:
     arguments = parse_arguments()
     settings = FeatureSettings(n_features=arguments.n_features)
@@ -185,7 +141,7 @@ def main() -> int:
     dataset_of_row = np.array([row.dataset for row in rows])
     weights = np.array([DEFAULT_DATASET_WEIGHTS.get(row.dataset, 1.0) for row in rows])
     print(f"{len(rows)} training texts from {', '.join(arguments.datasets)}; hashing…")
-    counts = document_counts(hasher, rows)
+    counts = document_counts(hasher, [row.text for row in rows])
 
     cv_scores = (
         cross_validate(counts, labels, weights, dataset_of_row, arguments)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     jobs_embedded_consumer: bool | None = None
     analytics_dir: Path | None = None
     analytics_refresh_minutes: int = Field(default=15, ge=0)
+    metrics_churn_inactive_days: int = Field(default=90, ge=1)
+    metrics_completion_window_hours: int = Field(default=24, ge=1)
+    public_url: str | None = None
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
     @property
     def resolved_analytics_dir(self) -> Path:
         return self.analytics_dir or self.data_dir / "analytics"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Where respondents reach nabd, for links sent by background jobs (no request)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -9,24 +9,33 @@ from nabd.customers.models import (
     Customer,
     CustomerErasure,
     CustomerIdentity,
+    CustomerPrivacySettings,
     CustomerSearchTerm,
 )
 from nabd.events.models import Event, Transaction, WriteKey
 from nabd.feedback.models import FeedbackItem
+from nabd.goals.models import Goal, GoalNotification
 from nabd.journeys.models import Channel, Touchpoint
+from nabd.metrics.models import MetricRollup
 from nabd.surveys.models import (
     Survey,
     SurveyAnswer,
+    SurveyDeliverySettings,
     SurveyDistribution,
+    SurveyInvitation,
     SurveyQuestion,
     SurveyResponse,
+    SurveyTrigger,
 )
+from nabd.text.annotations import AnnotationTopic, FeedbackAnnotation, TextCorrection
+from nabd.text.workspace_models import TextModelVersion, TextWorkspaceSettings, WorkspaceTopic
 from nabd.workspaces.models import ApiToken, Membership, User, Workspace
 
 metadata = Base.metadata
 
 __all__ = [
     "AnalyticsWatermark",
+    "AnnotationTopic",
     "ApiToken",
     "AuditLogEntry",
     "Channel",
@@ -35,19 +44,31 @@ __all__ = [
     "CustomerErasure",
     "CustomerIdentity",
     "CustomerMerge",
+    "CustomerPrivacySettings",
     "CustomerSearchTerm",
     "Event",
+    "FeedbackAnnotation",
     "FeedbackItem",
+    "Goal",
+    "GoalNotification",
     "Membership",
+    "MetricRollup",
     "Survey",
     "SurveyAnswer",
+    "SurveyDeliverySettings",
     "SurveyDistribution",
+    "SurveyInvitation",
     "SurveyQuestion",
     "SurveyResponse",
+    "SurveyTrigger",
+    "TextCorrection",
+    "TextModelVersion",
+    "TextWorkspaceSettings",
     "Touchpoint",
     "Transaction",
     "User",
     "Workspace",
+    "WorkspaceTopic",
     "WriteKey",
     "metadata",
 ]

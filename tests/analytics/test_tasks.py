@@ -28,10 +28,10 @@ def _fresh(session: Session, workspace_id: int) -> bool:
 
 
 def test_the_snapshot_schedules_are_registered() -> None:
-    assert periodic_task_names() == [
+    assert {
         "nabd.analytics.tasks.rebuild_snapshots_nightly",
         "nabd.analytics.tasks.refresh_due_snapshots",
-    ]
+    } <= set(periodic_task_names())
 
 
 def test_the_periodic_job_refreshes_due_workspaces(

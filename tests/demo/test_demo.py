@@ -13,7 +13,10 @@ from nabd.cli.main import app as cli
 from nabd.core.types import utcnow
 from nabd.customers.models import Customer, CustomerIdentity
 from nabd.demo.catalogue import DEMO_PASSWORD, DEMO_USERS
+from nabd.demo.surveys import demo_texts
 from nabd.events.models import Event, Transaction
+from nabd.feedback.models import FeedbackItem
+from nabd.metrics import rollups
 from nabd.workspaces.models import Workspace
 from tests.factories import Member, sign_in
 
@@ -38,7 +41,7 @@ def test_demo_loads_once_and_serves_a_populated_overview(
 
     names = list(session.scalars(select(Customer.display_name)))
     arabic_share = sum(bool(ARABIC.search(name or "")) for name in names) / len(names)
-    assert len(names) == 1500 and 0.6 < arabic_share < 0.9
+    assert len(names) == 3000 and 0.6 < arabic_share < 0.9
     kinds = set(session.scalars(select(CustomerIdentity.kind).distinct()))
     assert kinds == {"email", "phone", "external_id"}
     oldest, newest = session.execute(
@@ -49,10 +52,26 @@ def test_demo_loads_once_and_serves_a_populated_overview(
     assert {"page_view", "add_to_cart", "purchase", "ticket_opened", "store_visit"} <= event_types
     order_count = session.scalar(select(func.count(Transaction.id)))
     assert order_count > 1000
+    spenders = session.scalar(select(func.count(Customer.id)).where(Customer.total_spend > 0))
+    assert spenders > 1000  # the list's value columns are filled
+    sources = dict(
+        session.execute(
+            select(FeedbackItem.source, func.count()).group_by(FeedbackItem.source)
+        ).all()
+    )
+    assert set(sources) == {"survey", "review", "social", "ticket", "chat", "call_note"}
+    assert min(sources.values()) > 50
+    texts = set(session.scalars(select(FeedbackItem.text).where(FeedbackItem.source == "review")))
+    assert texts <= {row["text"] for row in demo_texts()}  # real dataset texts, not made up
+
+    demo_id = session.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+    assert demo_id is not None
+    counted = rollups.stored_rows(session, workspace_id=demo_id)
+    assert counted and counted == rollups.recomputed_rows(session, workspace_id=demo_id)
 
     admin = Member(membership_id=0, user_id=0, email=DEMO_USERS[0][0], password=DEMO_PASSWORD)
     sign_in(client, admin)
     page = client.get("/")
     assert page.status_code == 200
     assert 'dir="rtl"' in page.text  # the demo workspace is Arabic-first
-    assert "1,500" in page.text or "1٬500" in page.text
+    assert "3,000" in page.text or "3٬000" in page.text

@@ -33,14 +33,28 @@ def test_sign_in_switch_language_and_sign_out(
 
     _sign_in(page, live_server)
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
-    assert _nav_labels(page) == ["Overview", "Customers", "Surveys", "Settings"]
+    assert _nav_labels(page) == [
+        "Overview",
+        "Customers",
+        "Surveys",
+        "Feedback",
+        "Goals",
+        "Settings",
+    ]
     expect(page.locator("[data-testid=kpis]")).to_be_visible()
     page.screenshot(path=artifacts / "02-overview-en.png", full_page=True)
 
     page.click("[data-testid=switch-language]")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")
-    assert _nav_labels(page) == ["نظرة عامة", "العملاء", "الاستبيانات", "الإعدادات"]
+    assert _nav_labels(page) == [
+        "نظرة عامة",
+        "العملاء",
+        "الاستبيانات",
+        "الملاحظات",
+        "الأهداف",
+        "الإعدادات",
+    ]
     expect(page.locator("[data-testid=logout]")).to_have_text("تسجيل الخروج")
     page.screenshot(path=artifacts / "03-overview-ar.png", full_page=True)
 
@@ -58,7 +72,14 @@ def test_sign_in_switch_language_and_sign_out(
 
     page.click("[data-testid=switch-language]")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
-    assert _nav_labels(page) == ["Overview", "Customers", "Surveys", "Settings"]
+    assert _nav_labels(page) == [
+        "Overview",
+        "Customers",
+        "Surveys",
+        "Feedback",
+        "Goals",
+        "Settings",
+    ]
     page.screenshot(path=artifacts / "05-settings-users-en.png", full_page=True)
 
     page.click("[data-testid=logout]")

@@ -101,8 +101,12 @@ def test_collect_refuses_bad_bodies_and_floods(client: TestClient, session: Sess
 
 
 def test_the_snippet_is_served_by_nabd(client: TestClient) -> None:
-    response = client.get("/static/snippet.js")
+    response = client.get("/static/nabd.js")
     assert response.status_code == 200
     script = response.text
     for needle in ("sendBeacon", "/api/v1/collect", "identify", "page", "track"):
         assert needle in script
+    # The pages' own behaviours live apart, so customers' sites never load them.
+    assert "htmx" not in script
+    assert "htmx:configRequest" in client.get("/static/app.js").text
+    assert '<script src="/static/app.js"></script>' in client.get("/login").text

@@ -42,4 +42,5 @@ def test_jobs_go_through_redis(redis_settings: Settings) -> None:
         assert result.get(blocking=True, timeout=15) == 42
     finally:
         stop_embedded_consumer(consumer)
-    assert queue.pending_count() == 0
+    # Periodic jobs may be queued meanwhile; ours must be gone.
+    assert add.name not in {task.name for task in queue.pending()}

@@ -13,6 +13,7 @@ from nabd.events.service import add_events, add_transactions
 from nabd.journeys.service import ensure_channel
 from nabd.workspaces.models import Workspace
 from tests.factories import make_member, make_workspace, sign_in
+from tests.metrics.factories import answer, make_cx_survey
 from tests.query_counter import count_queries
 
 
@@ -97,4 +98,39 @@ def test_overview_query_count_does_not_grow_with_data(
     _seed(session, workspace, customers=40, first=2)
     with count_queries(engine) as large:
         assert client.get("/").status_code == 200
-    assert large.count == small.count <= 12
+    # 9 of them are the CX tiles' and charts' reads of the metric rollups, 1 the goals panel.
+    assert large.count == small.count <= 22
+
+
+def test_cx_tiles_trend_and_breakdowns_follow_the_url_filters(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    survey = make_cx_survey(session, workspace)
+    today = utcnow().replace(hour=8, minute=0, second=0, microsecond=0)
+    for nps, channel, days_ago in [(10, "web", 1), (9, "web", 2), (2, "app", 3), (10, "app", 40)]:
+        answer(
+            session,
+            survey,
+            at=today - timedelta(days=days_ago),
+            scores={"nps": nps, "csat": 5},
+            channel=channel,
+            comment="ممتاز",
+        )
+    session.commit()
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/").text
+    tiles = page.split('data-testid="cx-tiles"')[1].split('data-testid="kpis"')[0]
+    # 2 promoters and 1 detractor of 3 in the last 30 days; 1 promoter of 1 before.
+    assert 'data-testid="nps-value">33.3' in tiles
+    assert "n = 3" in tiles
+    assert 'data-testid="responses-value">3' in tiles
+    assert "/feedback?source=survey&amp;since=" in tiles
+    by_channel = page.split('data-testid="nps-channel-table"')[1].split("</table>")[0]
+    assert "100" in by_channel and "-100" in by_channel
+    assert 'id="nps-touchpoint-chart-labels">["Checkout"]' in page
+    filtered = client.get("/?channel=web").text
+    assert 'data-testid="nps-value">100' in filtered.split('data-testid="cx-tiles"')[1]
+    assert "channel_id=" in filtered.split('data-testid="nps-drilldown"')[0].rsplit("href=", 1)[1]
+    assert client.get("/?from=2026-02-30").status_code == 422
+    assert client.get("/?from=2026-03-02&to=2026-03-01").status_code == 422

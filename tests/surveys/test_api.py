@@ -2,15 +2,19 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nabd.feedback.models import FeedbackItem
+from nabd.journeys import service as journeys
+from nabd.surveys import responses as recording
 from nabd.surveys.models import SurveyResponse
+from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
-from tests.surveys.factories import NPS_SURVEY, question_ids
+from tests.surveys.factories import NPS_SURVEY, make_survey, question_ids
 
 
 def _headers(session: Session, slug: str = "acme", role: Role = Role.ANALYST) -> dict[str, str]:
@@ -221,3 +225,141 @@ def test_factory_and_api_agree_on_ids(session: Session) -> None:
 
     survey = make_survey(session, make_workspace(session))
     assert set(question_ids(survey)) == {q["key"] for q in NPS_SURVEY["questions"]}
+
+
+def _workspace_with_channels(session: Session) -> dict[str, str]:
+    workspace = make_workspace(session, "chan")
+    for key, arabic, english in (("web", "الموقع", "Website"), ("app", "التطبيق", "App")):
+        journeys.ensure_channel(
+            session, workspace_id=workspace.id, key=key, name_ar=arabic, name_en=english
+        )
+    session.commit()
+    _, token = make_token(session, workspace, Role.ANALYST)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_batch_stores_each_items_own_answers_and_feedback(
+    client: TestClient, session: Session
+) -> None:
+    headers = _workspace_with_channels(session)
+    survey = _create(client, headers)
+    ids = _ids(survey)
+    items = [
+        {
+            "idempotency_key": f"k{n}",
+            "channel": "web" if n % 2 else "app",
+            "language": "ar" if n % 3 else "en",
+            "answers": [
+                {"question_id": ids["nps"], "value": n % 11},
+                {
+                    "question_id": ids["what_went_wrong" if n % 11 <= 6 else "what_you_liked"],
+                    "value": f"تعليق رقم {n}",
+                },
+            ],
+        }
+        for n in range(60)
+    ]
+    url = f"/api/v1/surveys/{survey['id']}/responses/batch"
+    assert client.post(url, json={"responses": items}, headers=headers).json()["accepted"] == 60
+
+    stored = client.get(f"/api/v1/responses?survey_id={survey['id']}&limit=100", headers=headers)
+    by_text = {}
+    for response in stored.json()["items"]:
+        nps, text = (answer["value"] for answer in response["answers"])
+        by_text[text] = (nps, response["channel"], response["language"], response["id"])
+    for n in range(60):
+        nps, channel, language, _ = by_text[f"تعليق رقم {n}"]
+        assert (nps, channel, language) == (n % 11, "web" if n % 2 else "app", items[n]["language"])
+    feedback = session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)).all()
+    assert len(feedback) == 60
+    for item in feedback:
+        nps, _, language, response_id = by_text[item.text]
+        assert item.details["response_id"] == response_id and item.language == language
+        assert item.external_id == f"response:{response_id}:question:{item.details['question_id']}"
+        assert item.rating == nps and item.rating_scale_max == 10
+
+
+def test_listing_filters_by_channel_and_language_and_pages_with_a_cursor(
+    client: TestClient, session: Session
+) -> None:
+    headers = _workspace_with_channels(session)
+    survey = _create(client, headers)
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+    nps = _ids(survey)["nps"]
+    for n, (channel, language) in enumerate(
+        [("web", "ar"), ("app", "ar"), ("web", "en"), ("web", "ar"), (None, "ar")]
+    ):
+        body = {
+            "channel": channel,
+            "language": language,
+            "answers": [{"question_id": nps, "value": n}],
+        }
+        assert client.post(url, json=body, headers=headers).status_code == 201
+
+    def listed(**params: Any) -> list[int]:
+        page = client.get("/api/v1/responses", params=params, headers=headers).json()
+        return [response["answers"][0]["value"] for response in page["items"]]
+
+    assert listed(channel="web") == [0, 2, 3]
+    assert listed(channel="web", language="ar") == [0, 3]
+    assert listed(channel="sms") == []
+    first = client.get("/api/v1/responses", params={"limit": 2}, headers=headers).json()
+    assert [r["answers"][0]["value"] for r in first["items"]] == [0, 1]
+    rest = listed(limit=10, cursor=first["next_cursor"])
+    assert rest == [2, 3, 4]
+    naive = client.get("/api/v1/responses", params={"from": "2026-10-01T00:00:00"}, headers=headers)
+    assert naive.status_code == 422
+
+
+def test_batch_racing_another_writer_counts_its_keys_as_duplicates(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey = make_survey(session, make_workspace(session))
+    nps = question_ids(survey)["nps"]
+
+    def item(key: str, score: int) -> dict[str, Any]:
+        return {"idempotency_key": key, "answers": [{"question_id": nps, "value": score}]}
+
+    first = recording.record_batch(
+        session, survey=survey, items=[item("x", 1)], default_language="ar"
+    )
+    assert first.accepted == 1
+    # The other writer's row is invisible to the pre-check, as if it committed just after it.
+    monkeypatch.setattr(recording, "_existing_keys", lambda *_, **__: set())
+    raced = recording.record_batch(
+        session, survey=survey, items=[item("x", 1), item("y", 2)], default_language="ar"
+    )
+    session.commit()
+    assert (raced.accepted, raced.duplicates) == (1, 1)
+    stored = session.scalars(select(SurveyResponse.idempotency_key).order_by(SurveyResponse.id))
+    assert list(stored) == ["x", "y"]
+
+
+def test_single_response_racing_the_same_key_returns_the_first(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey = make_survey(session, make_workspace(session))
+    data = ResponseIn.model_validate(
+        {"answers": [{"question_id": question_ids(survey)["nps"], "value": 7}]}
+    )
+    stored, created = recording.record_response(
+        session, survey=survey, data=data, default_language="ar", idempotency_key="order-9"
+    )
+    assert created
+    real_lookup = recording.find_by_key
+    lookups: list[str] = []
+
+    def late_lookup(session: Session, *, workspace_id: int, key: str) -> SurveyResponse | None:
+        # The first look misses the other request's row; the one after the conflict sees it.
+        lookups.append(key)
+        if len(lookups) == 1:
+            return None
+        return real_lookup(session, workspace_id=workspace_id, key=key)
+
+    monkeypatch.setattr(recording, "find_by_key", late_lookup)
+    again, created = recording.record_response(
+        session, survey=survey, data=data, default_language="ar", idempotency_key="order-9"
+    )
+    session.commit()
+    assert not created and again.id == stored.id and lookups == ["order-9", "order-9"]
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 1

@@ -9,12 +9,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from nabd.journeys import service as journeys
 from nabd.surveys import imports, results
 from nabd.surveys.responses import ResponseFilters, record_response
 from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
+from tests.customers.factories import make_places
 from tests.factories import make_member, make_workspace, sign_in
-from tests.surveys.factories import make_survey, question_ids
+from tests.surveys.factories import NPS_SURVEY, make_survey, question_ids
 
 SCORES = [
     (10, 5, "ممتاز"),
@@ -116,3 +118,65 @@ def test_import_round_trips_an_export_and_is_idempotent(session: Session, tmp_pa
         default_language="ar",
     )
     assert mapped.imported == 1 and mapped.errors[0].startswith("row 2: answers.0.value")
+
+
+def test_text_questions_count_their_answers_and_english_labels_render(
+    client: TestClient, session: Session
+) -> None:
+    workspace, survey = _fill(session)
+    summary = results.survey_results(session, survey=survey, filters=ResponseFilters())
+    by_key = {s.question.key: s for s in summary.questions}
+    assert by_key["what_went_wrong"].answered == 2  # 3 and 0 left comments; 6 did not
+    assert by_key["what_you_liked"].answered == 2
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+    page = client.get(f"/surveys/{survey.id}/results?lang=en").text
+    assert 'data-testid="answered-what_went_wrong">2<' in page
+    assert "% satisfied (4–5)" in page and "{}" not in page
+
+
+def test_results_and_exports_filter_by_channel_touchpoint_and_language(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    channel, touchpoint = make_places(session, workspace)
+    other = journeys.ensure_touchpoint(
+        session,
+        workspace_id=workspace.id,
+        key="delivery",
+        name_ar="التوصيل",
+        name_en="Delivery",
+        channel=channel,
+    )
+    survey = make_survey(session, workspace, {**NPS_SURVEY, "touchpoint_id": touchpoint.id})
+    nps = question_ids(survey)["nps"]
+    for score, channel_key, language in ((9, "web", "ar"), (4, None, "ar"), (10, "web", "en")):
+        record_response(
+            session,
+            survey=survey,
+            data=ResponseIn.model_validate(
+                {
+                    "channel": channel_key,
+                    "language": language,
+                    "answers": [{"question_id": nps, "value": score}],
+                }
+            ),
+            default_language="ar",
+        )
+    session.commit()
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+
+    def count(query: str) -> str:
+        page = client.get(f"/surveys/{survey.id}/results?{query}").text
+        return page.split('data-testid="response-count">')[1].split("<")[0]
+
+    assert count("") == "3"
+    assert count(f"channel={channel.id}") == "2"
+    assert count(f"channel={channel.id}&language=ar") == "1"
+    assert count(f"touchpoint={touchpoint.id}") == "3"
+    assert count(f"touchpoint={other.id}") == "0"
+    exported = client.get(f"/surveys/{survey.id}/export.csv?channel={channel.id}&language=en")
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[-len(NPS_SURVEY["questions"]) :] == [q["key"] for q in NPS_SURVEY["questions"]]
+    assert len(rows) == 2
+    assert rows[1][header.index("channel")] == "web" and rows[1][header.index("nps")] == "10"

@@ -21,12 +21,22 @@ from nabd.customers import identity_api
 from nabd.customers import views as customer_views
 from nabd.events import api as events_api
 from nabd.feedback import api as feedback_api
+from nabd.goals import api as goal_api
+from nabd.goals import views as goal_views
+from nabd.imports import views as import_views
+from nabd.metrics import api as metrics_api
 from nabd.reports import views as report_views
 from nabd.surveys import api as survey_api
+from nabd.surveys import delivery_settings_views as survey_delivery_views
+from nabd.surveys import distribution_api as survey_distribution_api
+from nabd.surveys import distribution_views as survey_distribution_views
 from nabd.surveys import public_views as survey_public_views
 from nabd.surveys import results_views as survey_results_views
 from nabd.surveys import views as survey_views
 from nabd.text import api as text_api
+from nabd.text import settings_views as text_settings_views
+from nabd.text import views as text_views
+from nabd.text import workspace_topics_api as text_topics_api
 from nabd.web.navigation import ordered
 from nabd.web.templating import create_environment
 from nabd.workspaces import api as workspace_api
@@ -53,6 +63,7 @@ ROUTERS = (
     auth_views.router,
     report_views.router,
     customer_views.router,
+    import_views.router,
     settings_views.router,
     workspace_api.router,
     customer_api.router,
@@ -60,16 +71,27 @@ ROUTERS = (
     survey_results_views.router,
     survey_public_views.router,
     survey_api.router,
+    survey_distribution_views.router,
+    survey_distribution_api.router,
+    survey_delivery_views.router,
     events_api.router,
     feedback_api.router,
     identity_api.router,
     text_api.router,
+    text_topics_api.router,
+    text_settings_views.router,
+    text_views.router,
+    goal_views.router,
+    goal_api.router,
+    metrics_api.router,
 )
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,
     *customer_views.NAV_ITEMS,
     *survey_views.NAV_ITEMS,
+    *text_views.NAV_ITEMS,
     *settings_views.NAV_ITEMS,
+    *goal_views.NAV_ITEMS,
 )
 
 

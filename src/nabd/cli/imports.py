@@ -1,10 +1,19 @@
-"""`nabd import …`: CSV/XLSX files of customers, transactions, events or feedback."""
+"""`nabd import …`: CSV/XLSX files of customers, transactions, events, feedback or survey
+responses."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from nabd.cli.context import (
     cli_actor,
@@ -15,11 +24,12 @@ from nabd.cli.context import (
     load_settings,
     workspace_by_slug,
 )
-from nabd.core.audit import record_audit
 from nabd.core.db import create_db_engine, create_session_factory
-from nabd.imports.mapping import PRESETS, Kind, Mapping, default_mapping, load_mapping
-from nabd.imports.readers import read_rows
-from nabd.imports.runner import DEFAULT_BATCH_SIZE, ImportReport, run_import
+from nabd.imports.mapping import InvalidMapping, Kind, Mapping, choose_mapping, load_mapping
+from nabd.imports.readers import count_rows, read_rows
+from nabd.imports.runner import DEFAULT_BATCH_SIZE, ImportReport, record_import, run_import
+from nabd.surveys import imports as survey_imports
+from nabd.surveys import service as surveys
 
 app = typer.Typer(help="Import CSV or XLSX files.", no_args_is_help=True)
 
@@ -36,22 +46,15 @@ BatchOption = Annotated[int, typer.Option("--batch-size", min=1, max=5000)]
 
 
 def _mapping(kind: Kind, path: Path, mapping_file: Path | None, preset: str | None) -> Mapping:
-    if mapping_file and preset:
-        fail("use either --mapping or --preset, not both")
-    if preset:
-        if preset not in PRESETS:
-            fail(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
-        preset_kind, mapping = PRESETS[preset]
-        if preset_kind != kind:
-            fail(f"preset {preset!r} imports {preset_kind}, not {kind}")
-        return mapping
-    if mapping_file:
-        try:
-            return load_mapping(mapping_file)
-        except ValueError as error:
-            fail(f"{mapping_file}: {error}")
     first = next(read_rows(path), None)
-    return default_mapping(kind, list(first[1]) if first else [])
+    try:
+        explicit = load_mapping(mapping_file) if mapping_file else None
+        chosen = choose_mapping(
+            kind, list(first[1]) if first else [], preset=preset, mapping=explicit
+        )
+    except InvalidMapping as error:
+        fail(str(error))
+    return chosen
 
 
 def _run(
@@ -64,17 +67,24 @@ def _run(
     batch_size: int,
 ) -> None:
     mapping = _mapping(kind, path, mapping_file, preset)
-    if not mapping:
-        fail("no column matches a field; pass --mapping or --preset")
     settings = load_settings()
     with cli_session(settings) as session:
         target = workspace_by_slug(session, workspace)
         workspace_id, time_zone = target.id, target.time_zone
     engine = create_db_engine(settings.resolved_database_url)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     try:
-        with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
-            task = progress.add_task(f"{kind} ({'dry run' if dry_run else 'import'})", total=None)
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task(
+                f"{kind} ({'dry run' if dry_run else 'import'})", total=count_rows(path)
+            )
             report = run_import(
                 create_session_factory(engine),
                 workspace_id=workspace_id,
@@ -93,21 +103,15 @@ def _run(
     _print(report, dry_run)
 
 
-def _audit(workspace: str, kind: str, path: Path, report: ImportReport) -> None:
+def _audit(workspace: str, kind: Kind, path: Path, report: ImportReport) -> None:
     with cli_session() as session:
-        record_audit(
+        record_import(
             session,
             workspace_id=workspace_by_slug(session, workspace).id,
             actor=cli_actor(),
-            action=f"import.{kind}",
-            object_type="import",
-            object_id=path.name[:64],
-            details={
-                "rows": report.rows,
-                "accepted": report.accepted,
-                "duplicates": report.duplicates,
-                "errors": report.error_count,
-            },
+            kind=kind,
+            filename=path.name,
+            report=report,
         )
 
 
@@ -146,3 +150,40 @@ def _command(kind: Kind) -> None:
 
 for _kind in ("customers", "transactions", "events", "feedback"):
     _command(_kind)
+
+
+@app.command("responses")
+def import_responses(
+    file: FileArgument,
+    survey: Annotated[int, typer.Option("--survey", help="Id of the survey the rows answer.")],
+    workspace: WorkspaceOption,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", exists=True, dir_okay=False, help="JSON file {column: question key}."
+        ),
+    ] = None,
+) -> None:
+    """Import survey responses exported by another tool (or by nabd); a re-run adds nothing."""
+    try:
+        columns = survey_imports.load_mapping(mapping)
+    except ValueError as error:
+        fail(str(error))
+    with cli_session() as session:
+        target = workspace_by_slug(session, workspace)
+        found = surveys.get_survey(session, workspace_id=target.id, survey_id=survey)
+        report = survey_imports.import_rows(
+            session,
+            survey=found,
+            rows=survey_imports.read_rows(file),
+            mapping=columns,
+            default_language=target.default_language,
+        )
+    for line in report.errors:
+        error_console.print(line, highlight=False, markup=False)
+    console.print(
+        f"Imported {report.imported} responses, {report.duplicates} already present, "
+        f"{len(report.errors)} rows rejected."
+    )
+    if report.errors:
+        raise typer.Exit(code=1)

@@ -8,8 +8,8 @@ from nabd.cli import (
     db,
     demo,
     imports,
+    metrics,
     serve,
-    surveys,
     text,
     tokens,
     users,
@@ -34,8 +34,8 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(customers.app, name="customers")
 app.command("worker")(worker.worker)
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(metrics.app, name="metrics")
 app.add_typer(imports.app, name="import")
 app.add_typer(write_keys.app, name="write-key")
-app.add_typer(surveys.app, name="responses")
 app.add_typer(text.app, name="text")
 app.add_typer(text.evaluation_app, name="eval")

@@ -13,6 +13,7 @@ from nabd.api.params import ListResponse
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers import privacy, service
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
+from nabd.customers.masking import masks_contact_details
 from nabd.customers.profile import customer_profile, place_names
 from nabd.customers.schemas import (
     ContactPreferencesOut,
@@ -49,6 +50,7 @@ def list_all(
     max_spend: Decimal | None = None,
     seen_from: datetime | None = None,
     seen_until: datetime | None = None,
+    nps_bucket: Literal["promoter", "passive", "detractor"] | None = None,
     sort: CustomerSort = CustomerSort.LAST_SEEN,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
@@ -63,6 +65,7 @@ def list_all(
         max_spend=max_spend,
         seen_from=seen_from,
         seen_until=seen_until,
+        nps_bucket=nps_bucket,
     )
     page = list_customers(
         session,
@@ -70,8 +73,11 @@ def list_all(
         filters=filters,
         request=ListRequest(sort=sort, limit=limit, cursor=cursor),
     )
+    masked = masks_contact_details(
+        session, workspace_id=principal.workspace_id, role=principal.role
+    )
     return ListResponse(
-        items=[summary_out(customer, principal.role) for customer in page.items],
+        items=[summary_out(customer, masked=masked) for customer in page.items],
         next_cursor=page.next_cursor,
     )
 
@@ -82,7 +88,10 @@ def get_one(session: DbSession, principal: ReadCustomers, customer_id: int) -> C
         session, workspace_id=principal.workspace_id, customer_id=customer_id
     )
     names = place_names(session, workspace_id=principal.workspace_id)
-    return profile_out(profile, names, principal.role)
+    masked = masks_contact_details(
+        session, workspace_id=principal.workspace_id, role=principal.role
+    )
+    return profile_out(profile, names, masked=masked)
 
 
 @router.get("/{customer_id}/timeline")
@@ -95,7 +104,7 @@ def timeline(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> ListResponse[TimelineEntryOut]:
-    """Events, purchases and feedback, newest first; repeat `kind` to combine kinds."""
+    """Events, purchases, survey responses and feedback, newest first; repeat `kind`."""
     service.get_customer(session, workspace_id=principal.workspace_id, customer_id=customer_id)
     page = customer_timeline(
         session,

@@ -14,7 +14,7 @@ from typing import cast
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -235,29 +235,27 @@ def record_activity(
 ) -> None:
     """Widen each customer's first/last-seen window to include (earliest, latest) activity.
 
-    Two set-based statements per batch instead of loading every customer.
+    One executemany UPDATE per batch instead of loading every customer.
     """
     if not activity:
         return
     table = cast(Table, Customer.__table__)
     moments = UTCDateTime()
-    for column, newer in (("last_seen_at", True), ("first_seen_at", False)):
-        target = table.c[column]
-        moment = bindparam("moment", type_=moments)
-        outdated = target < moment if newer else target > moment
-        session.execute(
-            update(table)
-            .where(
-                table.c.id == bindparam("customer"),
-                table.c.workspace_id == workspace_id,
-                or_(target.is_(None), outdated),
-            )
-            .values({column: moment}),
-            [
-                {"customer": customer_id, "moment": latest if newer else earliest}
-                for customer_id, (earliest, latest) in activity.items()
-            ],
-        )
+    earliest = bindparam("earliest", type_=moments)
+    latest = bindparam("latest", type_=moments)
+    first, last = table.c.first_seen_at, table.c.last_seen_at
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("customer"), table.c.workspace_id == workspace_id)
+        .values(
+            first_seen_at=case((or_(first.is_(None), first > earliest), earliest), else_=first),
+            last_seen_at=case((or_(last.is_(None), last < latest), latest), else_=last),
+        ),
+        [
+            {"customer": customer_id, "earliest": start, "latest": end}
+            for customer_id, (start, end) in activity.items()
+        ],
+    )
 
 
 @dataclass(frozen=True)

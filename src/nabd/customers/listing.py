@@ -16,6 +16,7 @@ from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page
 from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
+from nabd.customers.scores import NPS_BUCKET_RANGES, customers_in_nps_bucket
 from nabd.customers.search import query_alternatives
 
 # Above every real character, so `prefix <= term < prefix + TOP` is a prefix range.
@@ -58,6 +59,7 @@ class CustomerFilters:
     max_spend: Decimal | None = None
     seen_from: datetime | None = None
     seen_until: datetime | None = None
+    nps_bucket: str | None = None  # "promoter", "passive" or "detractor": the latest NPS
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,12 @@ def _filtered(workspace_id: int, filters: CustomerFilters) -> Select[Customer]:
         statement = statement.where(Customer.last_seen_at >= filters.seen_from)
     if filters.seen_until is not None:
         statement = statement.where(Customer.last_seen_at < filters.seen_until)
+    if filters.nps_bucket in NPS_BUCKET_RANGES:
+        statement = statement.where(
+            Customer.id.in_(
+                customers_in_nps_bucket(workspace_id=workspace_id, bucket=filters.nps_bucket)
+            )
+        )
     return statement
 
 
@@ -158,6 +166,7 @@ def _narrowing(filters: CustomerFilters) -> bool:
         or filters.email
         or filters.phone
         or filters.external_id
+        or filters.nps_bucket in NPS_BUCKET_RANGES
     )
 
 

@@ -104,3 +104,13 @@ class CustomerErasure(IdMixin, WorkspaceScoped, Base):
 
     customer_id: Mapped[int] = mapped_column(BigIntId, index=True)
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerPrivacySettings(IdMixin, WorkspaceScoped, Base):
+    """A workspace's choice of which roles see contact details masked; no row: the default."""
+
+    __tablename__ = "customer_privacy_settings"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    masked_roles: Mapped[list[str]] = mapped_column(JSONDocument)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

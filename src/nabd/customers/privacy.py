@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor, AuditLogEntry, record_audit
 from nabd.core.types import utcnow
+from nabd.customers.merge_models import CustomerMerge
 from nabd.customers.models import (
     ContactPreference,
     CustomerErasure,
@@ -26,6 +27,8 @@ from nabd.customers.profile import spend_by_currency
 from nabd.customers.service import contact_preferences, get_customer
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
+from nabd.surveys.models import SurveyAnswer, SurveyQuestion, SurveyResponse
+from nabd.surveys.responses import answer_value
 
 EXPORT_FORMAT_VERSION = 1
 ERASED_ORDER_PREFIX = "erased-"
@@ -35,13 +38,15 @@ README = """nabd - personal data export / تصدير البيانات الشخص
 customer.json holds everything this nabd workspace stores about one customer:
 the profile and its attributes, every identity (e-mail, phone, external and anonymous ids),
 contact preferences, purchase totals, every event, every transaction, every text the
-customer wrote (feedback) and the audit log of changes made to the profile.
+customer wrote (feedback), every survey response with its answers and the audit log of
+changes made to the profile.
 Times are UTC in ISO 8601; amounts are decimal strings with their currency.
 
 يحتوي الملف customer.json على كل ما تحفظه مساحة العمل هذه في نبض عن العميل:
 الملف الشخصي وسماته، وكل المعرّفات (البريد الإلكتروني والهاتف والمعرّفات الخارجية والمجهولة)،
 وتفضيلات التواصل، وإجمالي المشتريات، وكل الأحداث والمعاملات، وكل نص كتبه العميل (الملاحظات)،
-وسجل التدقيق للتغييرات على الملف. الأوقات بالتوقيت العالمي المنسق بصيغة ISO 8601.
+وكل ردوده على الاستبيانات، وسجل التدقيق للتغييرات على الملف.
+الأوقات بالتوقيت العالمي المنسق بصيغة ISO 8601.
 """
 
 
@@ -73,6 +78,29 @@ def export_customer(
     feedback = session.scalars(
         select(FeedbackItem).filter_by(**scope).order_by(FeedbackItem.created_at, FeedbackItem.id)
     )
+    answers = session.execute(
+        select(SurveyResponse, SurveyQuestion.key, SurveyAnswer)
+        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(
+            SurveyResponse.workspace_id == workspace_id, SurveyResponse.customer_id == customer_id
+        )
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id, SurveyQuestion.position)
+    )
+    responses: dict[int, dict[str, Any]] = {}
+    for response, question_key, answer in answers:
+        entry = responses.setdefault(
+            response.id,
+            {
+                "id": response.id,
+                "survey_id": response.survey_id,
+                "submitted_at": _iso(response.submitted_at),
+                "language": response.language,
+                "channel_id": response.channel_id,
+                "answers": {},
+            },
+        )
+        entry["answers"][question_key] = answer_value(answer)
     audit = session.scalars(
         select(AuditLogEntry)
         .where(
@@ -153,6 +181,7 @@ def export_customer(
             }
             for f in feedback
         ],
+        "survey_responses": list(responses.values()),
         "audit_log": [
             {
                 "action": entry.action,
@@ -222,6 +251,7 @@ def erase_customer(
             items=[],
         )
     )
+    _detach_survey_responses(session, workspace_id=workspace_id, customer_id=customer_id)
     session.execute(
         delete(FeedbackItem).where(
             FeedbackItem.workspace_id == workspace_id, FeedbackItem.customer_id == customer_id
@@ -233,6 +263,14 @@ def erase_customer(
                 model.workspace_id == workspace_id, model.customer_id == customer_id
             )
         )
+    # A merge record keeps a copy of its source profile (records where the customer is the
+    # target go with the customer row).
+    session.execute(
+        delete(CustomerMerge).where(
+            CustomerMerge.workspace_id == workspace_id,
+            CustomerMerge.source_customer_id == customer_id,
+        )
+    )
     session.delete(customer)
     session.add(CustomerErasure(workspace_id=workspace_id, customer_id=customer_id))
     record_audit(
@@ -251,3 +289,28 @@ def erase_customer(
     )
     session.flush()
     return receipt
+
+
+def _detach_survey_responses(session: Session, *, workspace_id: int, customer_id: int) -> None:
+    """Keep the scores counting in the metrics; drop the link to the person and their words.
+
+    Numeric answers stay, so the metric rollups remain equal to the raw answers without a
+    change; text answers, the customer id and the invitation key are removed.
+    """
+    responses = select(SurveyResponse.id).where(
+        SurveyResponse.workspace_id == workspace_id, SurveyResponse.customer_id == customer_id
+    )
+    session.execute(
+        delete(SurveyAnswer).where(
+            SurveyAnswer.workspace_id == workspace_id,
+            SurveyAnswer.response_id.in_(responses),
+            SurveyAnswer.text.is_not(None),
+        )
+    )
+    session.execute(
+        update(SurveyResponse)
+        .where(
+            SurveyResponse.workspace_id == workspace_id, SurveyResponse.customer_id == customer_id
+        )
+        .values(customer_id=None, idempotency_key=None)
+    )

@@ -8,10 +8,12 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from nabd.customers.models import Customer
+from nabd.customers.scores import CustomerScores, customer_scores
 from nabd.customers.service import contact_preferences, get_customer
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Channel, Touchpoint
+from nabd.surveys.models import SurveyResponse
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class CustomerProfile:
     value: list[CurrencyValue]
     channel_ids: list[int]
     contact_preferences: dict[str, bool]
+    scores: CustomerScores
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def channels_used(session: Session, *, workspace_id: int, customer_id: int) -> l
             model.customer_id == customer_id,
             model.channel_id.is_not(None),
         )
-        for model in (Event, Transaction, FeedbackItem)
+        for model in (Event, Transaction, FeedbackItem, SurveyResponse)
     ]
     merged = union(*parts).subquery()
     return sorted(session.scalars(select(merged.c.channel_id)))
@@ -112,4 +115,5 @@ def customer_profile(session: Session, *, workspace_id: int, customer_id: int) -
         contact_preferences=contact_preferences(
             session, workspace_id=workspace_id, customer_id=customer_id
         ),
+        scores=customer_scores(session, workspace_id=workspace_id, customer_id=customer_id),
     )

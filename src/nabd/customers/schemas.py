@@ -14,8 +14,8 @@ from nabd.customers.masking import shown_identity
 from nabd.customers.models import Customer
 from nabd.customers.privacy import ErasureReceipt
 from nabd.customers.profile import CustomerProfile, PlaceNames
+from nabd.customers.scores import Score
 from nabd.customers.timeline import EntryKind, TimelineEntry
-from nabd.workspaces.roles import Role
 
 
 class IdentityOut(BaseModel):
@@ -62,11 +62,28 @@ class ContactPreferencesOut(BaseModel):
     whatsapp_opted_out: bool
 
 
+class ScoreOut(BaseModel):
+    metric: str
+    value: int
+    at: datetime
+    survey_id: int
+    response_id: int
+    nps_bucket: str | None
+
+
+class ScoresOut(BaseModel):
+    """The latest NPS, CSAT and CES (absent metrics are left out) and their history."""
+
+    latest: dict[str, ScoreOut]
+    history: list[ScoreOut]
+
+
 class CustomerOut(CustomerSummaryOut):
     attributes: dict[str, Any]
     value: list[CurrencyValueOut]
     channels: list[ChannelOut]
     contact_preferences: ContactPreferencesOut
+    scores: ScoresOut
 
 
 class ContactPreferencesPatch(BaseModel):
@@ -107,6 +124,10 @@ class TimelineEntryOut(BaseModel):
     language: str | None = None
     rating: Decimal | None = None
     rating_scale_max: int | None = None
+    survey_id: int | None = None
+    survey_title_ar: str | None = None
+    survey_title_en: str | None = None
+    scores: dict[str, int] | None = None
 
 
 class ErasureOut(BaseModel):
@@ -121,20 +142,20 @@ class ErasureOut(BaseModel):
         return cls(**receipt.__dict__)
 
 
-def identities_out(customer: Customer, role: Role) -> list[IdentityOut]:
+def identities_out(customer: Customer, *, masked: bool) -> list[IdentityOut]:
     out = []
     for identity in sorted(customer.identities, key=lambda i: (i.kind, i.id)):
-        shown = shown_identity(identity.kind, identity.value, role)
+        shown = shown_identity(identity.kind, identity.value, masked=masked)
         out.append(IdentityOut(kind=identity.kind, value=shown, masked=shown != identity.value))
     return out
 
 
-def summary_out(customer: Customer, role: Role) -> CustomerSummaryOut:
+def summary_out(customer: Customer, *, masked: bool) -> CustomerSummaryOut:
     return CustomerSummaryOut(
         id=customer.id,
         display_name=customer.display_name,
         language=customer.language,
-        identities=identities_out(customer, role),
+        identities=identities_out(customer, masked=masked),
         first_seen_at=customer.first_seen_at,
         last_seen_at=customer.last_seen_at,
         total_spend=customer.total_spend,
@@ -165,10 +186,21 @@ def _touchpoint_out(names: PlaceNames, touchpoint_id: int | None) -> TouchpointO
     )
 
 
-def profile_out(profile: CustomerProfile, names: PlaceNames, role: Role) -> CustomerOut:
+def _score_out(score: Score) -> ScoreOut:
+    return ScoreOut(
+        metric=score.metric,
+        value=score.value,
+        at=score.at,
+        survey_id=score.survey_id,
+        response_id=score.response_id,
+        nps_bucket=score.bucket,
+    )
+
+
+def profile_out(profile: CustomerProfile, names: PlaceNames, *, masked: bool) -> CustomerOut:
     preferences = profile.contact_preferences
     return CustomerOut(
-        **summary_out(profile.customer, role).model_dump(),
+        **summary_out(profile.customer, masked=masked).model_dump(),
         attributes=profile.customer.attributes,
         value=[CurrencyValueOut(**value.__dict__) for value in profile.value],
         channels=[
@@ -180,6 +212,10 @@ def profile_out(profile: CustomerProfile, names: PlaceNames, role: Role) -> Cust
             email_opted_out=preferences["email"],
             sms_opted_out=preferences["sms"],
             whatsapp_opted_out=preferences["whatsapp"],
+        ),
+        scores=ScoresOut(
+            latest={metric: _score_out(s) for metric, s in profile.scores.latest.items()},
+            history=[_score_out(score) for score in profile.scores.history],
         ),
     )
 

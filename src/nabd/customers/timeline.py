@@ -1,6 +1,7 @@
-"""A customer's timeline: events, transactions and feedback, newest first, keyset-paged.
+"""A customer's timeline: events, transactions, survey responses and feedback, newest first,
+keyset-paged.
 
-The three tables are merged in SQL (UNION ALL ordered by time, kind and id) so one page is
+The tables are merged in SQL (UNION ALL ordered by time, kind and id) so one page is
 one query plus one detail query per kind, however long the history.
 """
 
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
+from nabd.customers.scores import response_scores
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
+from nabd.surveys.models import Survey, SurveyResponse
 
 DEFAULT_TIMELINE_LIMIT = 50
 
@@ -29,6 +32,7 @@ class EntryKind(StrEnum):
     # Alphabetical order is the tie-break order at equal times, so values are part of cursors.
     EVENT = "event"
     FEEDBACK = "feedback"
+    RESPONSE = "response"
     TRANSACTION = "transaction"
 
     @property
@@ -39,11 +43,14 @@ class EntryKind(StrEnum):
 _KIND_LABELS = {
     EntryKind.EVENT: N_("Event"),
     EntryKind.FEEDBACK: N_("Feedback"),
+    EntryKind.RESPONSE: N_("Survey response"),
     EntryKind.TRANSACTION: N_("Purchase"),
 }
+_TIME_COLUMNS = {EntryKind.FEEDBACK: "created_at", EntryKind.RESPONSE: "submitted_at"}
 _SOURCES: dict[EntryKind, Any] = {
     EntryKind.EVENT: Event,
     EntryKind.FEEDBACK: FeedbackItem,
+    EntryKind.RESPONSE: SurveyResponse,
     EntryKind.TRANSACTION: Transaction,
 }
 
@@ -72,6 +79,10 @@ class TimelineEntry:
     language: str | None = None
     rating: Decimal | None = None
     rating_scale_max: int | None = None
+    survey_id: int | None = None
+    survey_title_ar: str | None = None
+    survey_title_en: str | None = None
+    scores: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def _branch(
     cursor: tuple[datetime, EntryKind, int] | None,
 ) -> Any:
     model = _SOURCES[kind]
-    at_column = model.created_at if kind is EntryKind.FEEDBACK else model.occurred_at
+    at_column = getattr(model, _TIME_COLUMNS.get(kind, "occurred_at"))
     statement = select(
         literal(kind.value).label("kind"),
         model.id.label("id"),
@@ -183,6 +194,9 @@ def _details(
         wanted.setdefault(EntryKind(kind), []).append(entry_id)
     found: dict[tuple[EntryKind, int], TimelineEntry] = {}
     for kind, ids in wanted.items():
+        if kind is EntryKind.RESPONSE:
+            found.update(_responses(session, workspace_id=workspace_id, ids=ids))
+            continue
         model = _SOURCES[kind]
         rows = session.scalars(
             select(model).where(model.workspace_id == workspace_id, model.id.in_(ids))
@@ -190,6 +204,33 @@ def _details(
         for row in rows:
             found[(kind, row.id)] = _entry(kind, row)
     return found
+
+
+def _responses(
+    session: Session, *, workspace_id: int, ids: list[int]
+) -> dict[tuple[EntryKind, int], TimelineEntry]:
+    """Survey responses with their survey's title and their NPS/CSAT/CES scores."""
+    rows = session.execute(
+        select(SurveyResponse, Survey.title_ar, Survey.title_en)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(SurveyResponse.workspace_id == workspace_id, SurveyResponse.id.in_(ids))
+    )
+    scores = response_scores(session, workspace_id=workspace_id, response_ids=ids)
+    return {
+        (EntryKind.RESPONSE, response.id): TimelineEntry(
+            kind=EntryKind.RESPONSE,
+            id=response.id,
+            at=response.submitted_at,
+            channel_id=response.channel_id,
+            touchpoint_id=response.touchpoint_id,
+            language=response.language,
+            survey_id=response.survey_id,
+            survey_title_ar=title_ar,
+            survey_title_en=title_en,
+            scores=scores.get(response.id, {}),
+        )
+        for response, title_ar, title_en in rows
+    }
 
 
 def _entry(kind: EntryKind, row: Any) -> TimelineEntry:

@@ -1,5 +1,6 @@
 """Customer pages: the searchable list, the 360° profile, contact preferences, DSR actions."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -13,9 +14,16 @@ from nabd.api.database import DbSession
 from nabd.core.i18n import N_, gettext
 from nabd.customers import privacy, service
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
-from nabd.customers.masking import shown_identity
+from nabd.customers.masking import (
+    MASKABLE_ROLES,
+    masked_roles,
+    masks_contact_details,
+    set_masked_roles,
+    shown_identity,
+)
 from nabd.customers.models import CONTACT_CHANNELS
 from nabd.customers.profile import customer_profile, place_names
+from nabd.customers.scores import METRIC_LABELS, NPS_BUCKET_LABELS
 from nabd.customers.timeline import EntryKind, TimelineFilters, customer_timeline
 from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
@@ -29,6 +37,7 @@ NAV_ITEMS = (NavItem("customers", N_("Customers"), "/customers", Permission.CUST
 ReadCustomers = Annotated[Principal, Depends(require(Permission.CUSTOMERS_READ))]
 ManageCustomers = Annotated[Principal, Depends(require(Permission.CUSTOMERS_MANAGE))]
 CustomerPrivacy = Annotated[Principal, Depends(require(Permission.CUSTOMERS_PRIVACY))]
+ManageSettings = Annotated[Principal, Depends(require(Permission.SETTINGS_MANAGE))]
 
 PAGE_SIZE = 50
 IDENTITY_LABELS = {
@@ -64,6 +73,14 @@ def _day_start(value: str | None, zone: ZoneInfo) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=zone) if day else None
 
 
+def _shown(session: DbSession, principal: Principal) -> Callable[[str, str], str]:
+    """What the templates call to show an identity value, masked if the role needs it."""
+    masked = masks_contact_details(
+        session, workspace_id=principal.workspace_id, role=principal.role
+    )
+    return lambda kind, value: shown_identity(kind, value, masked=masked)
+
+
 def _sort(value: str | None) -> CustomerSort:
     try:
         return CustomerSort(value or CustomerSort.LAST_SEEN)
@@ -83,6 +100,7 @@ def customer_list(request: Request, session: DbSession, principal: ReadCustomers
         max_spend=_decimal(params.get("max_spend")),
         seen_from=_day_start(params.get("seen_from"), zone),
         seen_until=until + timedelta(days=1) if until else None,
+        nps_bucket=params.get("nps") or None,
     )
     sort = _sort(params.get("sort"))
     page = list_customers(
@@ -101,15 +119,38 @@ def customer_list(request: Request, session: DbSession, principal: ReadCustomers
             "form": {key: params.get(key, "") for key in _LIST_FIELDS},
             "sort": sort,
             "sorts": list(CustomerSort),
+            "nps_buckets": NPS_BUCKET_LABELS,
             "first_query": first_query,
             "next_query": next_query,
             "is_first_page": not params.get("cursor"),
-            "shown": lambda kind, value: shown_identity(kind, value, principal.role),
+            "shown": _shown(session, principal),
+            "can_import": principal.can(Permission.DATA_IMPORT),
+            "can_configure": principal.can(Permission.SETTINGS_MANAGE),
         },
     )
 
 
-_LIST_FIELDS = ("q", "min_spend", "max_spend", "seen_from", "seen_until")
+_LIST_FIELDS = ("q", "min_spend", "max_spend", "seen_from", "seen_until", "nps")
+
+
+@router.get("/masking")
+def masking_form(request: Request, session: DbSession, principal: ManageSettings) -> Response:
+    masked = masked_roles(session, workspace_id=principal.workspace_id)
+    return render_page(
+        request, "customers/masking.html", {"roles": MASKABLE_ROLES, "masked": masked}
+    )
+
+
+@router.post("/masking")
+async def save_masking(request: Request, session: DbSession, principal: ManageSettings) -> Response:
+    """Checked boxes name the roles that see masked e-mail addresses and phone numbers."""
+    form = await request.form()
+    chosen = [role for role in MASKABLE_ROLES if form.get(f"mask_{role.value}")]
+    set_masked_roles(
+        session, workspace_id=principal.workspace_id, roles=chosen, actor=principal.actor
+    )
+    flash(request, N_("Masking of contact details saved."))
+    return RedirectResponse("/customers/masking", status_code=303)
 
 
 def _timeline_filters(request: Request) -> tuple[TimelineFilters, list[str], int | None]:
@@ -163,7 +204,9 @@ def customer_page(
             "identity_labels": IDENTITY_LABELS,
             "contact_channels": [(c, CONTACT_CHANNEL_LABELS[c]) for c in CONTACT_CHANNELS],
             "source_labels": FEEDBACK_SOURCE_LABELS,
-            "shown": lambda kind, value: shown_identity(kind, value, principal.role),
+            "metric_labels": METRIC_LABELS,
+            "bucket_labels": NPS_BUCKET_LABELS,
+            "shown": _shown(session, principal),
             "can_manage": principal.can(Permission.CUSTOMERS_MANAGE),
             "can_privacy": principal.can(Permission.CUSTOMERS_PRIVACY),
         },

@@ -26,8 +26,10 @@ from nabd.demo.catalogue import (
     TIERS,
     TOUCHPOINTS,
 )
-from nabd.demo.surveys import load_demo_surveys
+from nabd.demo.feedback import demo_feedback
+from nabd.demo.surveys import demo_texts, load_demo_surveys
 from nabd.events import service as events
+from nabd.feedback.service import record_new_feedback
 from nabd.journeys import service as journeys
 from nabd.workspaces import service as workspaces
 from nabd.workspaces.models import Workspace
@@ -211,7 +213,7 @@ def _ensure_channels(session: Session, workspace_id: int) -> dict[str, dict[str,
 
 
 def load_demo(
-    session: Session, *, now: datetime, customer_count: int = 1500, seed: int = 2026
+    session: Session, *, now: datetime, customer_count: int = 3000, seed: int = 2026
 ) -> DemoResult:
     """Create the demo workspace, or return the existing one untouched."""
     existing = workspaces.find_workspace_by_slug(session, slug=DEMO_SLUG)
@@ -235,6 +237,7 @@ def load_demo(
         )
     generator = _Generator(seed=seed, now=now, ids=_ensure_channels(session, workspace.id))
     last_seen: dict[int, datetime] = {}
+    first_seen_of: dict[int, datetime] = {}
     for index in range(customer_count):
         display, language, identities, attributes = generator.person(index)
         first_seen = now - timedelta(days=generator.random.uniform(0, HISTORY_DAYS))
@@ -248,10 +251,28 @@ def load_demo(
             first_seen_at=first_seen,
         )
         session.flush()
+        first_seen_of[customer.id] = first_seen
         last_seen[customer.id] = generator.history(customer.id, first_seen, attributes["tier"])
     events.add_events(session, workspace_id=workspace.id, rows=generator.events)
     events.add_transactions(session, workspace_id=workspace.id, rows=generator.transactions)
     customers.refresh_last_seen(session, workspace_id=workspace.id, last_seen=last_seen)
+    # Bulk rows bypass the ingestion path, so the list's value columns are filled here.
+    customers.refresh_value_summary(
+        session, workspace_id=workspace.id, customer_ids=list(last_seen)
+    )
+    feedback = demo_feedback(
+        seed=seed,
+        now=now,
+        events=generator.events,
+        first_seen=first_seen_of,
+        texts=demo_texts(),
+        touchpoint_ids=generator.ids["touchpoint"],
+        channel_ids={
+            channel.key: channel.id
+            for channel in journeys.list_channels(session, workspace_id=workspace.id)
+        },
+    )
+    record_new_feedback(session, workspace_id=workspace.id, items=feedback)
     load_demo_surveys(session, workspace_id=workspace.id, now=now, customer_ids=list(last_seen))
     record_audit(
         session,
@@ -264,6 +285,7 @@ def load_demo(
             "customers": customer_count,
             "events": len(generator.events),
             "transactions": len(generator.transactions),
+            "feedback": len(feedback),
         },
     )
     return DemoResult(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.journeys.service import list_channels
+from nabd.metrics import rollups
 from nabd.surveys import service
 from nabd.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from nabd.surveys.responses import record_texts_as_feedback
@@ -141,7 +142,8 @@ DEFINITIONS: tuple[tuple[dict[str, Any], int, tuple[str, ...]], ...] = (
 )
 
 
-def _texts() -> list[dict[str, str]]:
+def demo_texts() -> list[dict[str, str]]:
+    """The shipped public-dataset sample the demo's texts come from."""
     source = files("nabd.demo") / "data" / "demo_texts.csv"
     with source.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -169,7 +171,7 @@ def load_demo_surveys(
     """Create the demo surveys and their responses; returns the number of responses."""
     rng = random.Random(seed)
     channel_ids = {c.key: c.id for c in list_channels(session, workspace_id=workspace_id)}
-    texts = _texts()
+    texts = demo_texts()
     total = 0
     for definition, count, channels in DEFINITIONS:
         survey = service.create_survey(
@@ -219,6 +221,7 @@ def load_demo_surveys(
             )
         session.add_all(stored)
         session.flush()
+        rollups.record_responses(session, survey=survey, responses=stored)
         for response in stored:
             record_texts_as_feedback(session, survey=survey, response=response)
         total += len(stored)

@@ -1,7 +1,7 @@
 """Idempotent batch ingestion of events and transactions (API, snippet and CSV import).
 
 A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
-stored, one lookup of places, a batch identity resolution, one multi-row INSERT … ON CONFLICT
+stored, one lookup of places, a batch identity resolution, multi-row INSERT … ON CONFLICT
 DO NOTHING (a concurrent repeat of the same id is ignored by the database itself) and two
 set-based updates of the customers' first/last-seen dates.
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -45,19 +45,21 @@ def _stored_ids(
 def insert_ignoring_duplicates(
     session: Session, table: Table, rows: list[dict[str, Any]], conflict_columns: list[str]
 ) -> int:
-    """One multi-row INSERT; rows whose natural key exists are skipped. Returns rows written."""
+    """Insert the rows; those whose natural key exists are skipped. Returns rows written."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(rows)
+    if session.get_bind().dialect.name == "sqlite":
+        # sqlite3's executemany loops in C, and its rowcount sums what each row changed.
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+        return int(cast(CursorResult[Any], session.execute(statement, rows)).rowcount)
+    # psycopg reports no usable rowcount for a batch: SQLAlchemy's "insertmanyvalues" sends
+    # multi-row INSERTs from one cached statement, and RETURNING counts what was written.
+    returning = (
+        postgresql.insert(table)
         .on_conflict_do_nothing(index_elements=conflict_columns)
         .returning(table.c.id)
     )
-    # RETURNING counts what was written on both engines (psycopg reports no rowcount here).
-    return len(session.execute(statement).all())
+    return len(session.execute(returning, rows).all())
 
 
 def _activity(

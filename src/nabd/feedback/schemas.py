@@ -1,5 +1,6 @@
 """Shapes of the feedback ingestion API: reviews, social posts, tickets, chats, call notes."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -90,3 +91,54 @@ class FeedbackBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[Any] = Field(max_length=MAX_BATCH_ITEMS)
+
+
+class SentimentOut(BaseModel):
+    label: str
+    score: float
+
+
+class TopicOut(BaseModel):
+    topic: str
+    sentiment: str
+    score: float
+    spans: list[tuple[int, int]] = Field(description="[start, end) offsets in `text`.")
+
+
+class SentenceOut(BaseModel):
+    start: int
+    end: int
+    sentiment: str
+    score: float
+
+
+class AnnotationOut(BaseModel):
+    """The current annotation, with analysts' corrections already applied."""
+
+    model_version: str
+    taxonomy_version: str
+    language: str
+    sentiment: SentimentOut
+    topics: list[TopicOut]
+    intent: str | None
+    emotion: str | None
+    key_phrases: list[str]
+    urgent: bool | None
+    sentences: list[SentenceOut]
+    corrected_fields: list[str]
+    annotated_at: datetime
+
+
+class FeedbackItemOut(BaseModel):
+    id: int
+    source: str
+    external_id: str | None
+    customer_id: int | None
+    channel_id: int | None
+    touchpoint_id: int | None
+    text: str
+    language: str | None = Field(description="The language the sender declared, if any.")
+    rating: Decimal | None
+    rating_scale_max: int | None
+    created_at: datetime
+    annotation: AnnotationOut | None = Field(description="Null until the text is analysed.")

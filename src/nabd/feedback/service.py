@@ -1,14 +1,34 @@
 """Recording and reading feedback items, scoped by workspace."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nabd.feedback.models import FEEDBACK_SOURCES, FeedbackItem
+from nabd.text.tasks import annotate_soon
+
+
+@dataclass(frozen=True, slots=True)
+class NewFeedback:
+    """One text for `record_new_feedback`; the fields mean what `record_feedback`'s do."""
+
+    source: str
+    external_id: str
+    text: str
+    created_at: datetime
+    customer_id: int | None = None
+    channel_id: int | None = None
+    touchpoint_id: int | None = None
+    language: str | None = None
+    rating: Decimal | None = None
+    rating_scale_max: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def record_feedback(
@@ -27,7 +47,10 @@ def record_feedback(
     rating_scale_max: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> tuple[FeedbackItem, bool]:
-    """Store one text; returns (item, created). A repeated external id returns the first item."""
+    """Store one text; returns (item, created). A repeated external id returns the first item.
+
+    A new item is annotated by a background job sent when the caller's transaction commits.
+    """
     if source not in FEEDBACK_SOURCES:
         raise ValueError(f"unknown feedback source {source!r}")
     if external_id is not None:
@@ -61,6 +84,7 @@ def record_feedback(
         if existing is None:
             raise
         return existing, False
+    annotate_soon(session, workspace_id=workspace_id, item_ids=[item.id])
     return item, True
 
 
@@ -74,3 +98,27 @@ def find_by_external_id(
             FeedbackItem.external_id == external_id,
         )
     )
+
+
+def record_new_feedback(
+    session: Session, *, workspace_id: int, items: Sequence[NewFeedback]
+) -> None:
+    """Store many texts in one statement, without `record_feedback`'s per-item lookup;
+    annotated like any new item.
+
+    Only for texts whose external ids cannot exist yet because they name rows created in
+    this same transaction (a response just inserted); anything else goes through
+    `record_feedback`, which is idempotent.
+    """
+    if not items:
+        return
+    rows = []
+    for item in items:
+        if item.source not in FEEDBACK_SOURCES:
+            raise ValueError(f"unknown feedback source {item.source!r}")
+        rows.append(
+            {f.name: getattr(item, f.name) for f in fields(item)} | {"workspace_id": workspace_id}
+        )
+    table = cast(Table, FeedbackItem.__table__)  # Core: no ORM bookkeeping per row
+    item_ids = session.scalars(insert(table).returning(table.c.id), rows).all()
+    annotate_soon(session, workspace_id=workspace_id, item_ids=list(item_ids))

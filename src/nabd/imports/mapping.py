@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from nabd.core.errors import ValidationFailed
+from nabd.core.i18n import N_
+
 Kind = Literal["customers", "transactions", "events", "feedback"]
 Source = str | list[str] | dict[str, str]
 Mapping = dict[str, Source]
@@ -121,11 +124,46 @@ def default_mapping(kind: Kind, header: list[str]) -> Mapping:
     }
 
 
-def load_mapping(path: Path) -> Mapping:
-    mapping = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(mapping, dict):
-        raise ValueError("a mapping file holds one JSON object {field: column}")
+class InvalidMapping(ValidationFailed):
+    pass
+
+
+def parse_mapping(text: str) -> Mapping:
+    """A mapping written as JSON `{field: column}`; anything else is refused with a reason."""
+    try:
+        mapping = json.loads(text)
+    except ValueError as error:
+        raise InvalidMapping(N_("The column mapping is not valid JSON.")) from error
+    if not isinstance(mapping, dict) or not all(
+        isinstance(source, str | list | dict) for source in mapping.values()
+    ):
+        raise InvalidMapping(N_("The column mapping must be one JSON object {field: column}."))
     return mapping
+
+
+def load_mapping(path: Path) -> Mapping:
+    return parse_mapping(path.read_text(encoding="utf-8"))
+
+
+def choose_mapping(
+    kind: Kind, header: list[str], *, preset: str | None = None, mapping: Mapping | None = None
+) -> Mapping:
+    """A preset, an explicit mapping, or else the columns named like fields; never empty."""
+    if preset and mapping:
+        raise InvalidMapping(N_("Choose either a preset or a column mapping, not both."))
+    if preset:
+        if preset not in PRESETS:
+            raise InvalidMapping(N_("Unknown preset %(preset)s."), params={"preset": preset})
+        preset_kind, mapping = PRESETS[preset]
+        if preset_kind != kind:
+            raise InvalidMapping(
+                N_("The preset %(preset)s imports %(preset_kind)s, not %(kind)s."),
+                params={"preset": preset, "preset_kind": preset_kind, "kind": kind},
+            )
+    chosen = mapping or default_mapping(kind, header)
+    if not chosen:
+        raise InvalidMapping(N_("No column matches a field; choose a preset or a mapping."))
+    return chosen
 
 
 def _source_value(row: dict[str, str], source: Source) -> str:

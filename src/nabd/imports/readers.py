@@ -49,3 +49,19 @@ def read_rows(path: Path) -> Iterator[tuple[int, Row]]:
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         return _xlsx_rows(path)
     return _csv_rows(path)
+
+
+def count_rows(path: Path) -> int | None:
+    """Data rows in the file (blank ones included), for a progress bar; None if unknown.
+
+    A CSV costs one quick pass of the reader; an XLSX reports its dimension when it has one.
+    """
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        workbook = load_workbook(path, read_only=True)
+        try:
+            last = workbook.active.max_row
+        finally:
+            workbook.close()
+        return max(last - 1, 0) if last else None
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
+from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
 from nabd.events.batch import BatchOutcome, Rejection, validate_items
 from nabd.events.ingest import (
@@ -143,3 +144,29 @@ def run_import(
         if on_batch is not None:
             on_batch(len(batch))
     return report
+
+
+def record_import(
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: Actor,
+    kind: Kind,
+    filename: str,
+    report: ImportReport,
+) -> None:
+    """Audit a finished import with its counts (never row contents)."""
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action=f"import.{kind}",
+        object_type="import",
+        object_id=filename[:64],
+        details={
+            "rows": report.rows,
+            "accepted": report.accepted,
+            "duplicates": report.duplicates,
+            "errors": report.error_count,
+        },
+    )

@@ -27,6 +27,8 @@ def enqueue_after_commit(session: Session, task: TaskWrapper, *args: Any, **kwar
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a released SAVEPOINT also fires after_commit; wait for the real commit
     for task, args, kwargs in session.info.pop(_PENDING_KEY, []):
         task(*args, **kwargs)
 

@@ -10,7 +10,12 @@ import importlib
 
 from nabd.jobs.queue import huey
 
-TASK_MODULES = ("nabd.analytics.tasks",)
+TASK_MODULES = (
+    "nabd.analytics.tasks",
+    "nabd.text.tasks",
+    "nabd.surveys.tasks",
+    "nabd.goals.tasks",
+)
 
 
 def load_tasks() -> None:

@@ -180,12 +180,14 @@ def submit_response(
     idempotency_key: IdempotencyKey = None,
 ) -> ResponseOut:
     survey = service.get_survey(session, workspace_id=principal.workspace_id, survey_id=survey_id)
+    channels = responses.channel_keys(session, workspace_id=principal.workspace_id)
     stored, created = responses.record_response(
         session,
         survey=survey,
         data=data,
         default_language=principal.workspace.default_language,
         idempotency_key=idempotency_key,
+        channels=channels,
     )
     if not created:
         response.status_code = 200
@@ -196,7 +198,7 @@ def submit_response(
                     ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))
                 ],
             )
-    return response_out(stored, _channel_names(session, principal.workspace_id))
+    return response_out(stored, {channel_id: key for key, channel_id in channels.items()})
 
 
 def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:

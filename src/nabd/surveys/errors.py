@@ -29,3 +29,7 @@ class QuestionHasAnswers(Conflict):
 
 class SurveyNotOpen(Conflict):
     pass
+
+
+class TriggerNotFound(NotFound):
+    pass

@@ -2,7 +2,7 @@
 
 One row per response, one column per question, headed by the question's key; multiple
 choices are joined with "; " and matrix rows written as "row=score", which is exactly what
-`nabd responses import` reads back.
+`nabd import responses` reads back.
 """
 
 import csv

@@ -146,3 +146,94 @@ class SurveyAnswer(IdMixin, WorkspaceScoped, Base):
     choices: Mapped[Any | None] = mapped_column(JSONDocument)
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+
+
+# Channels nabd delivers itself; the others hand the personal link to the caller at once.
+SENT_CHANNELS = ("email", "sms", "whatsapp")
+
+
+class SurveyTrigger(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
+    """When an event of `event_type` arrives for a customer, invite them to the survey."""
+
+    __tablename__ = "survey_triggers"
+
+    survey_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"), index=True
+    )
+    event_type: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    delay_minutes: Mapped[int] = mapped_column(default=0)
+    sampling_percent: Mapped[int] = mapped_column(default=100)
+    # One reminder this many days after sending, if still unanswered; None sends none.
+    reminder_days: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The highest event id this trigger has looked at: the scanner's restart point.
+    last_event_id: Mapped[int] = mapped_column(BigIntId, default=0)
+
+
+class SurveyInvitation(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
+    """One invitation of one customer (or one handed-out link) by one channel, and its fate."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        # Never twice for the same event: a re-scan or a second scanner hits this constraint.
+        UniqueConstraint("trigger_id", "event_id"),
+        Index("ix_survey_invitations_status_due", "status", "due_at"),
+        Index("ix_survey_invitations_customer_sent", "workspace_id", "customer_id", "sent_at"),
+    )
+
+    survey_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"), index=True
+    )
+    # The personal link this invitation carries; its responses are this invitation's answers.
+    distribution_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("survey_distributions.id", ondelete="CASCADE"), unique=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("customers.id", ondelete="CASCADE")
+    )
+    trigger_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("survey_triggers.id", ondelete="SET NULL")
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("events.id", ondelete="SET NULL")
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2))
+    # queued, sending, sent, failed, skipped, opened, answered. "sending" is held between
+    # claiming and knowing how the send went, so no second sender picks it up; "skipped"
+    # means the contact rules or preferences stopped it at sending time.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    reminder_due_at: Mapped[datetime | None]
+    reminder_sent_at: Mapped[datetime | None]
+    # Why the last send failed or was skipped, for the person reading the invitation list.
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyDeliverySettings(IdMixin, WorkspaceScoped, Base):
+    """A workspace's SMTP server, SMS/WhatsApp webhook provider and contact-frequency rules.
+
+    Passwords and secrets are stored encrypted (see delivery_settings.py), never in clear.
+    """
+
+    __tablename__ = "survey_delivery_settings"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int] = mapped_column(default=587)
+    smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")
+    smtp_username: Mapped[str | None] = mapped_column(String(255))
+    smtp_password_encrypted: Mapped[str | None] = mapped_column(Text)
+    smtp_from: Mapped[str | None] = mapped_column(String(255))
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    # At most `max_invitations` per customer per `window_days` across all surveys (None: no
+    # limit), and none for `quiet_days` after any answer.
+    max_invitations: Mapped[int | None]
+    window_days: Mapped[int] = mapped_column(default=30)
+    quiet_days: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

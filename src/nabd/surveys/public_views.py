@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 from nabd.api.access import check_csrf, public
 from nabd.api.database import DbSession
 from nabd.core.i18n import N_, Locale, coerce_locale, direction, gettext, negotiate_accept_language
-from nabd.surveys import respondent
+from nabd.core.types import utcnow
+from nabd.surveys import invitations, respondent
 from nabd.surveys.forms import submitted_form
 from nabd.surveys.models import Survey, SurveyDistribution, SurveyResponse
 from nabd.surveys.questions import AnswerInvalid, QuestionSpec, from_text, normalise_answer
@@ -119,6 +120,8 @@ def respond_form(request: Request, session: DbSession, token: str) -> Response:
     blocked = _blocked(request, survey, language, response, link)
     if blocked is not None:
         return blocked
+    if link.is_personal:
+        invitations.mark_opened(session, link=link, now=utcnow())
     done = set(response.progress) if response else set()
     page = respondent.next_page(specs_of(survey), respondent.answers_by_key(survey, response), done)
     if not page:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from nabd.core.audit import Actor, record_audit
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
+from nabd.metrics import rollups
 from nabd.surveys.branching import is_visible, referenced_keys
 from nabd.surveys.customers import resolve_customers
 from nabd.surveys.errors import InvalidResponse, LinkNotFound, SurveyNotOpen
@@ -171,6 +172,7 @@ def save_page(
         except IntegrityError:
             # The same personal invitation answered at the same moment in another tab.
             raise SurveyNotOpen(N_("This invitation has already been answered.")) from None
+    counted = rollups.contribution(survey, [response])
     existing = {answer.question_id: answer for answer in response.answers}
     for question_id, value in values.items():
         if question_id in existing:
@@ -185,5 +187,6 @@ def save_page(
         response.completed = True
         response.completed_at = response.submitted_at
     session.flush()
+    rollups.record_change(session, survey=survey, response=response, before=counted)
     record_texts_as_feedback(session, survey=survey, response=response)
     return response

@@ -104,6 +104,14 @@ def survey_results(session: Session, *, survey: Survey, filters: ResponseFilters
         ):
             if text is not None:
                 single[question_id][text] = count
+    texts: Counter[int] = Counter()
+    if by_type["text"]:
+        for question_id, count in session.execute(
+            answers.with_only_columns(SurveyAnswer.question_id, func.count())
+            .where(SurveyAnswer.question_id.in_(by_type["text"]), SurveyAnswer.text.is_not(None))
+            .group_by(SurveyAnswer.question_id)
+        ):
+            texts[question_id] = count
     structured: dict[int, list[Any]] = defaultdict(list)
     structured_ids = by_type["multiple_choice"] + by_type["matrix"]
     if structured_ids:
@@ -114,7 +122,13 @@ def survey_results(session: Session, *, survey: Survey, filters: ResponseFilters
         ):
             structured[question_id].append(choices)
     summaries = [
-        _summary(question, numbers[question.id], single[question.id], structured[question.id])
+        _summary(
+            question,
+            numbers[question.id],
+            single[question.id],
+            structured[question.id],
+            texts[question.id],
+        )
         for question in survey.questions
     ]
     comments = _comments(session, answers, by_type["text"])
@@ -150,6 +164,7 @@ def _summary(
     numbers: Counter[int],
     single: Counter[str],
     structured: list[Any],
+    text_count: int,
 ) -> QuestionSummary:
     summary = QuestionSummary(question=question)
     scale = scale_of(question)
@@ -189,4 +204,6 @@ def _summary(
             scores = [answer[row["key"]] for answer in structured if row["key"] in answer]
             mean = sum(scores) / len(scores) if scores else None
             summary.row_means.append((row["key"], mean, len(scores)))
+    elif question.type == "text":
+        summary.answered = text_count
     return summary

@@ -15,7 +15,8 @@ from nabd.api.database import DbSession
 from nabd.core.errors import NabdError
 from nabd.core.i18n import N_, gettext
 from nabd.core.validation import describe_errors
-from nabd.surveys import respondent, service
+from nabd.surveys import invitations, respondent, service
+from nabd.surveys.distribution_views import distribution_context
 from nabd.surveys.forms import (
     options_to_lines,
     plain_fields,
@@ -191,13 +192,14 @@ def _builder_page(
         {
             "survey": survey,
             "touchpoints": service.list_touchpoints(session, workspace_id=principal.workspace_id),
-            "links": respondent.list_links(
+            "links": invitations.standalone_links(
                 session, workspace_id=principal.workspace_id, survey_id=survey.id
             ),
             "question_types": QUESTION_TYPES,
             "options_to_lines": options_to_lines,
             "errors": errors or [],
             "can_write": principal.can(Permission.SURVEYS_WRITE),
+            **distribution_context(request, session, principal, survey),
         },
         status_code=status_code,
     )

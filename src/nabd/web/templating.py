@@ -17,7 +17,10 @@ TEMPLATE_PACKAGES = (
     "nabd.workspaces",
     "nabd.reports",
     "nabd.customers",
+    "nabd.imports",
     "nabd.surveys",
+    "nabd.text",
+    "nabd.goals",
 )
 
 

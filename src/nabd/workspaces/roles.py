@@ -37,7 +37,15 @@ class Permission(StrEnum):
     SURVEYS_READ = "surveys:read"
     SURVEYS_WRITE = "surveys:write"
     EVENTS_WRITE = "events:write"
+    DATA_IMPORT = "data:import"
     TEXT_ANALYZE = "text:analyze"
+    TEXT_TOPICS_MANAGE = "text:topics"
+    TEXT_MODELS_MANAGE = "text:models"
+    GOALS_READ = "goals:read"
+    METRICS_READ = "metrics:read"
+    GOALS_WRITE = "goals:write"
+    FEEDBACK_READ = "feedback:read"
+    TEXT_CORRECT = "text:correct"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -49,7 +57,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SURVEYS_READ,
             Permission.SURVEYS_WRITE,
             Permission.EVENTS_WRITE,
+            Permission.DATA_IMPORT,
             Permission.TEXT_ANALYZE,
+            Permission.TEXT_TOPICS_MANAGE,
+            Permission.GOALS_READ,
+            Permission.METRICS_READ,
+            Permission.GOALS_WRITE,
+            Permission.FEEDBACK_READ,
+            Permission.TEXT_CORRECT,
         }
     ),
     Role.AGENT: frozenset(
@@ -58,10 +73,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CUSTOMERS_READ,
             Permission.CUSTOMERS_MANAGE,
             Permission.SURVEYS_READ,
+            Permission.GOALS_READ,
+            Permission.METRICS_READ,
+            Permission.FEEDBACK_READ,
         }
     ),
     Role.VIEWER: frozenset(
-        {Permission.WORKSPACE_READ, Permission.CUSTOMERS_READ, Permission.SURVEYS_READ}
+        {
+            Permission.WORKSPACE_READ,
+            Permission.CUSTOMERS_READ,
+            Permission.SURVEYS_READ,
+            Permission.GOALS_READ,
+            Permission.METRICS_READ,
+            Permission.FEEDBACK_READ,
+        }
     ),
 }
 

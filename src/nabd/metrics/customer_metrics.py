@@ -1,0 +1,200 @@
+"""Churn, retention, repeat customers and purchase completion from the analytics snapshot.
+
+These need each customer's whole history (was the buyer new? active before the period?), so
+they read events and transactions from the Parquet snapshot with polars, never the live
+tables, and hand plain (customer, time) pairs to the pure functions in customer_dynamics.
+The snapshot may be behind the database by up to `NABD_ANALYTICS_REFRESH_MINUTES`.
+"""
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+import polars as pl
+
+from nabd.analytics.query import Snapshot
+from nabd.config import Settings
+from nabd.core.types import utcnow
+from nabd.metrics import customer_dynamics, errors
+from nabd.metrics.errors import InvalidMetricQuery
+from nabd.metrics.estimates import Metric as EstimateMetric
+from nabd.metrics.estimates import MetricEstimate, share_from_counts
+from nabd.metrics.periods import Period
+from nabd.metrics.shapes import (
+    TIME_GROUPS,
+    GroupBy,
+    MetricGroup,
+    MetricName,
+    MetricQuery,
+    MetricResult,
+)
+from nabd.metrics.survey_metrics import period_key
+
+CHURN_EVENT = "churned"
+START_EVENTS = ("add_to_cart", "checkout_started")
+Pairs = list[tuple[int, datetime]]
+
+
+def compute(
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    group_by: GroupBy | None,
+    settings: Settings,
+) -> MetricResult:
+    """The metric for the query's days, and per time group; refuses filters it cannot apply."""
+    for name in ("channel", "touchpoint", "survey_id", "language"):
+        if getattr(query, name) is not None:
+            raise InvalidMetricQuery(field=name, reason=errors.NOT_FILTERABLE)
+    if group_by is not None and group_by not in TIME_GROUPS:
+        raise InvalidMetricQuery(field="group_by", reason=errors.NOT_BY_DIMENSION)
+    snapshot = Snapshot.of(settings, workspace_id)
+    if metric is MetricName.RETENTION:
+        if group_by not in (None, GroupBy.MONTH):
+            raise InvalidMetricQuery(field="group_by", reason=errors.RETENTION_BY_MONTH)
+        return _retention(snapshot, query, grouped=group_by is not None)
+    periods = split_periods(query.start, query.end, group_by)
+    until = periods[-1].end
+    if metric is MetricName.CHURN_RATE:
+        window = timedelta(days=settings.metrics_churn_inactive_days)
+        rates = [
+            row.rate
+            for row in customer_dynamics.churn_by_period(
+                _activities(snapshot, until=until),
+                [_whole(periods), *periods],
+                inactivity_window=window,
+                churn_events=_events(snapshot, types=(CHURN_EVENT,), until=until),
+            )
+        ]
+    elif metric is MetricName.REPEAT_CUSTOMERS:
+        rates = [
+            row.repeat_share
+            for row in customer_dynamics.repeat_vs_new(
+                _purchases(snapshot, until=until), [_whole(periods), *periods]
+            )
+        ]
+    else:
+        window = timedelta(hours=settings.metrics_completion_window_hours)
+        rates = [
+            row.rate
+            for row in customer_dynamics.purchase_completion(
+                _events(snapshot, types=START_EVENTS, until=until),
+                _purchases(snapshot, until=until + window),
+                [_whole(periods), *periods],
+                completion_window=window,
+            )
+        ]
+    total, *by_period = rates
+    groups = (
+        [
+            _group(period_key(period.start.date(), group_by), rate)
+            for period, rate in zip(periods, by_period, strict=True)
+        ]
+        if group_by is not None
+        else []
+    )
+    return _result(metric, total, groups)
+
+
+def split_periods(start: date, end: date, group_by: GroupBy | None) -> list[Period]:
+    """[start, end + 1 day) cut at day, week (Monday), month or quarter boundaries."""
+    finish = _midnight(end + timedelta(days=1))
+    if group_by is None:
+        return [Period(_midnight(start), finish)]
+    boundaries = [_midnight(start)]
+    for day in _days(start + timedelta(days=1), end):
+        if _starts_group(day, group_by):
+            boundaries.append(_midnight(day))
+    boundaries.append(finish)
+    return [Period(low, high) for low, high in itertools.pairwise(boundaries)]
+
+
+def _retention(snapshot: Snapshot, query: MetricQuery, *, grouped: bool) -> MetricResult:
+    """Share of a first-purchase month's customers who bought again in the next month."""
+    cohorts = [
+        cohort
+        for cohort in customer_dynamics.retention_cohorts(
+            _purchases(snapshot, until=utcnow()), as_of=utcnow(), max_offset=1
+        )
+        if query.start <= cohort.cohort_month <= query.end and len(cohort.retained) > 1
+    ]
+    total = share_from_counts(
+        metric=EstimateMetric.RETENTION_RATE,
+        hits=sum(cohort.retained[1] for cohort in cohorts),
+        total=sum(cohort.size for cohort in cohorts),
+    )
+    groups = [_group(f"{c.cohort_month:%Y-%m}", c.rate(1)) for c in cohorts] if grouped else []
+    return _result(MetricName.RETENTION, total, groups)
+
+
+def _result(metric: MetricName, total: MetricEstimate, groups: list[MetricGroup]) -> MetricResult:
+    return MetricResult(
+        metric=metric.value,
+        value=total.value,
+        n=total.n,
+        margin_of_error=total.margin_of_error,
+        standard_error=total.standard_error,
+        groups=groups,
+    )
+
+
+def _group(key: str, rate: MetricEstimate) -> MetricGroup:
+    return MetricGroup(
+        key=key,
+        value=rate.value,
+        n=rate.n,
+        margin_of_error=rate.margin_of_error,
+        standard_error=rate.standard_error,
+    )
+
+
+def _whole(periods: Sequence[Period]) -> Period:
+    return Period(periods[0].start, periods[-1].end)
+
+
+def _pairs(frame: pl.LazyFrame, *, until: datetime) -> Pairs:
+    rows = (
+        frame.filter(pl.col("customer_id").is_not_null() & (pl.col("occurred_at") < until))
+        .select("customer_id", "occurred_at")
+        .collect()
+    )
+    return list(rows.iter_rows())
+
+
+def _events(snapshot: Snapshot, *, types: Sequence[str], until: datetime) -> Pairs:
+    return _pairs(snapshot.scan("events").filter(pl.col("type").is_in(list(types))), until=until)
+
+
+def _purchases(snapshot: Snapshot, *, until: datetime) -> Pairs:
+    """A purchase is a transaction: the record of money, not the `purchase` click event."""
+    return _pairs(snapshot.scan("transactions"), until=until)
+
+
+def _activities(snapshot: Snapshot, *, until: datetime) -> Pairs:
+    """Any event (except the churn marker itself) or transaction shows the customer active."""
+    events = snapshot.scan("events").filter(pl.col("type") != CHURN_EVENT)
+    return _pairs(events, until=until) + _purchases(snapshot, until=until)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+_STARTS: dict[GroupBy, Callable[[date], bool]] = {
+    GroupBy.DAY: lambda day: True,
+    GroupBy.WEEK: lambda day: day.weekday() == 0,
+    GroupBy.MONTH: lambda day: day.day == 1,
+    GroupBy.QUARTER: lambda day: day.day == 1 and day.month in (1, 4, 7, 10),
+}
+
+
+def _starts_group(day: date, group_by: GroupBy) -> bool:
+    return _STARTS[group_by](day)

@@ -1,0 +1,121 @@
+"""One entry point for every CX metric: `compute_metric`.
+
+Dashboards, the metrics API and goals all call this, so a number means the same everywhere.
+Survey metrics (NPS, CSAT, CES) read only the rollup table; customer
+metrics (churn, retention, repeat customers, purchase completion) read events and
+transactions through the analytics snapshot. Definitions: docs/how-we-compute/.
+"""
+
+from sqlalchemy.orm import Session
+
+from nabd.config import Settings, get_settings
+from nabd.metrics import customer_metrics, errors, response_rate, sentiment, survey_metrics
+from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
+from nabd.metrics.estimates import Metric, MetricEstimate
+from nabd.metrics.shapes import (
+    TIME_GROUPS,
+    GroupBy,
+    MetricGroup,
+    MetricName,
+    MetricQuery,
+    MetricResult,
+)
+
+__all__ = [
+    "TIME_GROUPS",
+    "GroupBy",
+    "MetricGroup",
+    "MetricName",
+    "MetricQuery",
+    "MetricResult",
+    "as_estimate",
+    "compute_metric",
+]
+
+# What each metric is in the maths module's terms, so two results can be compared.
+_ESTIMATE_METRIC = {
+    MetricName.NPS: Metric.NPS,
+    MetricName.CSAT: Metric.CSAT,
+    MetricName.CSAT_MEAN: Metric.CSAT_MEAN,
+    MetricName.CES: Metric.CES_MEAN,
+    MetricName.CES_AGREE: Metric.CES_AGREE,
+    MetricName.RESPONSE_RATE: Metric.RESPONSE_RATE,
+    MetricName.SENTIMENT: Metric.SENTIMENT_INDEX,
+    MetricName.CHURN_RATE: Metric.CHURN_RATE,
+    MetricName.RETENTION: Metric.RETENTION_RATE,
+    MetricName.REPEAT_CUSTOMERS: Metric.REPEAT_CUSTOMER_SHARE,
+    MetricName.PURCHASE_COMPLETION: Metric.PURCHASE_COMPLETION,
+}
+
+
+def compute_metric(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: str,
+    query: MetricQuery,
+    settings: Settings | None = None,
+) -> MetricResult:
+    """The metric over the query's slice.
+
+    Raises UnknownMetric (404) for a name not in MetricName and InvalidMetricQuery (422,
+    naming the field) for a query the metric cannot answer.
+
+    `settings` locate the analytics snapshot and hold the churn and completion windows;
+    they are read from the environment when not given.
+    """
+    name = _metric_name(metric)
+    group_by = _group_by(query)
+    if query.start > query.end:
+        raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
+    if query.segment_id is not None:
+        raise InvalidMetricQuery(field="segment_id", reason=errors.NO_SEGMENTS)
+    if name in survey_metrics.SURVEY_METRICS:
+        return survey_metrics.compute(
+            session, workspace_id=workspace_id, metric=name, query=query, group_by=group_by
+        )
+    if name is MetricName.SENTIMENT:
+        return sentiment.compute(session, workspace_id=workspace_id, query=query, group_by=group_by)
+    if name is MetricName.RESPONSE_RATE:
+        return response_rate.compute(
+            session, workspace_id=workspace_id, query=query, group_by=group_by
+        )
+    return customer_metrics.compute(
+        workspace_id=workspace_id,
+        metric=name,
+        query=query,
+        group_by=group_by,
+        settings=settings or get_settings(),
+    )
+
+
+def as_estimate(result: MetricResult) -> MetricEstimate:
+    """The total of a result as a MetricEstimate, for `significance.compare` across periods."""
+    return MetricEstimate(
+        metric=_ESTIMATE_METRIC[MetricName(result.metric)],
+        value=result.value,
+        n=result.n,
+        standard_error=result.standard_error,
+        margin_of_error=result.margin_of_error,
+        interval_low=None,
+        interval_high=None,
+    )
+
+
+def _metric_name(metric: str) -> MetricName:
+    try:
+        return MetricName(metric)
+    except ValueError:
+        raise UnknownMetric(errors.UNKNOWN_METRIC) from None
+
+
+def _group_by(query: MetricQuery) -> GroupBy | None:
+    if query.group_by is None:
+        return None
+    try:
+        group_by = GroupBy(query.group_by)
+    except ValueError:
+        raise InvalidMetricQuery(field="group_by", reason=errors.UNKNOWN_GROUP) from None
+    if group_by is GroupBy.SEGMENT:
+        raise InvalidMetricQuery(field="group_by", reason=errors.NO_SEGMENTS)
+    return group_by

@@ -1,0 +1,272 @@
+"""Keeping `metric_rollups` equal to the raw answers, write by write, and rebuilding it.
+
+The definition a rollup must equal (docs/how-we-compute/rollups.md): for every stored answer
+with a number to an `nps`, `csat` or `ces` question — complete response or not — one count in
+the row of its workspace, UTC day of the response's `submitted_at`, question, channel,
+touchpoint and language. Writers call `record_responses` for new responses and
+`record_change` around an edit, in the same transaction as the answers, so a rolled-back write
+leaves no trace in the rollup either. `rebuild` recomputes the rows from the raw tables.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Date, case, cast, delete, func, select, text, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+
+from nabd.core.audit import Actor, record_audit
+from nabd.metrics.estimates import (
+    CES_AGREE_MIN,
+    CSAT_SATISFIED_MIN,
+    NPS_DETRACTOR_MAX,
+    NPS_PROMOTER_MIN,
+)
+from nabd.metrics.models import NO_DIMENSION, MetricRollup
+from nabd.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+
+ROLLUP_KINDS = ("nps", "csat", "ces")
+KEY_COLUMNS = ("workspace_id", "day", "question_id", "channel_id", "touchpoint_id", "language")
+COUNT_COLUMNS = (
+    "answer_count",
+    "promoters",
+    "passives",
+    "detractors",
+    "top_box",
+    "agree",
+    "score_sum",
+    "score_sum_squares",
+)
+
+# workspace, day, question, channel, touchpoint, language
+RollupKey = tuple[int, date, int, int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What one or more answers add to a rollup row; negative when they are taken away."""
+
+    survey_id: int
+    kind: str
+    values: tuple[int, ...]
+
+    def plus(self, other: "Counts", sign: int = 1) -> "Counts":
+        values = tuple(a + sign * b for a, b in zip(self.values, other.values, strict=True))
+        return Counts(self.survey_id, self.kind, values)
+
+
+Contribution = Mapping[RollupKey, Counts]
+
+
+def answer_counts(kind: str, score: int) -> tuple[int, ...]:
+    """The rollup columns one score adds, in COUNT_COLUMNS order."""
+    return (
+        1,
+        int(kind == "nps" and score >= NPS_PROMOTER_MIN),
+        int(kind == "nps" and NPS_DETRACTOR_MAX < score < NPS_PROMOTER_MIN),
+        int(kind == "nps" and score <= NPS_DETRACTOR_MAX),
+        int(kind == "csat" and score >= CSAT_SATISFIED_MIN),
+        int(kind == "ces" and score >= CES_AGREE_MIN),
+        score,
+        score * score,
+    )
+
+
+def contribution(survey: Survey, responses: Iterable[SurveyResponse]) -> dict[RollupKey, Counts]:
+    """What these responses of one survey, as they are in memory now, add to the rollup."""
+    kinds = {q.id: q.type for q in survey.questions if q.type in ROLLUP_KINDS}
+    totals: dict[RollupKey, Counts] = {}
+    for response in responses:
+        day = response.submitted_at.astimezone(UTC).date()
+        for answer in response.answers:
+            kind = kinds.get(answer.question_id)
+            if kind is None or answer.number is None:
+                continue
+            key = (
+                response.workspace_id,
+                day,
+                answer.question_id,
+                response.channel_id or NO_DIMENSION,
+                response.touchpoint_id or NO_DIMENSION,
+                response.language,
+            )
+            counts = Counts(survey.id, kind, answer_counts(kind, answer.number))
+            totals[key] = totals[key].plus(counts) if key in totals else counts
+    return totals
+
+
+def record_responses(
+    session: Session, *, survey: Survey, responses: Iterable[SurveyResponse]
+) -> None:
+    """Count newly stored responses; call in the transaction that stores them."""
+    _apply(session, contribution(survey, responses))
+
+
+def record_change(
+    session: Session, *, survey: Survey, response: SurveyResponse, before: Contribution
+) -> None:
+    """Replace what a response counted `before` an edit with what it counts now."""
+    after = contribution(survey, [response])
+    deltas: dict[RollupKey, Counts] = dict(after)
+    for key, counts in before.items():
+        zero = Counts(counts.survey_id, counts.kind, (0,) * len(COUNT_COLUMNS))
+        deltas[key] = deltas.get(key, zero).plus(counts, sign=-1)
+    _apply(session, {key: counts for key, counts in deltas.items() if any(counts.values)})
+
+
+def _apply(session: Session, deltas: Contribution) -> None:
+    """Add the deltas with one upsert: a new row, or count = count + excluded.count."""
+    if not deltas:
+        return
+    rows = [
+        {
+            **dict(zip(KEY_COLUMNS, key, strict=True)),
+            "survey_id": counts.survey_id,
+            "kind": counts.kind,
+            **dict(zip(COUNT_COLUMNS, counts.values, strict=True)),
+        }
+        # Sorted, so concurrent writers lock rows in the same order and cannot deadlock.
+        for key, counts in sorted(deltas.items(), key=lambda item: item[0])
+    ]
+    statement = _upsert(session.get_bind().dialect.name)
+    session.execute(statement, rows)
+
+
+@cache
+def _upsert(dialect_name: str) -> Any:
+    """The upsert for one dialect, built once: the rows are its parameters."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(MetricRollup)
+    return statement.on_conflict_do_update(
+        index_elements=[*KEY_COLUMNS, "kind"],
+        set_={
+            name: getattr(MetricRollup, name) + getattr(statement.excluded, name)
+            for name in COUNT_COLUMNS
+        },
+    )
+
+
+def recomputed(session: Session, *, workspace_id: int) -> Select[Any]:
+    """The rollup rows of one workspace computed from raw answers, by the definition above."""
+    score = SurveyAnswer.number
+    kind = SurveyQuestion.type
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    sums: dict[str, ColumnElement[Any]] = {
+        "answer_count": func.count(),
+        "promoters": flag((kind == "nps") & (score >= NPS_PROMOTER_MIN)),
+        "passives": flag(
+            (kind == "nps") & (score > NPS_DETRACTOR_MAX) & (score < NPS_PROMOTER_MIN)
+        ),
+        "detractors": flag((kind == "nps") & (score <= NPS_DETRACTOR_MAX)),
+        "top_box": flag((kind == "csat") & (score >= CSAT_SATISFIED_MIN)),
+        "agree": flag((kind == "ces") & (score >= CES_AGREE_MIN)),
+        "score_sum": func.sum(score),
+        "score_sum_squares": func.sum(score * score),
+    }
+    keys: dict[str, Any] = {
+        "workspace_id": SurveyResponse.workspace_id,
+        "day": _utc_day(session),
+        "question_id": SurveyAnswer.question_id,
+        "channel_id": func.coalesce(SurveyResponse.channel_id, NO_DIMENSION),
+        "touchpoint_id": func.coalesce(SurveyResponse.touchpoint_id, NO_DIMENSION),
+        "language": SurveyResponse.language,
+        "survey_id": SurveyResponse.survey_id,
+        "kind": kind,
+    }
+    return (
+        select(
+            *(column.label(name) for name, column in keys.items()),
+            *(column.label(name) for name, column in sums.items()),
+        )
+        .select_from(SurveyAnswer)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(
+            SurveyAnswer.workspace_id == workspace_id,
+            SurveyResponse.workspace_id == workspace_id,
+            SurveyAnswer.number.is_not(None),
+            kind.in_(ROLLUP_KINDS),
+        )
+        .group_by(*keys.values())
+    )
+
+
+def rebuild(session: Session, *, workspace_id: int, actor: Actor) -> int:
+    """Replace the workspace's rollup rows by a recomputation; returns the answers counted.
+
+    On PostgreSQL the table is locked first, so a response written meanwhile is either in the
+    recomputation or waits and adds itself afterwards — never both, never neither.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE metric_rollups IN EXCLUSIVE MODE"))
+    session.execute(delete(MetricRollup).where(MetricRollup.workspace_id == workspace_id))
+    source = recomputed(session, workspace_id=workspace_id)
+    columns = [*KEY_COLUMNS, "survey_id", "kind", *COUNT_COLUMNS]
+    session.execute(
+        MetricRollup.__table__.insert().from_select(columns, source)  # type: ignore[attr-defined]
+    )
+    answers = session.scalar(
+        select(func.coalesce(func.sum(MetricRollup.answer_count), 0)).where(
+            MetricRollup.workspace_id == workspace_id
+        )
+    )
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action="metrics.rebuild",
+        object_type="workspace",
+        object_id=workspace_id,
+        details={"answers": int(answers or 0)},
+    )
+    return int(answers or 0)
+
+
+def stored_rows(session: Session, *, workspace_id: int) -> dict[RollupKey, tuple[int, ...]]:
+    """The workspace's non-empty rollup rows, keyed like `contribution`, for comparisons."""
+    columns = [getattr(MetricRollup, name) for name in (*KEY_COLUMNS, *COUNT_COLUMNS)]
+    rows = session.execute(
+        select(*columns).where(
+            MetricRollup.workspace_id == workspace_id, MetricRollup.answer_count != 0
+        )
+    )
+    return _keyed(rows)
+
+
+def recomputed_rows(session: Session, *, workspace_id: int) -> dict[RollupKey, tuple[int, ...]]:
+    """`stored_rows` as a recomputation from raw answers would give them."""
+    source = recomputed(session, workspace_id=workspace_id).subquery()
+    rows = session.execute(select(*(source.c[name] for name in (*KEY_COLUMNS, *COUNT_COLUMNS))))
+    return _keyed(rows)
+
+
+def _keyed(rows: Iterable[Any]) -> dict[RollupKey, tuple[int, ...]]:
+    width = len(KEY_COLUMNS)
+    keyed: dict[RollupKey, tuple[int, ...]] = {}
+    for row in rows:
+        workspace_id, day, question_id, channel_id, touchpoint_id, language = row[:width]
+        key = (
+            int(workspace_id),
+            day if isinstance(day, date) else date.fromisoformat(str(day)),
+            int(question_id),
+            int(channel_id),
+            int(touchpoint_id),
+            str(language),
+        )
+        keyed[key] = tuple(int(value) for value in row[width:])
+    return keyed
+
+
+def _utc_day(session: Session) -> ColumnElement[date]:
+    """The UTC calendar day of `submitted_at` on either engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", SurveyResponse.submitted_at), Date)
+    # SQLite stores UTC as naive ISO text, so its first ten characters are the day.
+    return type_coerce(func.date(SurveyResponse.submitted_at), Date)

@@ -1,0 +1,407 @@
+"""Sending due invitations and reminders: each claimed atomically, so none goes out twice.
+
+A sender first claims an invitation with one conditional UPDATE (queued → sending) and
+commits; only the sender whose UPDATE changed the row sends. The outcome (sent or failed) is
+written in a second transaction. A process that dies between the two leaves the invitation
+"sending": at most once, never twice. The contact rules and the customer's preferences are
+checked at sending time, when they are current. Every function takes `now`, so tests
+control time; `send_due` owns its transactions (it is the job's body).
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from nabd.core.i18n import N_
+from nabd.customers import service as customers
+from nabd.customers.service import IDENTITY_FOR_CHANNEL
+from nabd.surveys.delivery_messages import Wording, email_message, short_message
+from nabd.surveys.delivery_settings import (
+    ContactRules,
+    contact_rules,
+    decrypt_secret,
+    get_delivery_settings,
+)
+from nabd.surveys.invitations import AWAITING_ANSWER, has_response, sync_answered
+from nabd.surveys.models import (
+    SENT_CHANNELS,
+    SurveyDistribution,
+    SurveyInvitation,
+    SurveyResponse,
+)
+from nabd.surveys.service import get_survey
+from nabd.surveys.smtp import SmtpServer, send_email
+from nabd.surveys.webhooks import WebhookRejected, post_message, provider_client
+from nabd.workspaces import service as workspaces
+
+OpenTransaction = Callable[[], AbstractContextManager[Session]]
+BATCH = 500
+
+SURVEY_CLOSED = N_("The survey is not open for answers.")
+NOT_CONTACTABLE = N_("The customer has no address for this channel or has opted out of it.")
+QUIET_PERIOD = N_("The customer answered a survey recently (quiet period).")
+LIMIT_REACHED = N_("The customer has reached the invitation limit for this period.")
+NO_SMTP = N_("No SMTP server is configured for this workspace.")
+NO_PROVIDER = N_("No SMS/WhatsApp provider is configured for this workspace.")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready to go, read from the database before the sending starts."""
+
+    channel: str
+    to: str
+    wording: Wording
+    sender: str | None = None
+    smtp: SmtpServer | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    reminders: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def contact_blocked(
+    session: Session, *, invitation: SurveyInvitation, rules: ContactRules, now: datetime
+) -> str | None:
+    """Why this customer must not be contacted now (catalogue message id), or None."""
+    workspace_id = invitation.workspace_id
+    customer_id = invitation.customer_id
+    if customer_id is None or not customers.may_contact(
+        session, workspace_id=workspace_id, customer_id=customer_id, channel=invitation.channel
+    ):
+        return NOT_CONTACTABLE
+    if rules.quiet_days:
+        answered = session.scalar(
+            select(func.count(SurveyResponse.id)).where(
+                SurveyResponse.workspace_id == workspace_id,
+                SurveyResponse.customer_id == customer_id,
+                SurveyResponse.submitted_at > now - timedelta(days=rules.quiet_days),
+                SurveyResponse.submitted_at <= now,
+            )
+        )
+        if answered:
+            return QUIET_PERIOD
+    if rules.max_invitations is not None:
+        recent = session.scalar(
+            select(func.count(SurveyInvitation.id)).where(
+                SurveyInvitation.workspace_id == workspace_id,
+                SurveyInvitation.customer_id == customer_id,
+                SurveyInvitation.channel.in_(SENT_CHANNELS),
+                SurveyInvitation.sent_at > now - timedelta(days=rules.window_days),
+                SurveyInvitation.sent_at <= now,
+            )
+        )
+        if (recent or 0) >= rules.max_invitations:
+            return LIMIT_REACHED
+    return None
+
+
+def _address(session: Session, invitation: SurveyInvitation) -> str:
+    assert invitation.customer_id is not None
+    customer = customers.get_customer(
+        session, workspace_id=invitation.workspace_id, customer_id=invitation.customer_id
+    )
+    kind = IDENTITY_FOR_CHANNEL[invitation.channel]
+    return next(identity.value for identity in customer.identities if identity.kind == kind)
+
+
+def _outgoing(
+    session: Session,
+    *,
+    invitation: SurveyInvitation,
+    secret_key: str,
+    public_url: str,
+    reminder: bool,
+) -> Outgoing | str:
+    """The message to send, or why it cannot be sent (a failure, not a rule)."""
+    workspace_id = invitation.workspace_id
+    settings = get_delivery_settings(session, workspace_id=workspace_id)
+    survey = get_survey(session, workspace_id=workspace_id, survey_id=invitation.survey_id)
+    token = session.scalar(
+        select(SurveyDistribution.token).where(
+            SurveyDistribution.workspace_id == workspace_id,
+            SurveyDistribution.id == invitation.distribution_id,
+        )
+    )
+    wording = Wording(
+        language=invitation.language,
+        company=workspaces.get_workspace(session, workspace_id=workspace_id).name,
+        survey_title=survey.title_ar if invitation.language == "ar" else survey.title_en,
+        link=f"{public_url}/s/{token}",
+        reminder=reminder,
+    )
+    to = _address(session, invitation)
+    if invitation.channel == "email":
+        if not settings.smtp_host or not settings.smtp_from:
+            return NO_SMTP
+        server = SmtpServer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=decrypt_secret(secret_key, settings.smtp_password_encrypted),
+        )
+        return Outgoing("email", to, wording, sender=settings.smtp_from, smtp=server)
+    if not settings.webhook_url:
+        return NO_PROVIDER
+    secret = decrypt_secret(secret_key, settings.webhook_secret_encrypted)
+    return Outgoing(
+        invitation.channel, to, wording, webhook_url=settings.webhook_url, webhook_secret=secret
+    )
+
+
+def deliver(outgoing: Outgoing, *, http: httpx.Client) -> str | None:
+    """Send one message; None when accepted, else what went wrong (shown to the analyst)."""
+    try:
+        if outgoing.smtp is not None:
+            assert outgoing.sender is not None
+            send_email(
+                outgoing.smtp,
+                email_message(outgoing.wording, sender=outgoing.sender, recipient=outgoing.to),
+            )
+        else:
+            assert outgoing.webhook_url is not None
+            post_message(
+                http,
+                outgoing.webhook_url,
+                secret=outgoing.webhook_secret,
+                to=outgoing.to,
+                channel=outgoing.channel,
+                message=short_message(outgoing.wording),
+                link=outgoing.wording.link,
+            )
+    except (OSError, httpx.HTTPError, WebhookRejected) as error:
+        # smtplib's errors are OSErrors; so are refused connections and timeouts.
+        return f"{type(error).__name__}: {error}"[:1000]
+    return None
+
+
+def due_invitation_ids(session: Session, *, now: datetime, limit: int = BATCH) -> list[int]:
+    """Queued invitations whose time has come, in every workspace, oldest first."""
+    return list(
+        session.scalars(
+            select(SurveyInvitation.id)
+            .where(SurveyInvitation.status == "queued", SurveyInvitation.due_at <= now)
+            .order_by(SurveyInvitation.due_at, SurveyInvitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_invitation(
+    session: Session, *, invitation_id: int, now: datetime, secret_key: str, public_url: str
+) -> Outgoing | None:
+    """Take the invitation (queued → sending) and prepare its message.
+
+    None when another sender took it first, or when it ends here: skipped by the contact
+    rules, or failed for want of a configured server.
+    """
+    claimed = session.execute(
+        update(SurveyInvitation)
+        .where(
+            SurveyInvitation.id == invitation_id,
+            SurveyInvitation.status == "queued",
+            SurveyInvitation.due_at <= now,
+        )
+        .values(status="sending")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    invitation = session.get_one(SurveyInvitation, invitation_id)
+    session.refresh(invitation)
+    survey = get_survey(
+        session, workspace_id=invitation.workspace_id, survey_id=invitation.survey_id
+    )
+    rules = contact_rules(session, workspace_id=invitation.workspace_id)
+    reason = (
+        SURVEY_CLOSED
+        if survey.status != "active"
+        else contact_blocked(session, invitation=invitation, rules=rules, now=now)
+    )
+    if reason is not None:
+        invitation.status, invitation.error = "skipped", reason
+        invitation.reminder_due_at = None
+        return None
+    prepared = _outgoing(
+        session, invitation=invitation, secret_key=secret_key, public_url=public_url, reminder=False
+    )
+    if isinstance(prepared, str):
+        invitation.status, invitation.error = "failed", prepared
+        invitation.reminder_due_at = None
+        return None
+    return prepared
+
+
+def record_result(
+    session: Session, *, invitation_id: int, error: str | None, now: datetime
+) -> None:
+    invitation = session.get_one(SurveyInvitation, invitation_id)
+    if error is None:
+        invitation.status, invitation.sent_at, invitation.error = "sent", now, None
+    else:
+        invitation.status, invitation.error, invitation.reminder_due_at = "failed", error, None
+
+
+def due_reminder_ids(session: Session, *, now: datetime, limit: int = BATCH) -> list[int]:
+    return list(
+        session.scalars(
+            select(SurveyInvitation.id)
+            .where(
+                SurveyInvitation.status.in_(AWAITING_ANSWER),
+                SurveyInvitation.reminder_due_at <= now,
+                SurveyInvitation.reminder_sent_at.is_(None),
+            )
+            .order_by(SurveyInvitation.reminder_due_at, SurveyInvitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_reminder(
+    session: Session, *, invitation_id: int, now: datetime, secret_key: str, public_url: str
+) -> Outgoing | None:
+    """Take the invitation's one reminder, only while it is still unanswered."""
+    claimed = session.execute(
+        update(SurveyInvitation)
+        .where(
+            SurveyInvitation.id == invitation_id,
+            SurveyInvitation.status.in_(AWAITING_ANSWER),
+            SurveyInvitation.reminder_due_at <= now,
+            SurveyInvitation.reminder_sent_at.is_(None),
+            ~has_response(),
+        )
+        .values(reminder_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    invitation = session.get_one(SurveyInvitation, invitation_id)
+    session.refresh(invitation)
+    # A reminder is not a new invitation, so only the preferences and the quiet period apply.
+    rules = replace(
+        contact_rules(session, workspace_id=invitation.workspace_id), max_invitations=None
+    )
+    reason = contact_blocked(session, invitation=invitation, rules=rules, now=now)
+    prepared = reason or _outgoing(
+        session, invitation=invitation, secret_key=secret_key, public_url=public_url, reminder=True
+    )
+    if isinstance(prepared, str):
+        invitation.reminder_sent_at, invitation.reminder_due_at = None, None
+        invitation.error = prepared
+        return None
+    return prepared
+
+
+def _record_reminder(session: Session, *, invitation_id: int, error: str | None) -> None:
+    if error is not None:
+        invitation = session.get_one(SurveyInvitation, invitation_id)
+        invitation.reminder_sent_at, invitation.reminder_due_at = None, None
+        invitation.error = error
+
+
+def _workspaces_awaiting_answers(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(SurveyInvitation.workspace_id)
+            .where(SurveyInvitation.status.in_(AWAITING_ANSWER))
+            .distinct()
+        )
+    )
+
+
+def _send_invitations(
+    open_transaction: OpenTransaction,
+    *,
+    now: datetime,
+    secret_key: str,
+    public_url: str,
+    http: httpx.Client,
+    report: SendReport,
+) -> None:
+    with open_transaction() as session:
+        due = due_invitation_ids(session, now=now)
+    for invitation_id in due:
+        with open_transaction() as session:
+            outgoing = claim_invitation(
+                session,
+                invitation_id=invitation_id,
+                now=now,
+                secret_key=secret_key,
+                public_url=public_url,
+            )
+            if outgoing is None:
+                status = session.get_one(SurveyInvitation, invitation_id).status
+                report.skipped += status == "skipped"
+                report.failed += status == "failed"
+        if outgoing is None:
+            continue
+        error = deliver(outgoing, http=http)
+        with open_transaction() as session:
+            record_result(session, invitation_id=invitation_id, error=error, now=now)
+        if error is None:
+            report.sent += 1
+        else:
+            report.failed += 1
+            report.errors.append(error)
+
+
+def _send_reminders(
+    open_transaction: OpenTransaction,
+    *,
+    now: datetime,
+    secret_key: str,
+    public_url: str,
+    http: httpx.Client,
+    report: SendReport,
+) -> None:
+    with open_transaction() as session:
+        for workspace_id in _workspaces_awaiting_answers(session):
+            sync_answered(session, workspace_id=workspace_id)
+    with open_transaction() as session:
+        reminders = due_reminder_ids(session, now=now)
+    for invitation_id in reminders:
+        with open_transaction() as session:
+            outgoing = claim_reminder(
+                session,
+                invitation_id=invitation_id,
+                now=now,
+                secret_key=secret_key,
+                public_url=public_url,
+            )
+        if outgoing is None:
+            continue
+        error = deliver(outgoing, http=http)
+        with open_transaction() as session:
+            _record_reminder(session, invitation_id=invitation_id, error=error)
+        report.reminders += error is None
+
+
+def send_due(
+    open_transaction: OpenTransaction, *, now: datetime, secret_key: str, public_url: str
+) -> SendReport:
+    """Send every due invitation, then every due reminder. One transaction per step."""
+    report = SendReport()
+    with provider_client() as http:
+        for step in (_send_invitations, _send_reminders):
+            step(
+                open_transaction,
+                now=now,
+                secret_key=secret_key,
+                public_url=public_url,
+                http=http,
+                report=report,
+            )
+    return report

@@ -1,0 +1,92 @@
+"""The CX overview in English and Arabic, and the drill-down from the NPS tile to the comments."""
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.orm import Session
+
+from nabd.core.db import create_db_engine, create_session_factory
+from nabd.core.types import utcnow
+from nabd.workspaces import service as workspaces
+from tests.e2e.conftest import LiveServer
+from tests.metrics.factories import answer, make_cx_survey
+
+pytestmark = pytest.mark.e2e
+
+COMMENT = "التوصيل تأخر ثلاثة أيام"
+
+
+@pytest.fixture(scope="module")
+def answered(live_server: LiveServer) -> Iterator[None]:
+    """NPS answers with comments, written straight to the server's database."""
+    engine = create_db_engine(live_server.database_url)
+    session: Session = create_session_factory(engine)()
+    try:
+        workspace = workspaces.get_workspace_by_slug(session, slug="e2e")
+        survey = make_cx_survey(session, workspace)
+        # Three answers in the last 30 days, two in the 30 days before (for the comparison).
+        for days_ago, nps, comment in [
+            (1, 10, "خدمة ممتازة"),
+            (2, 3, COMMENT),
+            (3, 9, None),
+            (40, 5, None),
+            (41, 8, None),
+        ]:
+            answer(
+                session,
+                survey,
+                at=utcnow() - timedelta(days=days_ago),
+                scores={"nps": nps, "csat": 4, "ces": 6},
+                channel="app",
+                comment=comment,
+            )
+        session.commit()
+        yield
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def _sign_in_in(page: Page, server: LiveServer, direction: str) -> None:
+    page.goto(f"{server.url}/login")
+    page.fill("#email", server.email)
+    page.fill("#password", server.password)
+    page.click("[data-testid=sign-in]")
+    expect(page).to_have_url(f"{server.url}/")
+    if page.locator("html").get_attribute("dir") != direction:
+        page.click("[data-testid=switch-language]")
+    expect(page.locator("html")).to_have_attribute("dir", direction)
+
+
+def test_overview_tiles_in_both_languages_and_drill_down_to_comments(
+    browser: Browser, live_server: LiveServer, answered: None, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    _sign_in_in(page, live_server, "ltr")
+    tiles = page.locator("[data-testid=cx-tiles]")
+    expect(tiles.locator("[data-metric=nps]")).to_contain_text("NPS")
+    expect(tiles.locator("[data-testid=nps-significance]")).to_contain_text("significant")
+    expect(page.locator("#nps-trend-chart svg")).to_be_visible()
+    page.locator("[data-testid=cx-overview] details summary").first.click()
+    expect(page.locator("[data-testid=nps-trend-table] tbody tr").first).to_be_visible()
+    page.screenshot(path=artifacts / "overview-cx-en.png", full_page=True)
+
+    page.click("[data-testid=switch-language]")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#cx-title")).to_have_text("تجربة العملاء")
+    expect(tiles.locator("[data-testid=nps-significance]")).to_contain_text("دال إحصائيًا")
+    page.screenshot(path=artifacts / "overview-cx-ar.png", full_page=True)
+
+    page.click("[data-testid=nps-drilldown]")
+    expect(page).to_have_url(
+        re.compile(re.escape(f"{live_server.url}/feedback?source=survey&since="))
+    )
+    expect(page.get_by_text(COMMENT)).to_be_visible()
+    page.screenshot(path=artifacts / "overview-cx-drilldown-ar.png", full_page=True)
+    page.click("[data-testid=switch-language]")  # leave the user in English for other tests
+    context.close()
