@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer.main
 
+from nabd.api.access import api_routes
+from nabd.api.app import create_app
 from nabd.cli.main import app
 from nabd.config import Settings
 
@@ -29,6 +31,18 @@ def test_every_cli_command_is_documented() -> None:
     documented = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = [path for path in paths if f"`{path}`" not in documented]
     assert missing == []
+
+
+def test_every_api_endpoint_is_documented(settings: Settings) -> None:
+    documented = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    endpoints = [
+        f"`{method} {context.path}`"
+        for context in api_routes(create_app(settings))
+        if context.path.startswith("/api/v1/") and "openapi" not in context.path
+        for method in context.methods
+    ]
+    assert len(endpoints) >= 40
+    assert [endpoint for endpoint in endpoints if endpoint not in documented] == []
 
 
 def test_every_setting_is_documented() -> None:

@@ -49,7 +49,7 @@ def cli_session(settings: Settings | None = None) -> Iterator[Session]:
 
 
 def fail(message: str) -> None:
-    error_console.print(f"[red]error:[/red] {message}", highlight=False)
+    error_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 

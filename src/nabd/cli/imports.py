@@ -117,7 +117,7 @@ def _audit(workspace: str, kind: Kind, path: Path, report: ImportReport) -> None
 
 def _print(report: ImportReport, dry_run: bool) -> None:
     for error in report.errors:
-        error_console.print(str(error), highlight=False, markup=False)
+        error_console.print(str(error), highlight=False, markup=False, soft_wrap=True)
     if report.error_count > len(report.errors):
         error_console.print(f"… and {report.error_count - len(report.errors)} more errors")
     if dry_run:
