@@ -17,6 +17,7 @@ from nabd.demo.surveys import demo_texts
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.metrics import rollups
+from nabd.text.annotations import FeedbackAnnotation
 from nabd.workspaces.models import Workspace
 from tests.factories import Member, sign_in
 
@@ -63,6 +64,9 @@ def test_demo_loads_once_and_serves_a_populated_overview(
     assert min(sources.values()) > 50
     texts = set(session.scalars(select(FeedbackItem.text).where(FeedbackItem.source == "review")))
     assert texts <= {row["text"] for row in demo_texts()}  # real dataset texts, not made up
+
+    annotated = session.scalar(select(func.count(FeedbackAnnotation.id)))
+    assert annotated == sum(sources.values())  # the explorer is populated at once
 
     demo_id = session.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
     assert demo_id is not None

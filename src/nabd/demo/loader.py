@@ -31,6 +31,8 @@ from nabd.demo.surveys import demo_texts, load_demo_surveys
 from nabd.events import service as events
 from nabd.feedback.service import record_new_feedback
 from nabd.journeys import service as journeys
+from nabd.text.annotations_service import annotate_items, unannotated_ids
+from nabd.text.annotator import annotator_for
 from nabd.workspaces import service as workspaces
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.schemas import UserCreate, WorkspaceCreate
@@ -274,6 +276,7 @@ def load_demo(
     )
     record_new_feedback(session, workspace_id=workspace.id, items=feedback)
     load_demo_surveys(session, workspace_id=workspace.id, now=now, customer_ids=list(last_seen))
+    _annotate_texts(session, workspace_id=workspace.id)
     record_audit(
         session,
         workspace_id=workspace.id,
@@ -295,3 +298,13 @@ def load_demo(
         event_count=len(generator.events),
         transaction_count=len(generator.transactions),
     )
+
+
+def _annotate_texts(session: Session, *, workspace_id: int) -> None:
+    """Analyse the demo's texts now: `nabd demo` has no queue, and the explorer should be full."""
+    annotator = annotator_for(session, workspace_id=workspace_id)
+    while ids := unannotated_ids(session, workspace_id=workspace_id, limit=1000):
+        if not annotate_items(
+            session, workspace_id=workspace_id, item_ids=ids, annotator=annotator
+        ):
+            break
