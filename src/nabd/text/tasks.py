@@ -47,9 +47,9 @@ def annotate_soon(session: Session, *, workspace_id: int, item_ids: Sequence[int
     pending.setdefault(workspace_id, []).extend(item_ids)
 
 
-# Not `nabd.jobs.enqueue.enqueue_after_commit`: SQLAlchemy also fires `after_commit` when a
-# SAVEPOINT is released, and `record_feedback` stores every item inside one, so the ids must
-# wait for the commit of the outermost transaction.
+# Not `nabd.jobs.enqueue.enqueue_after_commit`: the ids of one transaction are coalesced into
+# one job per workspace. Like it, this waits for the outermost commit (SQLAlchemy also fires
+# `after_commit` when a SAVEPOINT is released, and `record_feedback` stores items inside one).
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     if session.in_nested_transaction():
