@@ -14,8 +14,7 @@ from starlette.datastructures import FormData
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.errors import NabdError
-from nabd.core.i18n import N_, gettext
-from nabd.core.validation import describe_errors
+from nabd.core.i18n import N_
 from nabd.goals import notifications, progress, service
 from nabd.goals.chart import chart_data
 from nabd.goals.forecast import GoalStatus
@@ -25,7 +24,7 @@ from nabd.goals.schemas import GoalIn, GoalPatch
 from nabd.goals.targets import GOAL_METRICS, TargetKind
 from nabd.journeys import service as journeys
 from nabd.surveys import service as surveys
-from nabd.web.locale import request_locale
+from nabd.web.form_errors import error_messages
 from nabd.web.navigation import NavItem
 from nabd.web.pages import flash, render_page
 from nabd.workspaces import service as workspaces
@@ -76,28 +75,6 @@ def goal_document(fields: dict[str, str]) -> dict[str, Any]:
     for key in OPTIONAL_FIELDS:
         document.setdefault(key, None)
     return document
-
-
-def _messages(request: Request, error: Exception) -> list[str]:
-    locale = request_locale(request)
-
-    def labelled(field: str, reason: str) -> str:
-        label = FIELD_LABELS.get(field)
-        return f"{gettext(locale, label)}: {reason}" if label else reason
-
-    if isinstance(error, ValidationError):
-        return [
-            labelled(item["field"], item["reason"])
-            for item in describe_errors(error.errors(), locale)
-        ]
-    assert isinstance(error, NabdError)
-    messages = []
-    for detail in error.details:
-        reason = gettext(locale, detail.reason)
-        messages.append(
-            labelled(detail.field, reason % dict(detail.params) if detail.params else reason)
-        )
-    return messages or [gettext(locale, error.message)]
 
 
 def _form_choices(session: Session, principal: Principal) -> dict[str, Any]:
@@ -221,7 +198,7 @@ def create_goal(
             request,
             session,
             principal,
-            errors=_messages(request, error),
+            errors=error_messages(request, error, labels=FIELD_LABELS),
             form=fields,
             status_code=422,
         )
@@ -268,7 +245,7 @@ def update_goal(
             session,
             principal,
             service.get_goal(session, workspace_id=principal.workspace_id, goal_id=goal_id),
-            errors=_messages(request, error),
+            errors=error_messages(request, error, labels=FIELD_LABELS),
             form=fields,
             status_code=422,
         )

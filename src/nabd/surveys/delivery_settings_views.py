@@ -11,11 +11,10 @@ from starlette.datastructures import FormData
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.i18n import N_
-from nabd.core.validation import describe_errors
 from nabd.surveys import delivery_settings
 from nabd.surveys.distribution_schemas import DeliverySettingsIn
 from nabd.surveys.forms import plain_fields, submitted_form
-from nabd.web.locale import request_locale
+from nabd.web.form_errors import error_messages
 from nabd.web.pages import flash, render_page
 from nabd.workspaces.roles import Permission
 
@@ -65,8 +64,7 @@ def save_delivery_settings(
     try:
         data = DeliverySettingsIn.model_validate(document)
     except ValidationError as error:
-        described = describe_errors(error.errors(), request_locale(request))
-        messages = [f"{item['field']}: {item['reason']}" for item in described]
+        messages = error_messages(request, error)
         return _page(request, session, principal, errors=messages, status_code=422)
     delivery_settings.update_delivery_settings(
         session,

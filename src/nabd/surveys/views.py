@@ -13,8 +13,7 @@ from starlette.datastructures import FormData
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.errors import NabdError
-from nabd.core.i18n import N_, gettext
-from nabd.core.validation import describe_errors
+from nabd.core.i18n import N_
 from nabd.surveys import invitations, respondent, service
 from nabd.surveys.distribution_views import distribution_context
 from nabd.surveys.forms import (
@@ -26,7 +25,7 @@ from nabd.surveys.forms import (
 from nabd.surveys.models import Survey
 from nabd.surveys.questions import QUESTION_TYPES, STANDARD_WORDING
 from nabd.surveys.schemas import LinkIn, QuestionIn, SurveyIn, SurveyPatch
-from nabd.web.locale import request_locale
+from nabd.web.form_errors import error_messages
 from nabd.web.navigation import NavItem
 from nabd.web.pages import flash, render_page
 from nabd.workspaces.roles import Permission
@@ -49,24 +48,6 @@ FOLLOW_UPS = {
     "high": ("ما الذي أعجبك أكثر؟", "What did you like most?"),
     "any": ("هل تود إضافة شيء؟", "Anything else you would like to tell us?"),
 }
-
-
-def _messages(request: Request, error: Exception) -> list[str]:
-    locale = request_locale(request)
-    if isinstance(error, ValidationError):
-        described = describe_errors(error.errors(), locale)
-        return [
-            f"{item['field']}: {item['reason']}" if item["field"] else item["reason"]
-            for item in described
-        ]
-    assert isinstance(error, NabdError)
-    messages = []
-    for detail in error.details:
-        reason = gettext(locale, detail.reason)
-        messages.append(
-            f"{detail.field}: {reason % dict(detail.params) if detail.params else reason}"
-        )
-    return messages or [gettext(locale, error.message)]
 
 
 def _starter_questions(starter: str, company: str) -> list[dict[str, Any]]:
@@ -151,7 +132,7 @@ def create_survey(
             request,
             session,
             principal,
-            errors=_messages(request, error),
+            errors=error_messages(request, error),
             form=fields,
             status_code=422,
         )
@@ -171,7 +152,7 @@ def import_survey(
         )
     except (ValidationError, NabdError) as error:
         return _list_page(
-            request, session, principal, errors=_messages(request, error), status_code=422
+            request, session, principal, errors=error_messages(request, error), status_code=422
         )
     flash(request, N_("Survey imported."))
     return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
@@ -241,7 +222,12 @@ def update_settings(
         )
     except (ValidationError, NabdError) as error:
         return _builder_page(
-            request, session, principal, survey, errors=_messages(request, error), status_code=422
+            request,
+            session,
+            principal,
+            survey,
+            errors=error_messages(request, error),
+            status_code=422,
         )
     flash(request, N_("Survey saved."))
     return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
@@ -256,7 +242,12 @@ def change_status(
         changes = SurveyPatch.model_validate({"status": plain_fields(form).get("status", "")})
     except ValidationError as error:
         return _builder_page(
-            request, session, principal, survey, errors=_messages(request, error), status_code=422
+            request,
+            session,
+            principal,
+            survey,
+            errors=error_messages(request, error),
+            status_code=422,
         )
     service.update_survey(
         session,
@@ -290,7 +281,12 @@ def _apply_questions(
         )
     except (ValidationError, NabdError) as error:
         return _builder_page(
-            request, session, principal, survey, errors=_messages(request, error), status_code=422
+            request,
+            session,
+            principal,
+            survey,
+            errors=error_messages(request, error),
+            status_code=422,
         )
     flash(request, message)
     return RedirectResponse(f"/surveys/{survey.id}#questions", status_code=303)

@@ -9,10 +9,9 @@ from pydantic import ValidationError
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.i18n import N_
-from nabd.core.validation import describe_errors
 from nabd.text import discovery_service, training_service, workspace_topics
 from nabd.text.workspace_topics_schemas import TopicCreate, TopicUpdate, phrases_from_lines
-from nabd.web.locale import request_locale
+from nabd.web.form_errors import field_errors
 from nabd.web.pages import flash, render_page
 from nabd.workspaces.roles import Permission
 
@@ -56,11 +55,6 @@ def _topics_page(
     )
 
 
-def _form_errors(request: Request, error: ValidationError) -> dict[str, str]:
-    described = describe_errors(error.errors(), request_locale(request))
-    return {item["field"]: item["reason"] for item in described}
-
-
 @router.get("/topics")
 def topics_page(request: Request, session: DbSession, principal: ManageTopics) -> Response:
     return _topics_page(request, session, principal)
@@ -86,7 +80,7 @@ def create_topic(
             session,
             principal,
             form=form,
-            errors=_form_errors(request, error),
+            errors=field_errors(request, error),
             status_code=422,
         )
     workspace_topics.create_topic(
@@ -117,7 +111,7 @@ def update_topic(
         )
     except ValidationError as error:
         return _topics_page(
-            request, session, principal, errors=_form_errors(request, error), status_code=422
+            request, session, principal, errors=field_errors(request, error), status_code=422
         )
     workspace_topics.update_topic(
         session,

@@ -10,7 +10,7 @@ from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.errors import NabdError
 from nabd.core.i18n import N_, gettext
-from nabd.core.validation import describe_errors
+from nabd.web.form_errors import field_errors
 from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
 from nabd.web.pages import flash, render_page
@@ -26,11 +26,6 @@ ManageSettings = Annotated[Principal, Depends(require(Permission.SETTINGS_MANAGE
 ManageUsers = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 ManageTokens = Annotated[Principal, Depends(require(Permission.TOKENS_MANAGE))]
 ReadAudit = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
-
-
-def _form_errors(request: Request, error: ValidationError) -> dict[str, str]:
-    described = describe_errors(error.errors(), request_locale(request))
-    return {item["field"]: item["reason"] for item in described}
 
 
 @router.get("")
@@ -61,7 +56,7 @@ def update_workspace(
         return render_page(
             request,
             "workspaces/settings_workspace.html",
-            {"form": submitted, "errors": _form_errors(request, error)},
+            {"form": submitted, "errors": field_errors(request, error)},
             status_code=422,
         )
     service.update_workspace(
@@ -116,7 +111,7 @@ def add_user(
             session,
             principal,
             form=form,
-            errors=_form_errors(request, error),
+            errors=field_errors(request, error),
             status_code=422,
         )
     except NabdError as error:
@@ -207,7 +202,7 @@ def create_token(
         data = TokenCreate.model_validate({"name": name, "role": role})
     except ValidationError as error:
         return _tokens_page(
-            request, session, principal, errors=_form_errors(request, error), status_code=422
+            request, session, principal, errors=field_errors(request, error), status_code=422
         )
     _token, issued = tokens.create_token(
         session,
