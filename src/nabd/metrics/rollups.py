@@ -8,11 +8,11 @@ touchpoint and language. Writers call `record_responses` for new responses and
 leaves no trace in the rollup either. `rebuild` recomputes the rows from the raw tables.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Date, case, cast, delete, func, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,6 +62,32 @@ class Counts:
 Contribution = Mapping[RollupKey, Counts]
 
 
+class CountedAnswer(Protocol):
+    """What the rollup reads of an answer (a stored `SurveyAnswer` or a row being stored)."""
+
+    @property
+    def question_id(self) -> int: ...
+    @property
+    def number(self) -> int | None: ...
+
+
+class CountedResponse(Protocol):
+    """What the rollup reads of a response, so writers can pass plain rows, not ORM objects."""
+
+    @property
+    def workspace_id(self) -> int: ...
+    @property
+    def submitted_at(self) -> datetime: ...
+    @property
+    def channel_id(self) -> int | None: ...
+    @property
+    def touchpoint_id(self) -> int | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def answers(self) -> Sequence[CountedAnswer]: ...
+
+
 def answer_counts(kind: str, score: int) -> tuple[int, ...]:
     """The rollup columns one score adds, in COUNT_COLUMNS order."""
     return (
@@ -76,7 +102,7 @@ def answer_counts(kind: str, score: int) -> tuple[int, ...]:
     )
 
 
-def contribution(survey: Survey, responses: Iterable[SurveyResponse]) -> dict[RollupKey, Counts]:
+def contribution(survey: Survey, responses: Iterable[CountedResponse]) -> dict[RollupKey, Counts]:
     """What these responses of one survey, as they are in memory now, add to the rollup."""
     kinds = {q.id: q.type for q in survey.questions if q.type in ROLLUP_KINDS}
     totals: dict[RollupKey, Counts] = {}
@@ -100,7 +126,7 @@ def contribution(survey: Survey, responses: Iterable[SurveyResponse]) -> dict[Ro
 
 
 def record_responses(
-    session: Session, *, survey: Survey, responses: Iterable[SurveyResponse]
+    session: Session, *, survey: Survey, responses: Iterable[CountedResponse]
 ) -> None:
     """Count newly stored responses; call in the transaction that stores them."""
     _apply(session, contribution(survey, responses))

@@ -1,5 +1,6 @@
 """JSON API: survey definitions, their export, links, and responses in and out."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,7 +15,13 @@ from nabd.core.i18n import N_, gettext
 from nabd.core.pagination import PageRequest
 from nabd.core.validation import describe_errors
 from nabd.surveys import respondent, responses, service
-from nabd.surveys.models import Survey, SurveyDistribution, SurveyQuestion, SurveyResponse
+from nabd.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyDistribution,
+    SurveyQuestion,
+    SurveyResponse,
+)
 from nabd.surveys.schemas import (
     AnswerOut,
     BatchIn,
@@ -74,7 +81,10 @@ def survey_out(survey: Survey) -> SurveyOut:
     )
 
 
-def response_out(response: SurveyResponse, channels: dict[int, str]) -> ResponseOut:
+def response_out(
+    response: SurveyResponse | responses.NewResponse, channels: dict[int, str]
+) -> ResponseOut:
+    answers: Sequence[SurveyAnswer | responses.NewAnswer] = response.answers
     return ResponseOut(
         id=response.id,
         survey_id=response.survey_id,
@@ -88,7 +98,7 @@ def response_out(response: SurveyResponse, channels: dict[int, str]) -> Response
         completed_at=response.completed_at,
         answers=[
             AnswerOut(question_id=answer.question_id, value=responses.answer_value(answer))
-            for answer in sorted(response.answers, key=lambda a: a.question_id)
+            for answer in sorted(answers, key=lambda a: a.question_id)
         ],
     )
 

@@ -20,10 +20,9 @@ from nabd.metrics import rollups
 from nabd.surveys.branching import is_visible, referenced_keys
 from nabd.surveys.customers import resolve_customers
 from nabd.surveys.errors import InvalidResponse, LinkNotFound, SurveyNotOpen
-from nabd.surveys.models import Survey, SurveyDistribution, SurveyResponse
+from nabd.surveys.models import Survey, SurveyAnswer, SurveyDistribution, SurveyResponse
 from nabd.surveys.questions import QuestionSpec
 from nabd.surveys.responses import (
-    _answer_row,
     answer_value,
     channel_keys,
     find_by_key,
@@ -178,7 +177,9 @@ def save_page(
         if question_id in existing:
             set_answer_value(existing[question_id], value)
         else:
-            response.answers.append(_answer_row(survey.workspace_id, question_id, value))
+            answer = SurveyAnswer(workspace_id=survey.workspace_id, question_id=question_id)
+            set_answer_value(answer, value)
+            response.answers.append(answer)
     response.progress = sorted({*response.progress, *shown})
     response.language = language
     response.submitted_at = utcnow()

@@ -36,6 +36,7 @@ INVALID = N_("The response is not valid.")
 RATING_TYPES = (("nps", 10), ("csat", 5))
 RESPONSES = cast(Table, SurveyResponse.__table__)
 ANSWERS = cast(Table, SurveyAnswer.__table__)
+_RESPONSE_COLUMNS = tuple(column.key for column in RESPONSES.columns if column.key != "id")
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,49 @@ def checked_answers(
     return {question_id: value for question_id, value in values.items() if value is not None}
 
 
-def _answer_row(workspace_id: int, question_id: int, value: Any) -> SurveyAnswer:
-    answer = SurveyAnswer(workspace_id=workspace_id, question_id=question_id)
-    set_answer_value(answer, value)
-    return answer
+@dataclass(slots=True)
+class NewAnswer:
+    """An answer about to be stored: a plain row, with none of the ORM's bookkeeping."""
+
+    question_id: int
+    number: int | None
+    text: str | None
+    choices: Any | None
+
+    @classmethod
+    def of(cls, question_id: int, value: Any) -> "NewAnswer":
+        return cls(
+            question_id=question_id,
+            number=value if isinstance(value, int) else None,
+            text=value if isinstance(value, str) else None,
+            choices=value if isinstance(value, (list, dict)) else None,
+        )
+
+
+@dataclass(slots=True)
+class NewResponse:
+    """A response about to be stored, and once stored, what the API replies with.
+
+    Plain objects rather than `SurveyResponse`: building ORM instances (attribute events,
+    collection bookkeeping) cost about half of a batch's time, and nothing here needs the
+    session to track them. The field names are the `survey_responses` columns.
+    """
+
+    workspace_id: int
+    survey_id: int
+    customer_id: int | None
+    channel_id: int | None
+    touchpoint_id: int | None
+    language: str
+    completed: bool
+    completed_at: datetime | None
+    idempotency_key: str | None
+    submitted_at: datetime
+    progress: list[int]
+    answers: list[NewAnswer]
+    invitation_id: int | None = None
+    received_at: datetime = field(default_factory=utcnow)
+    id: int = 0
 
 
 def set_answer_value(answer: SurveyAnswer, value: Any) -> None:
@@ -129,7 +169,7 @@ def set_answer_value(answer: SurveyAnswer, value: Any) -> None:
     answer.choices = value if isinstance(value, list | dict) else None
 
 
-def answer_value(answer: SurveyAnswer) -> Any:
+def answer_value(answer: SurveyAnswer | NewAnswer) -> Any:
     if answer.choices is not None:
         return answer.choices
     return answer.number if answer.number is not None else answer.text
@@ -182,8 +222,8 @@ def prepare(
 
 def _new_response(
     survey: Survey, prepared: PreparedResponse, customer_id: int | None
-) -> SurveyResponse:
-    return SurveyResponse(
+) -> NewResponse:
+    return NewResponse(
         workspace_id=survey.workspace_id,
         survey_id=survey.id,
         customer_id=customer_id,
@@ -196,8 +236,7 @@ def _new_response(
         submitted_at=prepared.submitted_at,
         progress=sorted(prepared.values),
         answers=[
-            _answer_row(survey.workspace_id, question_id, value)
-            for question_id, value in prepared.values.items()
+            NewAnswer.of(question_id, value) for question_id, value in prepared.values.items()
         ],
     )
 
@@ -210,7 +249,7 @@ def record_response(
     default_language: str,
     idempotency_key: str | None = None,
     channels: Mapping[str, int] | None = None,
-) -> tuple[SurveyResponse, bool]:
+) -> tuple[SurveyResponse | NewResponse, bool]:
     """Store one response (and its texts as feedback); (response, created).
 
     `channels` (key → id) saves a query when the caller has them already.
@@ -320,27 +359,19 @@ def record_batch(
     return result
 
 
-def _insert_all(session: Session, responses: Sequence[SurveyResponse]) -> None:
-    """Set-based INSERTs (responses, then answers) instead of a unit-of-work flush, which
-    costs several times more per row.
-
-    The objects stay outside the session; they get their ids and receipt time, so that what
-    is computed from them afterwards (feedback items, rollups, the API's reply) matches the
-    stored rows.
-    """
+def _insert_all(session: Session, responses: Sequence[NewResponse]) -> None:
+    """Set-based INSERTs: the responses, then all their answers; each response gets its id,
+    so what is computed from it afterwards (feedback items, rollups, the API's reply) names
+    the stored row."""
     if not responses:
         return
-    columns = [column.key for column in RESPONSES.columns if column.key != "id"]
-    received_at = utcnow()
-    for response in responses:
-        response.received_at = response.received_at or received_at
-    rows = [{name: getattr(response, name) for name in columns} for response in responses]
+    rows = [{name: getattr(response, name) for name in _RESPONSE_COLUMNS} for response in responses]
     answers: list[dict[str, Any]] = []
     for response, response_id in zip(responses, _inserted_ids(session, rows), strict=True):
         response.id = response_id
         answers.extend(
             {
-                "workspace_id": answer.workspace_id,
+                "workspace_id": response.workspace_id,
                 "response_id": response_id,
                 "question_id": answer.question_id,
                 "number": answer.number,
@@ -401,7 +432,9 @@ def _existing_keys(session: Session, *, workspace_id: int, keys: set[str]) -> se
     )
 
 
-def _rating(survey: Survey, response: SurveyResponse) -> tuple[Decimal | None, int | None]:
+def _rating(
+    survey: Survey, response: SurveyResponse | NewResponse
+) -> tuple[Decimal | None, int | None]:
     numbers = {answer.question_id: answer.number for answer in response.answers}
     for kind, scale_max in RATING_TYPES:
         for question in survey.questions:
@@ -410,7 +443,7 @@ def _rating(survey: Survey, response: SurveyResponse) -> tuple[Decimal | None, i
     return None, None
 
 
-def _feedback_of(survey: Survey, response: SurveyResponse) -> list[NewFeedback]:
+def _feedback_of(survey: Survey, response: SurveyResponse | NewResponse) -> list[NewFeedback]:
     """The feedback items a response's open-text answers become."""
     text_questions = {q.id for q in survey.questions if q.type == "text"}
     texts = [a for a in response.answers if a.question_id in text_questions and a.text]
@@ -448,7 +481,7 @@ def record_texts_as_feedback(session: Session, *, survey: Survey, response: Surv
 
 
 def record_new_texts_as_feedback(
-    session: Session, *, survey: Survey, responses: Sequence[SurveyResponse]
+    session: Session, *, survey: Survey, responses: Sequence[NewResponse]
 ) -> int:
     """The same for responses stored in this transaction, whose items cannot exist yet."""
     items = [item for response in responses for item in _feedback_of(survey, response)]
