@@ -363,3 +363,34 @@ def test_single_response_racing_the_same_key_returns_the_first(
     session.commit()
     assert not created and again.id == stored.id and lookups == ["order-9", "order-9"]
     assert session.scalar(select(func.count(SurveyResponse.id))) == 1
+
+
+def test_a_phone_in_any_format_finds_the_customer_events_know(
+    client: TestClient, session: Session
+) -> None:
+    headers = _headers(session)
+    survey = _create(client, headers)
+    event = {
+        "event_id": "e-1",
+        "customer": {"phone": "+966 50 123 4567"},
+        "type": "purchase",
+        "timestamp": "2026-11-01T10:00:00+03:00",
+    }
+    stored = client.post("/api/v1/events", json={"events": [event]}, headers=headers)
+    assert stored.json()["accepted"] == 1
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+    answer = {"answers": [{"question_id": _ids(survey)["nps"], "value": 9}]}
+
+    national = client.post(
+        url, json={**answer, "customer": {"phone": "0501234567"}}, headers=headers
+    )
+    assert national.status_code == 201, national.text
+    timeline = client.get(
+        f"/api/v1/customers/{national.json()['customer_id']}/timeline", headers=headers
+    ).json()
+    assert "purchase" in {entry["event_type"] for entry in timeline["items"]}
+
+    field, _ = _error(
+        client.post(url, json={**answer, "customer": {"phone": "12"}}, headers=headers)
+    )
+    assert field == "customer.phone"

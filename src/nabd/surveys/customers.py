@@ -1,7 +1,9 @@
 """Finding the customer a response refers to, creating one on first sight.
 
-nabd has no shared identity-resolution function yet, so this is a small lookup-or-create
-over the customers' identities (e-mail lowercased), safe against concurrent creation.
+A lookup-or-create over the customers' identities, normalised by `CustomerRef` exactly as
+`nabd.customers.identity` normalises them (so both find the same customer); unlike the
+ingestion path it gives a new customer the language of their answer, which later
+invitations are sent in. Safe against concurrent creation.
 """
 
 from collections.abc import Sequence
@@ -23,9 +25,9 @@ def identities_of(ref: CustomerRef) -> list[Identity]:
     if ref.external_id:
         found.append(("external_id", ref.external_id))
     if ref.email:
-        found.append(("email", ref.email.lower()))
+        found.append(("email", ref.email))
     if ref.phone:
-        found.append(("phone", ref.phone.replace(" ", "")))
+        found.append(("phone", ref.phone))
     return found
 
 

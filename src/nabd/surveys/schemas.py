@@ -7,6 +7,7 @@ from typing import Any, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nabd.core.i18n import N_
+from nabd.customers.identity import normalise_email, normalise_phone
 from nabd.surveys.questions import CHOICE_TYPES, MAX_SCALE_SPAN, MAX_TEXT_LIMIT
 
 Language = Literal["ar", "en"]
@@ -167,6 +168,18 @@ class CustomerRef(BaseModel):
     external_id: str | None = Field(default=None, min_length=1, max_length=320)
     email: str | None = Field(default=None, min_length=3, max_length=320)
     phone: str | None = Field(default=None, min_length=3, max_length=40)
+
+    # Normalised as the ingestion API does (E.164 phones, lowercased e-mails), so that a
+    # survey answer and an event naming the same person find the same customer.
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_phone(value)
 
     @model_validator(mode="after")
     def _one_given(self) -> "CustomerRef":
