@@ -111,10 +111,10 @@ def _bearer_token(request: Request) -> str | None:
 
 
 def _principal_from_token(session: Session, plaintext: str) -> Principal | None:
-    token = tokens.authenticate_token(session, plaintext=plaintext)
-    if token is None:
+    found = tokens.authenticate_token(session, plaintext=plaintext)
+    if found is None:
         return None
-    workspace = workspaces.get_workspace(session, workspace_id=token.workspace_id)
+    token, workspace = found
     return Principal(
         workspace=WorkspaceRef.of(workspace),
         role=token.role,
@@ -178,8 +178,12 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
-def public() -> None:
-    """Marks a route as open to anonymous visitors (the explicit allow-list)."""
+async def public() -> None:
+    """Marks a route as open to anonymous visitors (the explicit allow-list).
+
+    Async, like `enforce_declared_access`: FastAPI runs a sync dependency on a worker
+    thread, a hop that costs more than these checks themselves.
+    """
 
 
 setattr(public, ACCESS_ATTRIBUTE, PUBLIC)
@@ -208,7 +212,7 @@ def api_routes(app: FastAPI) -> Iterator[RouteContext]:
             yield context
 
 
-def enforce_declared_access(request: Request) -> None:
+async def enforce_declared_access(request: Request) -> None:
     route = request.scope.get("route")
     if isinstance(route, APIRoute) and route_access(route) is None:
         raise PermissionDenied(N_("This route declares no access policy."))

@@ -1,12 +1,13 @@
 """Builds the one FastAPI application: JSON API under /api/v1, pages everywhere else."""
 
-from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nabd import __version__
 from nabd.api import docs, health
@@ -95,17 +96,32 @@ NAV_ITEMS = (
 )
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for header, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(header, value)
-    if request.url.path.startswith("/api/") or "text/html" in response.headers.get(
-        "content-type", ""
-    ):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS (and `no-store` on API and HTML replies) to every response.
+
+    A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` (`app.middleware("http")`)
+    runs each response through an extra task and stream, a fixed cost on every request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for header, value in SECURITY_HEADERS.items():
+                    headers.setdefault(header, value)
+                if is_api or "text/html" in headers.get("content-type", ""):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -127,7 +143,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.navigation = ordered(NAV_ITEMS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)
 
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key,

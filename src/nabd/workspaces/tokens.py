@@ -8,7 +8,7 @@ from nabd.core.i18n import N_
 from nabd.core.security import IssuedToken, hash_api_token, issue_api_token
 from nabd.core.types import utcnow
 from nabd.workspaces.errors import ApiTokenNotFound
-from nabd.workspaces.models import ApiToken
+from nabd.workspaces.models import ApiToken, Workspace
 from nabd.workspaces.schemas import TokenCreate
 
 # Writing last_used_at on every request would turn each read into a write.
@@ -76,18 +76,21 @@ def revoke_token(session: Session, *, workspace_id: int, token_id: int, actor: A
     return token
 
 
-def authenticate_token(session: Session, *, plaintext: str) -> ApiToken | None:
-    token = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_digest == hash_api_token(plaintext), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if token is None:
+def authenticate_token(session: Session, *, plaintext: str) -> tuple[ApiToken, Workspace] | None:
+    """The live token with this plaintext and its workspace, in one query (every API call
+    pays for it)."""
+    found = session.execute(
+        select(ApiToken, Workspace)
+        .join(Workspace, Workspace.id == ApiToken.workspace_id)
+        .where(ApiToken.token_digest == hash_api_token(plaintext), ApiToken.revoked_at.is_(None))
+    ).first()
+    if found is None:
         return None
+    token, workspace = found
     now = utcnow()
     if (
         token.last_used_at is None
         or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
     ):
         token.last_used_at = now
-    return token
+    return token, workspace
