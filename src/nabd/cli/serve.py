@@ -2,26 +2,43 @@
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from nabd.api.app import create_app
-from nabd.cli.context import console, load_settings
-from nabd.config import Settings
+from nabd.cli.context import console, fail, load_settings
+from nabd.config import Settings, get_settings
 from nabd.core.logging import configure_logging
 from nabd.core.migrations import upgrade_database
 from nabd.jobs.consumer import start_embedded_consumer, stop_embedded_consumer
 from nabd.jobs.queue import configure_jobs
 
 
-def run_server(settings: Settings, *, host: str, port: int) -> None:
+def worker_app() -> FastAPI:
+    """The app each of several web processes builds (uvicorn imports this factory in every
+    worker): settings from the same environment, its own connection to the job queue."""
+    settings = get_settings()
+    configure_jobs(settings)
+    return create_app(settings)
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    if workers > 1 and settings.is_embedded_database:
+        fail(
+            "Several web workers need PostgreSQL (NABD_DATABASE_URL): SQLite admits one "
+            "writer at a time, so more processes would only wait for each other."
+        )
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     if settings.should_migrate_on_start:
         upgrade_database(settings.resolved_database_url)
     configure_jobs(settings)  # requests enqueue jobs even when workers run elsewhere
     consumer = start_embedded_consumer(settings) if settings.should_run_embedded_consumer else None
     console.print(f"nabd is running on http://{host}:{port}", highlight=False)
+    app: FastAPI | str = create_app(settings) if workers == 1 else f"{__name__}:worker_app"
     try:
         uvicorn.run(
-            create_app(settings),
+            app,
+            factory=workers > 1,
+            workers=workers,
             host=host,
             port=port,
             log_level=settings.log_level,
@@ -35,7 +52,15 @@ def run_server(settings: Settings, *, host: str, port: int) -> None:
 def serve(
     host: str | None = typer.Option(None, help="Address to bind (default NABD_HOST)."),
     port: int | None = typer.Option(None, help="Port (default NABD_PORT)."),
+    workers: int | None = typer.Option(
+        None, min=1, max=64, help="Web processes (default NABD_WEB_WORKERS; PostgreSQL only)."
+    ),
 ) -> None:
     """Start the web server; on the embedded database it applies migrations first."""
     settings = load_settings()
-    run_server(settings, host=host or settings.host, port=port or settings.port)
+    run_server(
+        settings,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.web_workers,
+    )
