@@ -1,9 +1,10 @@
 """Key phrases: runs of content words scored by word degree over frequency (RAKE-style).
 
 Stop words and punctuation split a text into candidate phrases of at most three words; a
-word that appears in longer and repeated phrases scores higher. Phrases are returned in the
-analysis form (letters folded, elongation capped) so the same phrase written two ways counts
-once when key phrases are aggregated over many texts.
+word that appears in longer and repeated phrases scores higher. `extract_key_phrases` works
+on, and returns, the analysis form (letters folded, elongation capped), so the same phrase
+written two ways counts once when phrases are pooled over many texts (topic discovery);
+`as_written` maps a text's phrases back to its own spelling ("سيئة", not "سيئه") for people.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 
 from nabd.text.lexicon import CONTRAST_WORDS, INTENSIFIERS, NEGATORS, word_set
+from nabd.text.normalize import normalize_for_analysis
 
 MAX_PHRASE_WORDS = 3
 # A word of two or more letters, or a punctuation mark that ends a candidate phrase.
@@ -64,3 +66,37 @@ def extract_key_phrases(normalized_text: str, *, limit: int = 5) -> list[str]:
         if score > scores.get(phrase, 0.0):
             scores[phrase] = score
     return sorted(scores, key=lambda phrase: -scores[phrase])[:limit]
+
+
+# Punctuation (and other non-letters) around a written word, kept out of the phrase shown.
+_EDGES = re.compile(r"^[^\w\u0640]+|[^\w\u0640\u064b-\u065f\u0670]+$")
+
+
+def as_written(text: str, phrases: list[str]) -> list[str]:
+    """Each analysis-form phrase in the spelling `text` uses for it (its first occurrence);
+    a phrase whose words cannot be lined up with the text's stays in analysis form."""
+    written: list[str] = []
+    analysed: list[str] = []
+    for raw in text.split():
+        word = _EDGES.sub("", raw)
+        words = _WORD_OR_BREAK.findall(normalize_for_analysis(word)) if word else []
+        if len(words) == 1 and len(words[0]) > 1:
+            written.append(word)
+            analysed.append(words[0])
+        else:  # a break (punctuation, a URL, a digit) or a word the analysis splits
+            written.append("")
+            analysed.append("")
+    found: list[str] = []
+    for phrase in phrases:
+        target = phrase.split()
+        found.append(
+            next(
+                (
+                    " ".join(written[start : start + len(target)])
+                    for start in range(len(analysed) - len(target) + 1)
+                    if analysed[start : start + len(target)] == target
+                ),
+                phrase,
+            )
+        )
+    return found

@@ -15,7 +15,7 @@ import numpy as np
 
 from nabd.text.backend import TextBackend, default_backend
 from nabd.text.intent import classify_emotion, classify_intent, find_cues, needs_reply
-from nabd.text.keyphrases import extract_key_phrases
+from nabd.text.keyphrases import as_written, extract_key_phrases
 from nabd.text.language import identify_languages
 from nabd.text.normalize import normalize_for_analysis, tokenize
 from nabd.text.segment import Segment, split_clauses
@@ -156,7 +156,7 @@ def analyze(
             cues = find_cues(normalized, tokenize(normalized))
             intent = classify_intent(cues, score=score)
             emotion = classify_emotion(cues)
-            key_phrases = tuple(extract_key_phrases(normalized))
+            key_phrases = tuple(as_written(text, extract_key_phrases(normalized)))
             urgent = needs_reply(cues, intent=intent, score=score)
         annotations.append(
             TextAnnotation(
