@@ -17,6 +17,7 @@ from nabd.feedback.models import FeedbackItem
 from nabd.goals.models import Goal, GoalNotification
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.metrics.models import MetricRollup
+from nabd.reports.subscriptions_models import ReportSubscription
 from nabd.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -53,6 +54,7 @@ __all__ = [
     "GoalNotification",
     "Membership",
     "MetricRollup",
+    "ReportSubscription",
     "Survey",
     "SurveyAnswer",
     "SurveyDeliverySettings",

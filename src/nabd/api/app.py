@@ -26,6 +26,8 @@ from nabd.goals import api as goal_api
 from nabd.goals import views as goal_views
 from nabd.imports import views as import_views
 from nabd.metrics import api as metrics_api
+from nabd.reports import pdf_views as report_pdf_views
+from nabd.reports import subscriptions_views as report_subscription_views
 from nabd.reports import views as report_views
 from nabd.surveys import api as survey_api
 from nabd.surveys import delivery_settings_views as survey_delivery_views
@@ -63,6 +65,8 @@ ROUTERS = (
     docs.router,
     auth_views.router,
     report_views.router,
+    report_pdf_views.router,
+    report_subscription_views.router,
     customer_views.router,
     import_views.router,
     settings_views.router,

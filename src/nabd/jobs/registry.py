@@ -15,6 +15,7 @@ TASK_MODULES = (
     "nabd.text.tasks",
     "nabd.surveys.tasks",
     "nabd.goals.tasks",
+    "nabd.reports.tasks",
 )
 
 

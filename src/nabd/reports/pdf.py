@@ -1,0 +1,103 @@
+"""The CX overview as a PDF, rendered on the server so Arabic is shaped and laid out right to left.
+
+WeasyPrint lays the print template out with Pango and HarfBuzz, which join Arabic letters and
+apply the bidi algorithm; the same function serves the download and the e-mailed report, so
+both show exactly the numbers of the overview page.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from jinja2 import Environment
+from sqlalchemy.orm import Session
+
+from nabd.core.errors import NabdError
+from nabd.core.i18n import N_, Locale, direction
+from nabd.journeys import service as journeys
+from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
+from nabd.surveys import service as surveys
+from nabd.web.templating import create_environment
+from nabd.workspaces.models import Workspace
+
+TEMPLATE = "reports/pdf_overview.html"
+
+
+class PdfUnavailable(NabdError):
+    """The server lacks the Pango library WeasyPrint lays pages out with."""
+
+    status_code = 503
+    code = "pdf_unavailable"
+
+
+@dataclass(frozen=True)
+class OverviewPdf:
+    """The rendered file and the numbers in it (the e-mail repeats the headline)."""
+
+    overview: CxOverview
+    content: bytes
+
+
+@cache
+def template_environment() -> Environment:
+    """Background jobs have no app, so they get their own copy of the page environment."""
+    return create_environment()
+
+
+def isolate(text: str) -> str:
+    """Wrap left-to-right text (ISO dates) in bidi isolates so Arabic lines keep it whole."""
+    return f"\u2066{text}\u2069"
+
+
+def file_name(filters: OverviewFilters) -> str:
+    return f"nabd-overview-{filters.start.isoformat()}-{filters.end.isoformat()}.pdf"
+
+
+def render_overview_pdf(
+    session: Session,
+    *,
+    workspace: Workspace,
+    filters: OverviewFilters,
+    locale: Locale,
+    generated_at: datetime,
+) -> OverviewPdf:
+    """Build the overview for `filters` and lay it out as an A4 PDF in `locale`."""
+    overview = build_overview(session, workspace_id=workspace.id, filters=filters)
+    html = (
+        template_environment()
+        .get_template(TEMPLATE)
+        .render(
+            locale=locale,
+            direction=direction(locale),
+            time_zone=workspace.time_zone,
+            workspace=workspace,
+            cx=overview,
+            generated_at=generated_at,
+            isolate=isolate,
+            channels={
+                channel.key: channel
+                for channel in journeys.list_channels(session, workspace_id=workspace.id)
+            },
+            touchpoints={
+                touchpoint.key: touchpoint
+                for touchpoint in surveys.list_touchpoints(session, workspace_id=workspace.id)
+            },
+        )
+    )
+    return OverviewPdf(overview=overview, content=write_pdf(html))
+
+
+def write_pdf(html: str) -> bytes:
+    """Lay the page out; WeasyPrint is imported here because importing it loads Pango, so a
+    server without Pango still starts and only this export fails, with a clear message."""
+    try:
+        from weasyprint import HTML
+    except OSError as error:
+        raise PdfUnavailable(
+            N_(
+                "PDF export needs the Pango library on the server "
+                "(Debian and Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0)."
+            )
+        ) from error
+    content: bytes = HTML(string=html).write_pdf()
+    return content
