@@ -107,6 +107,8 @@ def test_search_filter_correct_and_read_in_arabic(
     late = page.locator(f"[data-item='{late_id}']")
     expect(late.locator("[data-testid=corrected]")).to_be_visible()
     expect(late.locator("[data-sentiment]")).to_have_attribute("data-sentiment", corrected)
+    # The model's score no longer describes the analyst's label, so it is not shown.
+    expect(late.locator("[data-sentiment] span")).to_have_count(0)
 
     page.click("[data-testid=switch-language]")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
