@@ -1,6 +1,7 @@
 """Real local servers for delivery tests: an SMTP server (aiosmtpd) and an HTTP receiver
 standing in for the SMS/WhatsApp provider, each in a thread of the test process."""
 
+import asyncio
 import json
 import socket
 import threading
@@ -62,16 +63,36 @@ class SmtpReceiver:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    # The client address of each connection that delivered messages, and how many it did.
+    connections: dict[Any, int] = field(default_factory=dict)
+    # Recipients refused with a 550 (the rest are accepted).
+    refuse: set[str] = field(default_factory=set)
+    # Hang up after this many messages on one connection, as servers with a cap do.
+    hang_up_after: int | None = None
 
 
 class _Collect:
     def __init__(self, receiver: SmtpReceiver) -> None:
         self.receiver = receiver
 
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.receiver.refuse:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.receiver.messages.append(parsed)
+        count = self.receiver.connections[session.peer] = (
+            self.receiver.connections.get(session.peer, 0) + 1
+        )
+        if self.receiver.hang_up_after is not None and count >= self.receiver.hang_up_after:
+            # Closed once the reply below is written (a transport flushes before closing).
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 Message accepted for delivery"
 
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from nabd.imports.readers import read_rows
 from nabd.journeys import service as journeys
 from nabd.surveys import imports, results
 from nabd.surveys.responses import ResponseFilters, record_response
@@ -101,23 +102,23 @@ def test_import_round_trips_an_export_and_is_idempotent(session: Session, tmp_pa
     path = tmp_path / "export.csv"
     path.write_bytes(to_csv(session, survey=source, filters=ResponseFilters()))
     report = imports.import_rows(
-        session, survey=target, rows=imports.read_rows(path), mapping={}, default_language="ar"
+        session, survey=target, rows=read_rows(path), mapping={}, default_language="ar"
     )
-    assert (report.imported, report.duplicates, report.errors) == (7, 0, [])
+    assert (report.accepted, report.duplicates, report.errors) == (7, 0, [])
     again = imports.import_rows(
-        session, survey=target, rows=imports.read_rows(path), mapping={}, default_language="ar"
+        session, survey=target, rows=read_rows(path), mapping={}, default_language="ar"
     )
-    assert (again.imported, again.duplicates) == (0, 7)
+    assert (again.accepted, again.duplicates) == (0, 7)
     bad = tmp_path / "bad.csv"
     bad.write_text("Score,Comment\n11,x\n9,رائع\n", encoding="utf-8")
     mapped = imports.import_rows(
         session,
         survey=target,
-        rows=imports.read_rows(bad),
+        rows=read_rows(bad),
         mapping={"Score": "nps", "Comment": "what_you_liked"},
         default_language="ar",
     )
-    assert mapped.imported == 1 and mapped.errors[0].startswith("row 2: answers.0.value")
+    assert mapped.accepted == 1 and str(mapped.errors[0]).startswith("row 2, column Score: ")
 
 
 def test_text_questions_count_their_answers_and_english_labels_render(

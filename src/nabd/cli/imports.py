@@ -163,6 +163,7 @@ def import_responses(
             "--mapping", exists=True, dir_okay=False, help="JSON file {column: question key}."
         ),
     ] = None,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Import survey responses exported by another tool (or by nabd); a re-run adds nothing."""
     try:
@@ -175,15 +176,9 @@ def import_responses(
         report = survey_imports.import_rows(
             session,
             survey=found,
-            rows=survey_imports.read_rows(file),
+            rows=read_rows(file),
             mapping=columns,
             default_language=target.default_language,
+            dry_run=dry_run,
         )
-    for line in report.errors:
-        error_console.print(line, highlight=False, markup=False)
-    console.print(
-        f"Imported {report.imported} responses, {report.duplicates} already present, "
-        f"{len(report.errors)} rows rejected."
-    )
-    if report.errors:
-        raise typer.Exit(code=1)
+    _print(report, dry_run)

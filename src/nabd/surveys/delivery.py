@@ -1,11 +1,14 @@
 """Sending due invitations and reminders: each claimed atomically, so none goes out twice.
 
-A sender first claims an invitation with one conditional UPDATE (queued → sending) and
-commits; only the sender whose UPDATE changed the row sends. The outcome (sent or failed) is
-written in a second transaction. A process that dies between the two leaves the invitation
-"sending": at most once, never twice. The contact rules and the customer's preferences are
-checked at sending time, when they are current. Every function takes `now`, so tests
-control time; `send_due` owns its transactions (it is the job's body).
+A sender first claims an invitation with one conditional UPDATE (queued → sending, with the
+claim time in `sent_at`) and commits; only the sender whose UPDATE changed the row sends. The
+outcome (sent or failed) is written in a second transaction. A process that dies between the
+two leaves the invitation "sending"; once its claim is older than `SENDING_LEASE` a later run
+claims it again, so it is not lost (the one case where a customer may get a message twice:
+the dead process had handed it over but not recorded it). The contact rules and the
+customer's preferences are checked at sending time, when they are current, under a lock on
+the customer's row so two senders cannot both pass the frequency cap. Every function takes
+`now`, so tests control time; `send_due` owns its transactions (it is the job's body).
 """
 
 from collections.abc import Callable
@@ -14,11 +17,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from nabd.core.i18n import N_
 from nabd.customers import service as customers
+from nabd.customers.models import Customer
 from nabd.customers.service import IDENTITY_FOR_CHANNEL
 from nabd.surveys.delivery_messages import Wording, email_message, short_message
 from nabd.surveys.delivery_settings import (
@@ -35,12 +39,16 @@ from nabd.surveys.models import (
     SurveyResponse,
 )
 from nabd.surveys.service import get_survey
-from nabd.surveys.smtp import SmtpServer, send_email
+from nabd.surveys.smtp import SmtpConnections, SmtpServer
 from nabd.surveys.webhooks import WebhookRejected, post_message, provider_client
 from nabd.workspaces import service as workspaces
 
 OpenTransaction = Callable[[], AbstractContextManager[Session]]
 BATCH = 500
+# How long a claim ("sending") holds before another run may take the invitation over. Far
+# longer than one send can last (SMTP and webhook time-outs are 20 and 15 seconds), so only
+# a sender that died is overtaken.
+SENDING_LEASE = timedelta(minutes=15)
 
 SURVEY_CLOSED = N_("The survey is not open for answers.")
 NOT_CONTACTABLE = N_("The customer has no address for this channel or has opted out of it.")
@@ -54,6 +62,7 @@ NO_PROVIDER = N_("No SMS/WhatsApp provider is configured for this workspace.")
 class Outgoing:
     """One message ready to go, read from the database before the sending starts."""
 
+    workspace_id: int
     channel: str
     to: str
     wording: Wording
@@ -98,6 +107,7 @@ def contact_blocked(
             select(func.count(SurveyInvitation.id)).where(
                 SurveyInvitation.workspace_id == workspace_id,
                 SurveyInvitation.customer_id == customer_id,
+                SurveyInvitation.id != invitation.id,
                 SurveyInvitation.channel.in_(SENT_CHANNELS),
                 SurveyInvitation.sent_at > now - timedelta(days=rules.window_days),
                 SurveyInvitation.sent_at <= now,
@@ -153,21 +163,27 @@ def _outgoing(
             username=settings.smtp_username,
             password=decrypt_secret(secret_key, settings.smtp_password_encrypted),
         )
-        return Outgoing("email", to, wording, sender=settings.smtp_from, smtp=server)
+        return Outgoing(workspace_id, "email", to, wording, sender=settings.smtp_from, smtp=server)
     if not settings.webhook_url:
         return NO_PROVIDER
     secret = decrypt_secret(secret_key, settings.webhook_secret_encrypted)
     return Outgoing(
-        invitation.channel, to, wording, webhook_url=settings.webhook_url, webhook_secret=secret
+        workspace_id,
+        invitation.channel,
+        to,
+        wording,
+        webhook_url=settings.webhook_url,
+        webhook_secret=secret,
     )
 
 
-def deliver(outgoing: Outgoing, *, http: httpx.Client) -> str | None:
+def deliver(outgoing: Outgoing, *, http: httpx.Client, mail: SmtpConnections) -> str | None:
     """Send one message; None when accepted, else what went wrong (shown to the analyst)."""
     try:
         if outgoing.smtp is not None:
             assert outgoing.sender is not None
-            send_email(
+            mail.send(
+                outgoing.workspace_id,
                 outgoing.smtp,
                 email_message(outgoing.wording, sender=outgoing.sender, recipient=outgoing.to),
             )
@@ -188,40 +204,70 @@ def deliver(outgoing: Outgoing, *, http: httpx.Client) -> str | None:
     return None
 
 
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Queued and due, or claimed by a sender whose lease ran out (it died mid-send).
+
+    A "sending" row without a claim time predates claim times: it is as stale as can be.
+    """
+    return or_(
+        and_(SurveyInvitation.status == "queued", SurveyInvitation.due_at <= now),
+        and_(
+            SurveyInvitation.status == "sending",
+            or_(
+                SurveyInvitation.sent_at.is_(None),
+                SurveyInvitation.sent_at <= now - SENDING_LEASE,
+            ),
+        ),
+    )
+
+
 def due_invitation_ids(session: Session, *, now: datetime, limit: int = BATCH) -> list[int]:
-    """Queued invitations whose time has come, in every workspace, oldest first."""
+    """Invitations to send now (see `_claimable`), in every workspace, oldest first."""
     return list(
         session.scalars(
             select(SurveyInvitation.id)
-            .where(SurveyInvitation.status == "queued", SurveyInvitation.due_at <= now)
+            .where(_claimable(now))
             .order_by(SurveyInvitation.due_at, SurveyInvitation.id)
             .limit(limit)
         )
     )
 
 
+def _lock_customer(session: Session, invitation: SurveyInvitation) -> None:
+    """Hold the customer's row until commit: a second sender counting this customer's
+    invitations waits here, then sees this claim. (SQLite has one writer at a time, which
+    the claim's UPDATE already holds.) A read of the customers' table only."""
+    session.execute(
+        select(Customer.id)
+        .where(
+            Customer.workspace_id == invitation.workspace_id,
+            Customer.id == invitation.customer_id,
+        )
+        .with_for_update()
+    )
+
+
 def claim_invitation(
     session: Session, *, invitation_id: int, now: datetime, secret_key: str, public_url: str
 ) -> Outgoing | None:
-    """Take the invitation (queued → sending) and prepare its message.
+    """Take the invitation (→ sending, claimed now) and prepare its message.
 
     None when another sender took it first, or when it ends here: skipped by the contact
-    rules, or failed for want of a configured server.
+    rules, or failed for want of a configured server. The claim counts towards the
+    customer's frequency cap from now on, so commit it before sending.
     """
     claimed = session.execute(
         update(SurveyInvitation)
-        .where(
-            SurveyInvitation.id == invitation_id,
-            SurveyInvitation.status == "queued",
-            SurveyInvitation.due_at <= now,
-        )
-        .values(status="sending")
+        .where(SurveyInvitation.id == invitation_id, _claimable(now))
+        .values(status="sending", sent_at=now)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     invitation = session.get_one(SurveyInvitation, invitation_id)
     session.refresh(invitation)
+    if invitation.customer_id is not None:
+        _lock_customer(session, invitation)
     survey = get_survey(
         session, workspace_id=invitation.workspace_id, survey_id=invitation.survey_id
     )
@@ -232,14 +278,14 @@ def claim_invitation(
         else contact_blocked(session, invitation=invitation, rules=rules, now=now)
     )
     if reason is not None:
-        invitation.status, invitation.error = "skipped", reason
+        invitation.status, invitation.error, invitation.sent_at = "skipped", reason, None
         invitation.reminder_due_at = None
         return None
     prepared = _outgoing(
         session, invitation=invitation, secret_key=secret_key, public_url=public_url, reminder=False
     )
     if isinstance(prepared, str):
-        invitation.status, invitation.error = "failed", prepared
+        invitation.status, invitation.error, invitation.sent_at = "failed", prepared, None
         invitation.reminder_due_at = None
         return None
     return prepared
@@ -253,6 +299,7 @@ def record_result(
         invitation.status, invitation.sent_at, invitation.error = "sent", now, None
     else:
         invitation.status, invitation.error, invitation.reminder_due_at = "failed", error, None
+        invitation.sent_at = None
 
 
 def due_reminder_ids(session: Session, *, now: datetime, limit: int = BATCH) -> list[int]:
@@ -329,6 +376,7 @@ def _send_invitations(
     secret_key: str,
     public_url: str,
     http: httpx.Client,
+    mail: SmtpConnections,
     report: SendReport,
 ) -> None:
     with open_transaction() as session:
@@ -348,7 +396,7 @@ def _send_invitations(
                 report.failed += status == "failed"
         if outgoing is None:
             continue
-        error = deliver(outgoing, http=http)
+        error = deliver(outgoing, http=http, mail=mail)
         with open_transaction() as session:
             record_result(session, invitation_id=invitation_id, error=error, now=now)
         if error is None:
@@ -365,6 +413,7 @@ def _send_reminders(
     secret_key: str,
     public_url: str,
     http: httpx.Client,
+    mail: SmtpConnections,
     report: SendReport,
 ) -> None:
     with open_transaction() as session:
@@ -383,7 +432,7 @@ def _send_reminders(
             )
         if outgoing is None:
             continue
-        error = deliver(outgoing, http=http)
+        error = deliver(outgoing, http=http, mail=mail)
         with open_transaction() as session:
             _record_reminder(session, invitation_id=invitation_id, error=error)
         report.reminders += error is None
@@ -392,9 +441,10 @@ def _send_reminders(
 def send_due(
     open_transaction: OpenTransaction, *, now: datetime, secret_key: str, public_url: str
 ) -> SendReport:
-    """Send every due invitation, then every due reminder. One transaction per step."""
+    """Send every due invitation, then every due reminder. One transaction per step; one
+    HTTP client and one SMTP connection per workspace for the whole run."""
     report = SendReport()
-    with provider_client() as http:
+    with provider_client() as http, SmtpConnections() as mail:
         for step in (_send_invitations, _send_reminders):
             step(
                 open_transaction,
@@ -402,6 +452,7 @@ def send_due(
                 secret_key=secret_key,
                 public_url=public_url,
                 http=http,
+                mail=mail,
                 report=report,
             )
     return report

@@ -59,7 +59,8 @@ def invitation_out(invitation: SurveyInvitation, token: str, base: str) -> Invit
         trigger_id=invitation.trigger_id,
         event_id=invitation.event_id,
         due_at=invitation.due_at,
-        sent_at=invitation.sent_at,
+        # While "sending", sent_at holds the claim time, not a delivery.
+        sent_at=invitation.sent_at if invitation.status != "sending" else None,
         opened_at=invitation.opened_at,
         answered_at=invitation.answered_at,
         reminder_sent_at=invitation.reminder_sent_at,

@@ -1,10 +1,11 @@
 """Invitations: one personal link per customer and channel, and what became of it.
 
 Each invitation owns a personal `SurveyDistribution` (its token), so the response joins the
-customer's profile and can be answered once. Its status moves queued → sending → sent |
-failed | skipped, then opened (the public page was loaded with its token) and answered (a
-response exists for its link). "Answered" is derived from the responses themselves, so the
-response path needs no hook. Never commits.
+customer's profile and can be answered once. Its status moves queued → sending (claimed;
+`sent_at` then holds the claim time, see delivery.py) → sent | failed | skipped, then opened
+(the public page was loaded with its token) and answered (a response exists for its link).
+"Answered" is derived from the responses themselves, so the response path needs no hook.
+Never commits.
 """
 
 import secrets
@@ -260,6 +261,8 @@ def response_rate_by_channel(
         .where(
             SurveyInvitation.workspace_id == workspace_id,
             SurveyInvitation.sent_at.is_not(None),
+            # A "sending" invitation's sent_at is its claim time: not sent yet.
+            SurveyInvitation.status != "sending",
         )
         .group_by(SurveyInvitation.channel)
     )
