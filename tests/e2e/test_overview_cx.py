@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from nabd.core.db import create_db_engine, create_session_factory
 from nabd.core.types import utcnow
+from nabd.text.annotations_service import annotate_items, unannotated_ids
 from nabd.workspaces import service as workspaces
 from tests.e2e.conftest import LiveServer
 from tests.metrics.factories import answer, make_cx_survey
@@ -44,6 +45,13 @@ def answered(live_server: LiveServer) -> Iterator[None]:
                 channel="app",
                 comment=comment,
             )
+        session.flush()
+        # What the background annotation job would do, so the top topics have something to show.
+        annotate_items(
+            session,
+            workspace_id=workspace.id,
+            item_ids=unannotated_ids(session, workspace_id=workspace.id, limit=100),
+        )
         session.commit()
         yield
     finally:
@@ -88,5 +96,40 @@ def test_overview_tiles_in_both_languages_and_drill_down_to_comments(
     )
     expect(page.get_by_text(COMMENT)).to_be_visible()
     page.screenshot(path=artifacts / "overview-cx-drilldown-ar.png", full_page=True)
+    page.click("[data-testid=switch-language]")  # leave the user in English for other tests
+    context.close()
+
+
+def test_overview_filter_form_heat_map_and_topics_in_both_languages(
+    browser: Browser, live_server: LiveServer, answered: None, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1200}, locale="en-US")
+    page = context.new_page()
+    _sign_in_in(page, live_server, "ltr")
+    filters = page.locator("[data-testid=cx-filters]")
+    filters.locator("#cx-touchpoint").select_option("web_checkout")
+    filters.locator("#cx-channel").select_option("app")
+    filters.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"touchpoint=web_checkout"))
+    expect(page).to_have_url(re.compile(r"channel=app"))
+    expect(page.locator("#cx-touchpoint")).to_have_value("web_checkout")
+    expect(page.locator("#nps-heatmap-chart svg")).to_be_visible()
+    # Which side a topic lands on is the sentiment model's call; both lists render either way.
+    expect(page.locator("[data-testid=topics-positive]")).to_be_visible()
+    expect(page.locator("[data-testid=topics-negative]")).to_be_visible()
+    expect(page.locator("[data-testid=export-topics]")).to_be_attached()
+    href = page.locator("[data-testid=export-trend] a").first.get_attribute("href") or ""
+    assert "touchpoint=web_checkout" in href and "channel=app" in href
+    page.screenshot(path=artifacts / "overview-cx-filtered-en.png", full_page=True)
+
+    page.click("[data-testid=switch-language]")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#nps-heatmap-title")).to_have_text(
+        "صافي نقاط الترويج حسب نقطة التواصل والشهر"
+    )
+    expect(page.locator("#nps-heatmap-chart svg")).to_be_visible()
+    expect(page.locator("#cx-topics-title")).to_have_text("أبرز المواضيع")
+    expect(page).to_have_url(re.compile(r"touchpoint=web_checkout"))
+    page.screenshot(path=artifacts / "overview-cx-filtered-ar.png", full_page=True)
     page.click("[data-testid=switch-language]")  # leave the user in English for other tests
     context.close()

@@ -1,54 +1,131 @@
 """What the overview page needs around the CX numbers: its URL filters, chart data, links."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from nabd.core.errors import ErrorDetail, ValidationFailed
+from nabd.core.i18n import N_
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.metrics import errors
-from nabd.metrics.errors import InvalidMetricQuery
 from nabd.reports.overview import DEFAULT_DAYS, CxOverview, OverviewFilters
+
+UNKNOWN_SURVEY = N_("Unknown survey.")
+
+
+class InvalidFilter(ValidationFailed):
+    """A 422 whose page message says which filter is wrong, not just that the query is."""
+
+    def __init__(self, *, field: str, reason: str) -> None:
+        super().__init__(reason, details=[ErrorDetail(field, reason)])
 
 
 def filters_from(
-    start: date | None, end: date | None, channel: str | None, *, today: date
+    start: date | None,
+    end: date | None,
+    channel: str | None,
+    *,
+    today: date,
+    touchpoint: str | None = None,
+    language: str | None = None,
+    survey_id: int | None = None,
+    known_channels: Sequence[str] | None = None,
+    known_touchpoints: Sequence[str] | None = None,
+    known_surveys: Sequence[int] | None = None,
 ) -> OverviewFilters:
-    """`?from=&to=&channel=`; without them, the 30 days ending today."""
+    """The URL's filters; without dates, the 30 days ending today. Unknown keys are refused
+    (InvalidFilter, a 422 naming the filter) rather than silently ignored, when
+    the known ones are given."""
     end = end or today
     filters = OverviewFilters(
-        start=start or end - timedelta(days=DEFAULT_DAYS - 1), end=end, channel=channel or None
+        start=start or end - timedelta(days=DEFAULT_DAYS - 1),
+        end=end,
+        channel=channel or None,
+        touchpoint=touchpoint or None,
+        language=language or None,
+        survey_id=survey_id,
     )
     if filters.start > filters.end:
-        raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
+        raise InvalidFilter(field="to", reason=errors.END_BEFORE_START)
+    if known_channels is not None and filters.channel not in (None, *known_channels):
+        raise InvalidFilter(field="channel", reason=errors.UNKNOWN_CHANNEL)
+    if known_touchpoints is not None and filters.touchpoint not in (None, *known_touchpoints):
+        raise InvalidFilter(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
+    if known_surveys is not None and filters.survey_id not in (None, *known_surveys):
+        raise InvalidFilter(field="survey", reason=UNKNOWN_SURVEY)
     return filters
 
 
-def drilldown_url(filters: OverviewFilters, channels: Sequence[Channel]) -> str:
-    """The survey comments behind the numbers, in the feedback explorer, with the same filters."""
-    params: dict[str, Any] = {
-        "source": "survey",
-        "since": filters.start.isoformat(),
-        "until": filters.end.isoformat(),
-    }
+def explorer_params(
+    filters: OverviewFilters, channels: Sequence[Channel], touchpoints: Sequence[Touchpoint]
+) -> dict[str, Any]:
+    """The feedback explorer's query string for the overview's period and places."""
+    params: dict[str, Any] = {"since": filters.start.isoformat(), "until": filters.end.isoformat()}
     channel_ids = {channel.key: channel.id for channel in channels}
+    touchpoint_ids = {touchpoint.key: touchpoint.id for touchpoint in touchpoints}
     if filters.channel in channel_ids:
         params["channel_id"] = channel_ids[filters.channel]
+    if filters.touchpoint in touchpoint_ids:
+        params["touchpoint_id"] = touchpoint_ids[filters.touchpoint]
+    if filters.language:
+        params["language"] = filters.language
+    return params
+
+
+def drilldown_url(
+    filters: OverviewFilters, channels: Sequence[Channel], touchpoints: Sequence[Touchpoint] = ()
+) -> str:
+    """The survey comments behind the numbers, in the feedback explorer, with the same filters."""
+    params = {"source": "survey", **explorer_params(filters, channels, touchpoints)}
     return "/feedback?" + urlencode(params)
 
 
+def topic_url(
+    filters: OverviewFilters,
+    channels: Sequence[Channel],
+    touchpoints: Sequence[Touchpoint],
+    *,
+    topic: str,
+    sentiment: str,
+) -> str:
+    """The texts of every source mentioning `topic` with `sentiment`, in the same slice."""
+    params = {**explorer_params(filters, channels, touchpoints), "topic": topic}
+    return "/feedback?" + urlencode({**params, "sentiment": sentiment})
+
+
 def page_context(
-    overview: CxOverview, *, channels: Sequence[Channel], touchpoints: Sequence[Touchpoint]
+    overview: CxOverview,
+    *,
+    channels: Sequence[Channel],
+    touchpoints: Sequence[Touchpoint],
+    topic_label: Callable[[str], str],
+    surveys: dict[int, str],
 ) -> dict[str, Any]:
     filters = overview.filters
+    places = {touchpoint.key: touchpoint for touchpoint in touchpoints}
+
+    def topic_link(topic: str, sentiment: str) -> str:
+        return topic_url(filters, channels, touchpoints, topic=topic, sentiment=sentiment)
+
     return {
         "cx": overview,
         "cx_channels": {channel.key: channel for channel in channels},
-        "cx_touchpoints": {touchpoint.key: touchpoint for touchpoint in touchpoints},
-        "cx_drilldown": drilldown_url(filters, channels),
+        "cx_touchpoints": places,
+        "cx_surveys": surveys,
+        "cx_query": urlencode(filters.params()),
+        "cx_drilldown": drilldown_url(filters, channels, touchpoints),
+        "cx_topic_link": topic_link,
+        "topic_label": topic_label,
         "cx_previous_end": filters.start - timedelta(days=1),
         "cx_trend_chart": [
             {"month": group.key, "nps": group.value, "n": group.n}
             for group in overview.nps_trend.groups
+        ],
+        "cx_heatmap_chart": [
+            [column, row_index, group.value]
+            for row_index, row in enumerate(overview.heatmap)
+            for column, month in enumerate(overview.heatmap_months)
+            if (group := row.months.get(month)) is not None and group.value is not None
         ],
     }

@@ -1,44 +1,104 @@
 """The CX part of the overview: headline tiles against the previous period, trend and breakdowns.
 
-Everything comes from `compute_metric`, so the page shows exactly what the metrics API
-returns, read from the rollup table (no scan of raw answers).
+Survey numbers come from `compute_metric`, so the page shows exactly what the metrics API
+returns, read from the rollup table (no scan of raw answers); churn and retention come from
+the analytics snapshot, the sentiment index and topics from the text annotations.
 """
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from nabd.config import Settings
 from nabd.core.i18n import N_
-from nabd.metrics.engine import MetricQuery, MetricResult, as_estimate, compute_metric
+from nabd.metrics.engine import MetricGroup, MetricQuery, MetricResult, as_estimate, compute_metric
 from nabd.metrics.significance import Change, compare
+from nabd.reports.topics import TopTopics, top_topics
 
 DEFAULT_DAYS = 30
 TREND_MONTHS = 12
+# The heat map's rows: the touchpoints with the most NPS answers over its months.
+HEATMAP_TOUCHPOINTS = 10
 # metric, label, unit shown after the value, whether a rise is good news
 TILES = (
     ("nps", N_("NPS"), "", True),
     ("csat", N_("CSAT (satisfied, 4–5)"), "%", True),
     ("ces", N_("CES (mean, 1–7)"), "", True),
+    ("sentiment", N_("Sentiment index"), "", True),
+    ("churn_rate", N_("Churn rate"), "%", False),
+    ("retention", N_("Retention"), "%", True),
 )
+# Which filters each metric can apply; a tile whose metric cannot is left out, not misstated.
+_SURVEY_FILTERS = frozenset({"channel", "touchpoint", "language", "survey_id"})
+FILTERABLE = {
+    "nps": _SURVEY_FILTERS,
+    "csat": _SURVEY_FILTERS,
+    "ces": _SURVEY_FILTERS,
+    "sentiment": frozenset({"channel", "touchpoint", "language"}),
+    "churn_rate": frozenset[str](),
+    "retention": frozenset[str](),
+}
 
 
 @dataclass(frozen=True)
 class OverviewFilters:
-    """What the URL holds: `?from=…&to=…&channel=…` (UTC days, both included)."""
+    """What the URL holds: `?from=…&to=…&channel=…&touchpoint=…&language=…&survey=…`.
+
+    Days are UTC, both included; channel and touchpoint are keys.
+    """
 
     start: date
     end: date
     channel: str | None = None
+    touchpoint: str | None = None
+    language: str | None = None
+    survey_id: int | None = None
 
     @property
     def previous(self) -> "OverviewFilters":
         """The period of the same length just before, for the trend arrows."""
         length = self.end - self.start + timedelta(days=1)
-        return OverviewFilters(self.start - length, self.start - timedelta(days=1), self.channel)
+        return replace(self, start=self.start - length, end=self.start - timedelta(days=1))
 
-    def query(self, group_by: str | None = None) -> MetricQuery:
-        return MetricQuery(start=self.start, end=self.end, channel=self.channel, group_by=group_by)
+    @property
+    def active(self) -> frozenset[str]:
+        """The names of the filters set besides the dates."""
+        names = ("channel", "touchpoint", "language", "survey_id")
+        return frozenset(name for name in names if getattr(self, name) is not None)
+
+    def applies_to(self, metric: str) -> bool:
+        return self.active <= FILTERABLE[metric]
+
+    def query(
+        self,
+        group_by: str | None = None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> MetricQuery:
+        """The engine's query for these filters; `start` and `end` move its period."""
+        return MetricQuery(
+            start=start or self.start,
+            end=end or self.end,
+            channel=self.channel,
+            touchpoint=self.touchpoint,
+            survey_id=self.survey_id,
+            language=self.language,
+            group_by=group_by,
+        )
+
+    def params(self) -> dict[str, str]:
+        """The URL query string of these filters, for links and exports."""
+        values = {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "channel": self.channel,
+            "touchpoint": self.touchpoint,
+            "language": self.language,
+            "survey": str(self.survey_id) if self.survey_id is not None else None,
+        }
+        return {key: value for key, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -76,6 +136,14 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class HeatRow:
+    """One touchpoint's NPS by month (the heat map's row)."""
+
+    touchpoint: str | None
+    months: dict[str, MetricGroup]
+
+
+@dataclass(frozen=True)
 class CxOverview:
     filters: OverviewFilters
     tiles: list[Tile]
@@ -83,16 +151,38 @@ class CxOverview:
     nps_trend: MetricResult
     nps_by_channel: MetricResult
     nps_by_touchpoint: MetricResult
+    heatmap_months: list[str]
+    heatmap: list[HeatRow]
+    topics: TopTopics | None
+    snapshot_as_of: datetime | None = None
+
+    @property
+    def left_out(self) -> list[str]:
+        """Labels of the tiles the filters leave out (their metric cannot apply them)."""
+        shown = {tile.metric for tile in self.tiles}
+        return [label for name, label, _unit, _good in TILES if name not in shown]
 
 
-def build_overview(session: Session, *, workspace_id: int, filters: OverviewFilters) -> CxOverview:
-    """Every number of the CX overview; 9 grouped sums over the rollup table."""
+def build_overview(
+    session: Session,
+    *,
+    workspace_id: int,
+    filters: OverviewFilters,
+    settings: Settings | None = None,
+    snapshot_as_of: datetime | None = None,
+) -> CxOverview:
+    """Every number of the CX overview: grouped sums over the rollup table, the snapshot
+    (churn, retention) and one aggregate over the topic annotations."""
 
     def metric(name: str, query: MetricQuery) -> MetricResult:
-        return compute_metric(session, workspace_id=workspace_id, metric=name, query=query)
+        return compute_metric(
+            session, workspace_id=workspace_id, metric=name, query=query, settings=settings
+        )
 
     tiles = []
     for name, label, unit, higher_is_better in TILES:
+        if not filters.applies_to(name):
+            continue
         current = metric(name, filters.query())
         previous = metric(name, filters.previous.query())
         tiles.append(
@@ -106,20 +196,65 @@ def build_overview(session: Session, *, workspace_id: int, filters: OverviewFilt
                 higher_is_better=higher_is_better,
             )
         )
-    trend = MetricQuery(
-        start=min(trend_start(filters.end), filters.start),
-        end=filters.end,
-        channel=filters.channel,
-        group_by="month",
+    trend_from = min(trend_start(filters.end), filters.start)
+    by_touchpoint = metric("nps", filters.query("touchpoint"))
+    heatmap = _heatmap(
+        [
+            (month_key(month), metric("nps", filters.query("touchpoint", start=month, end=last)))
+            for month, last in months_between(trend_start(filters.end), filters.end)
+        ]
     )
+    nps_trend = metric("nps", filters.query("month", start=trend_from))
+    topics = None
+    if "survey_id" not in filters.active:
+        topics = top_topics(
+            session,
+            workspace_id=workspace_id,
+            channel=filters.channel,
+            touchpoint=filters.touchpoint,
+            language=filters.language,
+            since=datetime.combine(filters.start, time.min, tzinfo=UTC),
+            until=datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC),
+        )
     return CxOverview(
         filters=filters,
         tiles=tiles,
         volume=Volume(current=tiles[0].current.n, previous=tiles[0].previous.n),
-        nps_trend=metric("nps", trend),
+        nps_trend=nps_trend,
         nps_by_channel=metric("nps", filters.query("channel")),
-        nps_by_touchpoint=metric("nps", filters.query("touchpoint")),
+        nps_by_touchpoint=by_touchpoint,
+        heatmap_months=sorted({key for row in heatmap for key in row.months}),
+        heatmap=heatmap,
+        topics=topics,
+        snapshot_as_of=snapshot_as_of,
     )
+
+
+def _heatmap(by_month: list[tuple[str, MetricResult]]) -> list[HeatRow]:
+    """Rows of the touchpoints with most answers over the months, from one read per month
+    grouped by touchpoint (at most TREND_MONTHS reads, whatever the number of touchpoints)."""
+    rows: dict[str, dict[str, MetricGroup]] = {}
+    for month, result in by_month:
+        for group in result.groups:
+            if group.key is not None:
+                rows.setdefault(group.key, {})[month] = group
+    ranked = sorted(rows.items(), key=lambda row: (-sum(g.n for g in row[1].values()), row[0]))
+    return [HeatRow(touchpoint, months) for touchpoint, months in ranked[:HEATMAP_TOUCHPOINTS]]
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_between(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months from `start`'s to `end`'s as (first day, last day ≤ end) pairs."""
+    months = []
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        months.append((max(first, start), min(end, following - timedelta(days=1))))
+        first = following
+    return months
 
 
 def trend_start(end: date) -> date:

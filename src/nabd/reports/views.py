@@ -1,22 +1,31 @@
 """The overview page: what is happening in the workspace right now."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from nabd.analytics.snapshot import snapshot_freshness
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
-from nabd.core.i18n import N_
+from nabd.core.i18n import N_, gettext
 from nabd.core.types import utcnow
 from nabd.customers import service as customers
 from nabd.events import service as events
 from nabd.goals.panel import goals_panel
 from nabd.journeys import service as journeys
-from nabd.reports import cx
-from nabd.reports.overview import build_overview
+from nabd.journeys.models import Channel, Touchpoint
+from nabd.reports import cx, tables
+from nabd.reports.overview import CxOverview, build_overview
 from nabd.surveys import service as surveys
+from nabd.surveys.models import Survey
+from nabd.text.workspace_topics import workspace_taxonomy
+from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
 from nabd.web.pages import render_page
 from nabd.workspaces.roles import Permission
@@ -27,22 +36,106 @@ RECENT_DAYS = 30
 TREND_MONTHS = 12
 
 
+Reader = Annotated[Principal, Depends(require(Permission.WORKSPACE_READ))]
+
+
+@dataclass(frozen=True)
+class CxFilterParams:
+    """The overview's URL filters, shared by the page and its table exports."""
+
+    start: Annotated[date | None, Query(alias="from")] = None
+    end: Annotated[date | None, Query(alias="to")] = None
+    channel: Annotated[str | None, Query(max_length=50)] = None
+    touchpoint: Annotated[str | None, Query(max_length=50)] = None
+    language: Annotated[str | None, Query(pattern="^([a-z]{2})?$")] = None
+    survey: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
+
+
+@dataclass(frozen=True)
+class CxPage:
+    """The CX overview of a request and what naming its rows needs."""
+
+    overview: CxOverview
+    channels: list[Channel]
+    touchpoints: list[Touchpoint]
+    surveys: dict[int, str]
+    locale: str
+    topic_names: dict[str, dict[str, str]]
+
+    def topic_label(self, topic: str) -> str:
+        labels = self.topic_names.get(topic, {})
+        return labels.get(self.locale) or labels.get("en") or topic
+
+    def place_name(self, places: list[Channel] | list[Touchpoint], key: str | None) -> str:
+        if key is None:
+            return gettext(self.locale, N_("None"))
+        for place in places:
+            if place.key == key:
+                return place.name_ar if self.locale == "ar" else place.name_en
+        return key
+
+
+def _survey_titles(session: Session, *, workspace_id: int, locale: str) -> dict[int, str]:
+    rows = session.execute(
+        select(Survey.id, Survey.title_ar, Survey.title_en)
+        .where(Survey.workspace_id == workspace_id)
+        .order_by(Survey.id)
+    )
+    return {row.id: row.title_ar if locale == "ar" else row.title_en for row in rows}
+
+
+def _cx_page(
+    request: Request, session: DbSession, principal: Principal, params: CxFilterParams
+) -> CxPage:
+    workspace_id = principal.workspace_id
+    locale = request_locale(request)
+    channels = journeys.list_channels(session, workspace_id=workspace_id)
+    touchpoints = surveys.list_touchpoints(session, workspace_id=workspace_id)
+    titles = _survey_titles(session, workspace_id=workspace_id, locale=locale)
+    filters = cx.filters_from(
+        params.start,
+        params.end,
+        params.channel,
+        today=utcnow().date(),
+        touchpoint=params.touchpoint,
+        language=params.language,
+        survey_id=int(params.survey) if params.survey else None,
+        known_channels=[channel.key for channel in channels],
+        known_touchpoints=[touchpoint.key for touchpoint in touchpoints],
+        known_surveys=list(titles),
+    )
+    taxonomy = workspace_taxonomy(session, workspace_id=workspace_id).taxonomy
+    overview = build_overview(
+        session,
+        workspace_id=workspace_id,
+        filters=filters,
+        settings=request.app.state.settings,
+        snapshot_as_of=snapshot_freshness(session, workspace_id=workspace_id),
+    )
+    return CxPage(
+        overview=overview,
+        channels=channels,
+        touchpoints=touchpoints,
+        surveys=titles,
+        locale=locale,
+        topic_names={topic.id: dict(topic.labels) for topic in taxonomy.topics},
+    )
+
+
 @router.get("/")
 def overview(
     request: Request,
     session: DbSession,
-    principal: Annotated[Principal, Depends(require(Permission.WORKSPACE_READ))],
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    channel: Annotated[str | None, Query(max_length=50)] = None,
+    principal: Reader,
+    params: Annotated[CxFilterParams, Depends()],
 ) -> Response:
     now = utcnow()
     workspace_id = principal.workspace_id
     summary = events.summarise_activity(
         session, workspace_id=workspace_id, since=now - timedelta(days=RECENT_DAYS)
     )
-    channels = {c.id: c for c in journeys.list_channels(session, workspace_id=workspace_id)}
-    filters = cx.filters_from(start, end, channel, today=now.date())
+    page = _cx_page(request, session, principal, params)
+    channels = {c.id: c for c in page.channels}
     sales = events.monthly_sales(
         session, workspace_id=workspace_id, since=now - timedelta(days=TREND_MONTHS * 31)
     )
@@ -63,9 +156,54 @@ def overview(
                 for row in sales
             ],
             **cx.page_context(
-                build_overview(session, workspace_id=workspace_id, filters=filters),
-                channels=list(channels.values()),
-                touchpoints=surveys.list_touchpoints(session, workspace_id=workspace_id),
+                page.overview,
+                channels=page.channels,
+                touchpoints=page.touchpoints,
+                topic_label=page.topic_label,
+                surveys=page.surveys,
             ),
         },
     )
+
+
+def _export(table: str, extension: str) -> Callable[..., Response]:
+    """The download of one table in one format (a fixed path each, no path parameters)."""
+
+    def export_table(
+        request: Request,
+        session: DbSession,
+        principal: Reader,
+        params: Annotated[CxFilterParams, Depends()],
+    ) -> Response:
+        page = _cx_page(request, session, principal, params)
+        rows = tables.table_rows(
+            page.overview,
+            table,
+            gettext=lambda message: gettext(page.locale, message),
+            channel_name=lambda key: page.place_name(page.channels, key),
+            touchpoint_name=lambda key: page.place_name(page.touchpoints, key),
+            topic_name=page.topic_label,
+        )
+        filters = page.overview.filters
+        filename = f"overview-{table}-{filters.start.isoformat()}-{filters.end.isoformat()}"
+        if extension == "csv":
+            content, media_type = tables.to_csv(rows), "text/csv; charset=utf-8"
+        else:
+            content, media_type = tables.to_xlsx(rows, title=table), tables.XLSX_TYPE
+        return Response(
+            content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
+        )
+
+    return export_table
+
+
+for _table in tables.TABLES:
+    for _extension in tables.FORMATS:
+        router.add_api_route(
+            f"/overview/export/{_table}.{_extension}",
+            _export(_table, _extension),
+            methods=["GET"],
+            name=f"export_overview_{_table}_{_extension}",
+        )

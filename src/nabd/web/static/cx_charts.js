@@ -1,17 +1,41 @@
-// Draws the overview's CX charts (NPS by month, by channel, by touchpoint) from the JSON the
-// page embeds next to each one. As in overview.js, the container is dir="ltr" and RTL is done
-// by mirroring the category axis, so labels stay readable and time still runs right to left.
+// Draws the overview's CX charts (NPS by month, by channel, by touchpoint, and the touchpoint ×
+// month heat map) from the JSON the page embeds next to each one. As in overview.js, the
+// container is dir="ltr" and RTL is done by mirroring the month axis, so labels stay readable
+// and time still runs right to left.
 (function () {
   "use strict";
   if (!window.echarts) { return; }
   var rtl = document.documentElement.dir === "rtl";
   var font = getComputedStyle(document.body).fontFamily;
-  document.querySelectorAll("[data-cx-chart]").forEach(function (element) {
-    var values = JSON.parse(document.getElementById(element.id + "-data").textContent);
-    var labels = JSON.parse(document.getElementById(element.id + "-labels").textContent);
+  // A diverging scale (brown → light → teal) that stays distinct with red-green colour blindness.
+  var HEAT_COLOURS = ["#8c510a", "#d8b365", "#f6e8c3", "#c7eae5", "#5ab4ac", "#01665e"];
+
+  function json(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  function heatmap(element, labels) {
+    var rows = json(element.id + "-rows");
+    return {
+      textStyle: { fontFamily: font },
+      tooltip: { position: "top" },
+      grid: { left: rtl ? 16 : 120, right: rtl ? 120 : 16, bottom: 88, top: 16 },
+      xAxis: { type: "category", data: labels, inverse: rtl, splitArea: { show: true } },
+      yAxis: { type: "category", data: rows, position: rtl ? "right" : "left", splitArea: { show: true } },
+      visualMap: {
+        min: -100, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+        inRange: { color: HEAT_COLOURS }
+      },
+      series: [{
+        name: element.dataset.seriesLabel,
+        type: "heatmap",
+        data: json(element.id + "-data"),
+        label: { show: true, formatter: function (p) { return Math.round(p.value[2]); } }
+      }]
+    };
+  }
+
+  function bars(element, labels) {
     var line = element.dataset.cxChart === "line";
-    var chart = window.echarts.init(element, null, { renderer: "svg" });
-    chart.setOption({
+    return {
       textStyle: { fontFamily: font },
       tooltip: { trigger: "axis" },
       grid: { left: 48, right: 48, bottom: 48, top: 16 },
@@ -20,13 +44,19 @@
       series: [{
         name: element.dataset.seriesLabel,
         type: line ? "line" : "bar",
-        data: values,
+        data: json(element.id + "-data"),
         showSymbol: true,
         symbolSize: 8,
         barMaxWidth: 48,
         itemStyle: { color: "#0f766e" }
       }]
-    });
+    };
+  }
+
+  document.querySelectorAll("[data-cx-chart]").forEach(function (element) {
+    var labels = json(element.id + "-labels");
+    var chart = window.echarts.init(element, null, { renderer: "svg" });
+    chart.setOption(element.dataset.cxChart === "heatmap" ? heatmap(element, labels) : bars(element, labels));
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();

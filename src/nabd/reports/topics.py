@@ -1,0 +1,60 @@
+"""The overview's top positive and negative topics, from the text annotations.
+
+One grouped count over the topic annotations of the period (`explorer.topic_summary`, which
+aggregates in SQL); the taxonomy is small, so ranking its rows here is bounded.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from nabd.metrics.survey_metrics import channel_ids, touchpoint_ids
+from nabd.text.explorer import FeedbackFilters, TopicSummary, topic_summary
+
+TOP_TOPICS = 5
+
+
+@dataclass(frozen=True)
+class TopTopics:
+    """The topics with most positive and most negative mentions, and the explorer's filters."""
+
+    positive: list[TopicSummary]
+    negative: list[TopicSummary]
+    explorer_filters: dict[str, str]
+
+
+def top_topics(
+    session: Session,
+    *,
+    workspace_id: int,
+    channel: str | None,
+    touchpoint: str | None,
+    language: str | None,
+    since: datetime,
+    until: datetime,
+) -> TopTopics:
+    """Up to TOP_TOPICS topics each way, most mentions first; `until` is excluded."""
+    channel_id = channel_ids(session, workspace_id=workspace_id).get(channel) if channel else None
+    touchpoint_id = (
+        touchpoint_ids(session, workspace_id=workspace_id).get(touchpoint) if touchpoint else None
+    )
+    filters = FeedbackFilters(
+        channel_id=channel_id,
+        touchpoint_id=touchpoint_id,
+        language=language,
+        since=since,
+        until=until,
+    )
+    summaries = topic_summary(session, workspace_id=workspace_id, filters=filters)
+    explorer = {"channel_id": channel_id, "touchpoint_id": touchpoint_id, "language": language}
+    return TopTopics(
+        positive=_top(summaries, "positive"),
+        negative=_top(summaries, "negative"),
+        explorer_filters={key: str(value) for key, value in explorer.items() if value},
+    )
+
+
+def _top(summaries: list[TopicSummary], side: str) -> list[TopicSummary]:
+    mentioned = [summary for summary in summaries if getattr(summary, side)]
+    return sorted(mentioned, key=lambda s: (-getattr(s, side), s.topic))[:TOP_TOPICS]

@@ -1,0 +1,304 @@
+"""The overview's filters, extra tiles, heat map, top topics and table exports."""
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nabd.analytics.snapshot import refresh_snapshot, snapshot_freshness
+from nabd.config import Settings
+from nabd.core.types import utcnow
+from nabd.events import service as events
+from nabd.feedback.service import record_feedback
+from nabd.metrics.engine import MetricQuery, compute_metric
+from nabd.reports.overview import month_key, months_between, trend_start
+from nabd.reports.topics import top_topics
+from nabd.surveys.models import Survey
+from nabd.text.annotations import AnnotationTopic
+from nabd.text.annotations_service import annotate_items
+from nabd.workspaces.models import Workspace
+from tests.analytics.seed import seed_spine
+from tests.factories import make_member, make_workspace, sign_in
+from tests.metrics.factories import answer, make_cx_survey
+
+TEXTS = [
+    "الخدمة ممتازة والموظفون لطفاء جدًا",
+    "Terrible delivery, the order arrived broken and late",
+    "I love the new app, checkout was so easy",
+    "لم يرد أحد على اتصالي وهذا سيئ جدًا",
+    "Delivery was fast and the staff were great",
+]
+
+
+def _seed(session: Session, workspace: Workspace) -> Survey:
+    """NPS answers on two channels and in two languages, and annotated comments."""
+    survey = make_cx_survey(session, workspace)
+    now = utcnow().replace(hour=8, minute=0, second=0, microsecond=0)
+    rows = [(10, "web", "ar", 1), (9, "web", "en", 2), (2, "app", "ar", 3), (10, "app", "en", 40)]
+    for nps, channel, language, days_ago in rows:
+        answer(
+            session,
+            survey,
+            at=now - timedelta(days=days_ago),
+            scores={"nps": nps, "csat": 5},
+            channel=channel,
+            language=language,
+        )
+    items = [
+        record_feedback(
+            session,
+            workspace_id=workspace.id,
+            source="review",
+            text=text,
+            created_at=now - timedelta(days=index + 1),
+        )[0]
+        for index, text in enumerate(TEXTS)
+    ]
+    session.flush()
+    annotate_items(session, workspace_id=workspace.id, item_ids=[item.id for item in items])
+    session.commit()
+    return survey
+
+
+def _tiles(page: str) -> str:
+    return page.split('data-testid="cx-tiles"')[1].split('data-testid="nps-trend-table"')[0]
+
+
+def test_every_filter_reaches_the_tiles_and_the_drilldown(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    survey = _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    assert 'data-testid="nps-value">33.3' in _tiles(client.get("/").text)
+    english = client.get("/?language=en").text
+    assert 'data-testid="nps-value">100' in _tiles(english)
+    assert "language=en" in english.split('data-testid="nps-drilldown"')[0].rsplit("href=", 1)[1]
+    assert '<option value="en" selected>' in english
+    by_touchpoint = client.get("/?touchpoint=web_checkout&channel=app").text
+    assert 'data-testid="nps-value">-100' in _tiles(by_touchpoint)
+    drill = by_touchpoint.split('data-testid="nps-drilldown"')[0].rsplit("href=", 1)[1]
+    assert "touchpoint_id=" in drill and "channel_id=" in drill
+    # The survey filter keeps the survey metrics and leaves out those that cannot apply it.
+    one_survey = client.get(f"/?survey={survey.id}").text
+    assert 'data-testid="nps-value">33.3' in _tiles(one_survey)
+    assert 'data-testid="sentiment-value"' not in one_survey
+    assert 'data-testid="cx-left-out"' in one_survey
+    assert f"survey={survey.id}" in one_survey.split('data-testid="export-trend"')[1]
+
+
+def test_invalid_filters_are_refused_with_a_message(client: TestClient, session: Session) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    other_survey = make_cx_survey(session, make_workspace(session, "other"))
+    session.commit()
+    sign_in(client, make_member(session, workspace))
+    for query in ("channel=nowhere", "touchpoint=nowhere", "language=arabic", "survey=abc"):
+        response = client.get(f"/?{query}&lang=en")
+        assert response.status_code == 422, query
+    unknown = client.get("/?channel=nowhere&lang=en")
+    assert "Unknown channel." in unknown.text
+    # Another workspace's survey is as unknown as a made-up one.
+    assert client.get(f"/?survey={other_survey.id}").status_code == 422
+
+
+def test_sentiment_churn_and_retention_tiles(client: TestClient, session: Session) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/?lang=en").text
+    today = utcnow().date()
+    expected = compute_metric(
+        session,
+        workspace_id=workspace.id,
+        metric="sentiment",
+        query=MetricQuery(start=today - timedelta(days=29), end=today),
+    )
+    assert expected.n == len(TEXTS)
+    shown = page.split('data-testid="sentiment-value">')[1].split("<")[0].strip()
+    assert shown == f"{round(expected.value or 0, 1):g}"
+    for metric in ("churn_rate", "retention"):
+        assert f'data-testid="{metric}-value"' in page
+        assert (
+            "The analytics snapshot has not been built yet."
+            in page.split(f'data-testid="{metric}-freshness"')[1].split("</div>")[0]
+        )
+
+
+def test_heat_map_holds_nps_by_touchpoint_and_month(client: TestClient, session: Session) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/?lang=en").text
+    table = page.split('data-testid="nps-heatmap-table"')[1].split("</table>")[0]
+    today = utcnow().date()
+    trend = compute_metric(
+        session,
+        workspace_id=workspace.id,
+        metric="nps",
+        query=MetricQuery(
+            start=trend_start(today),
+            end=today,
+            touchpoint="web_checkout",
+            group_by="month",
+        ),
+    )
+    assert "Checkout" in table
+    for group in trend.groups:
+        assert f">{group.key}</th>" in table
+    assert 'id="nps-heatmap-chart-rows">["Checkout"]' in page
+    exported = client.get("/overview/export/heatmap.csv").content.decode("utf-8-sig")
+    header, *cells = list(csv.reader(io.StringIO(exported)))
+    assert header == ["Touchpoint", "Month", "NPS", "±", "n"]
+    assert [(row[1], int(row[4])) for row in cells] == [(g.key, g.n) for g in trend.groups]
+
+
+def test_top_topics_link_to_the_explorer(client: TestClient, session: Session) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/?lang=en").text
+    topics = page.split('data-testid="cx-topics"')[1].split("</section>")[0]
+    listed_any = 0
+    for side in ("positive", "negative"):
+        counts = session.execute(
+            select(AnnotationTopic.topic, func.count())
+            .where(AnnotationTopic.workspace_id == workspace.id, AnnotationTopic.sentiment == side)
+            .group_by(AnnotationTopic.topic)
+        ).all()
+        listed = topics.split(f'data-testid="topics-{side}"')[1].split("</ol>")[0]
+        for topic, count in counts:
+            assert f"topic={topic}&amp;sentiment={side}" in listed
+            assert f"({count} / " in listed
+        listed_any += len(counts)
+    assert listed_any > 0
+
+
+def test_tables_export_as_csv_and_xlsx_in_the_users_language(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session, language="ar")
+    _seed(session, workspace)
+    _seed(session, make_workspace(session, "other"))
+    sign_in(client, make_member(session, workspace))
+    response = client.get("/overview/export/channel.csv")
+    assert response.status_code == 200
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["القناة", "صافي نقاط الترويج", "±", "n"]
+    # Only this workspace's answers: web 2 promoters of 2, app 1 detractor of 1.
+    assert sorted((row[1], row[3]) for row in rows[1:]) == [("-100.0", "1"), ("100.0", "2")]
+    arabic_answers = client.get("/overview/export/channel.xlsx?language=ar")
+    sheet = load_workbook(io.BytesIO(arabic_answers.content)).active
+    assert sheet is not None
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == rows[0]
+    assert sorted((row[1], row[3]) for row in values[1:]) == [(-100.0, 1), (100.0, 1)]
+    for table in ("trend", "touchpoint", "heatmap", "topics"):
+        for extension in ("csv", "xlsx"):
+            assert client.get(f"/overview/export/{table}.{extension}").status_code == 200
+    assert client.get("/overview/export/secrets.csv").status_code == 404
+    assert client.get("/overview/export/trend.pdf").status_code == 404
+    assert client.get("/overview/export/trend.csv?channel=nowhere").status_code == 422
+
+
+def test_export_needs_a_signed_in_member(client: TestClient) -> None:
+    response = client.get("/overview/export/trend.csv", follow_redirects=False)
+    assert response.status_code in (302, 303, 401)
+    assert not response.content.startswith("\ufeff".encode())
+
+
+def test_topics_use_the_period(session: Session) -> None:
+    """Comments older than the period are not counted."""
+    workspace = make_workspace(session)
+    item = record_feedback(
+        session,
+        workspace_id=workspace.id,
+        source="review",
+        text="Terrible delivery, the order arrived broken",
+        created_at=datetime(2020, 1, 1, tzinfo=UTC),
+    )[0]
+    session.flush()
+    annotate_items(session, workspace_id=workspace.id, item_ids=[item.id])
+    recent = top_topics(
+        session,
+        workspace_id=workspace.id,
+        channel=None,
+        touchpoint=None,
+        language=None,
+        since=datetime(2021, 1, 1, tzinfo=UTC),
+        until=datetime(2022, 1, 1, tzinfo=UTC),
+    )
+    then = top_topics(
+        session,
+        workspace_id=workspace.id,
+        channel=None,
+        touchpoint=None,
+        language=None,
+        since=datetime(2020, 1, 1, tzinfo=UTC),
+        until=datetime(2020, 1, 2, tzinfo=UTC),
+    )
+    assert recent.positive == recent.negative == []
+    # One comment: each topic it mentions negatively counts once.
+    assert then.negative and {summary.negative for summary in then.negative} == {1}
+
+
+def test_churn_and_retention_come_from_the_snapshot_and_say_its_age(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    spine = seed_spine(session, workspace)
+    events.add_events(
+        session,
+        workspace_id=workspace.id,
+        rows=[
+            {
+                "customer_id": spine.customer_ids[1],
+                "type": "churned",
+                "occurred_at": datetime(2026, 3, 30, tzinfo=UTC),
+                "properties": {},
+            }
+        ],
+    )
+    session.commit()
+    root = settings.resolved_analytics_dir
+    refresh_snapshot(session, root=root, workspace_id=workspace.id, settle_seconds=0)
+    session.commit()
+    sign_in(client, make_member(session, workspace))
+    as_of = snapshot_freshness(session, workspace_id=workspace.id)
+    assert as_of is not None
+    for metric, start, end in [
+        ("churn_rate", date(2026, 3, 1), date(2026, 3, 31)),
+        ("retention", date(2025, 12, 1), date(2026, 3, 31)),
+    ]:
+        page = client.get(f"/?from={start}&to={end}&lang=en").text
+        expected = compute_metric(
+            session,
+            workspace_id=workspace.id,
+            metric=metric,
+            query=MetricQuery(start=start, end=end),
+            settings=settings,
+        )
+        assert expected.n > 0
+        shown = page.split(f'data-testid="{metric}-value">')[1].split("%")[0].split("<")[0]
+        assert shown.strip().replace(",", "") == f"{round(expected.value or 0, 1):g}"
+        freshness = page.split(f'data-testid="{metric}-freshness"')[1].split("</div>")[0]
+        assert as_of.strftime("%Y-%m-%d %H:%M") in freshness
+
+
+def test_heat_map_months_cover_the_period_and_stop_at_its_end() -> None:
+    assert months_between(date(2025, 12, 15), date(2026, 2, 10)) == [
+        (date(2025, 12, 15), date(2025, 12, 31)),
+        (date(2026, 1, 1), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 10)),
+    ]
+    assert [
+        month_key(first) for first, _ in months_between(date(2024, 2, 1), date(2024, 3, 1))
+    ] == [
+        "2024-02",
+        "2024-03",
+    ]
