@@ -81,7 +81,7 @@ def test_deactivation_ends_an_open_session(client: TestClient, session: Session)
 def test_language_switch_is_remembered_per_user(client: TestClient, session: Session, app) -> None:
     member = make_member(session, make_workspace(session, language="en"))
     sign_in(client, member)
-    assert '<html lang="en" dir="ltr">' in client.get("/").text
+    assert '<html lang="en" dir="ltr"' in client.get("/").text
     response = client.post(
         "/preferences/language",
         data={"language": "ar", "next": "/settings/users", "csrf_token": page_csrf(client)},
@@ -89,7 +89,7 @@ def test_language_switch_is_remembered_per_user(client: TestClient, session: Ses
     )
     assert response.headers["location"] == "/settings/users"
     page = client.get("/")
-    assert '<html lang="ar" dir="rtl">' in page.text
+    assert '<html lang="ar" dir="rtl"' in page.text
     assert "نظرة عامة" in page.text and "الإعدادات" in page.text
     session.expire_all()
     assert session.get(User, member.user_id).language == "ar"

@@ -56,11 +56,18 @@ class UserRef:
     email: str
     display_name: str
     language: str | None
+    digits: str = "latin"
+    calendar: str = "gregorian"
 
     @classmethod
     def of(cls, user: User) -> "UserRef":
         return cls(
-            id=user.id, email=user.email, display_name=user.display_name, language=user.language
+            id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            language=user.language,
+            digits=user.digits,
+            calendar=user.calendar,
         )
 
 

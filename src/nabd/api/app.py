@@ -43,7 +43,7 @@ from nabd.text import workspace_topics_api as text_topics_api
 from nabd.web.navigation import ordered
 from nabd.web.templating import create_environment
 from nabd.workspaces import api as workspace_api
-from nabd.workspaces import auth_views, settings_views
+from nabd.workspaces import auth_views, display_views, settings_views
 
 SESSION_COOKIE = "nabd_session"
 
@@ -70,6 +70,7 @@ ROUTERS = (
     customer_views.router,
     import_views.router,
     settings_views.router,
+    display_views.router,
     workspace_api.router,
     customer_api.router,
     survey_views.router,

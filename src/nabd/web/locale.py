@@ -3,6 +3,7 @@
 from fastapi import Request
 
 from nabd.core.i18n import Locale, coerce_locale, negotiate_accept_language
+from nabd.workspaces.display import DisplayPreferences, effective_preferences
 
 LANGUAGE_COOKIE = "lang"
 
@@ -28,3 +29,12 @@ def _fallback_locale(request: Request) -> Locale:
     if request.url.path.startswith("/api/"):
         return "en"
     return request.app.state.settings.default_language
+
+
+def request_display(request: Request, locale: Locale) -> DisplayPreferences:
+    """The signed-in user's digits and calendar, applied only when the page is in Arabic."""
+    principal = getattr(request.state, "principal", None)
+    user = getattr(principal, "user", None)
+    return effective_preferences(
+        getattr(user, "digits", None), getattr(user, "calendar", None), locale
+    )

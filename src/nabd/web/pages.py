@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from nabd.api.access import Principal, csrf_token
 from nabd.core.i18n import direction, translations_for
-from nabd.web.locale import request_locale
+from nabd.web.locale import request_display, request_locale
 from nabd.web.navigation import visible_to
 
 FLASH_KEY = "flash"
@@ -46,6 +46,7 @@ def render_page(
         "request": request,
         "locale": locale,
         "direction": direction(locale),
+        "display": request_display(request, locale),
         "principal": principal,
         "navigation": visible_to(principal, navigation) if principal else [],
         "workspaces": principal.workspace_choices if principal else (),

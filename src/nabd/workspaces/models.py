@@ -37,6 +37,11 @@ class User(IdMixin, CreatedAtMixin, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(2))
+    # Display preferences (see nabd.workspaces.display); they only apply on Arabic pages.
+    digits: Mapped[str] = mapped_column(String(10), default="latin", server_default="latin")
+    calendar: Mapped[str] = mapped_column(
+        String(10), default="gregorian", server_default="gregorian"
+    )
     last_login_at: Mapped[datetime | None]
 
 
