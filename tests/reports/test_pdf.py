@@ -140,3 +140,14 @@ def test_a_server_without_pango_answers_503_and_keeps_serving(
     assert response.status_code == 503
     assert "Pango" in response.text
     assert client.get("/").status_code == 200
+
+
+def test_pdf_takes_every_overview_filter_and_names_it(client: TestClient, session: Session) -> None:
+    workspace, _ = _seed(session)
+    _sign_in(client, session, workspace, "en")
+    lines = pdf_lines(client.get("/overview.pdf?touchpoint=web_checkout&language=ar").content)
+    assert "Touchpoint: Checkout" in lines and "Language: Arabic" in lines
+    unknown = client.get("/overview.pdf?touchpoint=nowhere")
+    assert unknown.status_code == 422
+    overview = client.get("/?touchpoint=web_checkout").text
+    assert 'href="/overview.pdf?' in overview and "touchpoint=web_checkout" in overview

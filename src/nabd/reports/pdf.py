@@ -74,6 +74,7 @@ def render_overview_pdf(
             cx=overview,
             generated_at=generated_at,
             isolate=isolate,
+            survey_title=_survey_title(session, workspace.id, filters.survey_id, locale),
             channels={
                 channel.key: channel
                 for channel in journeys.list_channels(session, workspace_id=workspace.id)
@@ -85,6 +86,15 @@ def render_overview_pdf(
         )
     )
     return OverviewPdf(overview=overview, content=write_pdf(html))
+
+
+def _survey_title(
+    session: Session, workspace_id: int, survey_id: int | None, locale: Locale
+) -> str | None:
+    if survey_id is None:
+        return None
+    survey = surveys.get_survey(session, workspace_id=workspace_id, survey_id=survey_id)
+    return survey.title_ar if locale == "ar" else survey.title_en
 
 
 def write_pdf(html: str) -> bytes:

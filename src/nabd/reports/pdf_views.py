@@ -1,16 +1,17 @@
 """`GET /overview.pdf`: the CX overview with the page's URL filters, as a file to share or print."""
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.core.types import utcnow
-from nabd.reports import cx
+from nabd.journeys import service as journeys
 from nabd.reports.pdf import file_name, render_overview_pdf
+from nabd.reports.views import CxFilterParams, checked_filters
+from nabd.surveys import service as surveys
 from nabd.web.locale import request_locale
 from nabd.workspaces import service as workspaces
 from nabd.workspaces.roles import Permission
@@ -23,12 +24,16 @@ def overview_pdf(
     request: Request,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Permission.WORKSPACE_READ))],
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    channel: Annotated[str | None, Query(max_length=50)] = None,
+    params: Annotated[CxFilterParams, Depends()],
 ) -> Response:
     now = utcnow()
-    filters = cx.filters_from(start, end, channel, today=now.date())
+    workspace_id = principal.workspace_id
+    filters = checked_filters(
+        params,
+        channels=journeys.list_channels(session, workspace_id=workspace_id),
+        touchpoints=surveys.list_touchpoints(session, workspace_id=workspace_id),
+        survey_ids=surveys.survey_ids(session, workspace_id=workspace_id),
+    )
     pdf = render_overview_pdf(
         session,
         workspace=workspaces.get_workspace(session, workspace_id=principal.workspace_id),

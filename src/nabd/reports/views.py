@@ -1,6 +1,6 @@
 """The overview page: what is happening in the workspace right now."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
@@ -21,7 +21,7 @@ from nabd.goals.panel import goals_panel
 from nabd.journeys import service as journeys
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.reports import cx, tables
-from nabd.reports.overview import CxOverview, build_overview
+from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
 from nabd.surveys import service as surveys
 from nabd.surveys.models import Survey
 from nabd.text.workspace_topics import workspace_taxonomy
@@ -84,15 +84,16 @@ def _survey_titles(session: Session, *, workspace_id: int, locale: str) -> dict[
     return {row.id: row.title_ar if locale == "ar" else row.title_en for row in rows}
 
 
-def _cx_page(
-    request: Request, session: DbSession, principal: Principal, params: CxFilterParams
-) -> CxPage:
-    workspace_id = principal.workspace_id
-    locale = request_locale(request)
-    channels = journeys.list_channels(session, workspace_id=workspace_id)
-    touchpoints = surveys.list_touchpoints(session, workspace_id=workspace_id)
-    titles = _survey_titles(session, workspace_id=workspace_id, locale=locale)
-    filters = cx.filters_from(
+def checked_filters(
+    params: CxFilterParams,
+    *,
+    channels: Sequence[Channel],
+    touchpoints: Sequence[Touchpoint],
+    survey_ids: Sequence[int],
+) -> OverviewFilters:
+    """The URL's filters, each key checked against the workspace's own (the page, its
+    exports and its PDF all read them so)."""
+    return cx.filters_from(
         params.start,
         params.end,
         params.channel,
@@ -102,7 +103,20 @@ def _cx_page(
         survey_id=int(params.survey) if params.survey else None,
         known_channels=[channel.key for channel in channels],
         known_touchpoints=[touchpoint.key for touchpoint in touchpoints],
-        known_surveys=list(titles),
+        known_surveys=survey_ids,
+    )
+
+
+def _cx_page(
+    request: Request, session: DbSession, principal: Principal, params: CxFilterParams
+) -> CxPage:
+    workspace_id = principal.workspace_id
+    locale = request_locale(request)
+    channels = journeys.list_channels(session, workspace_id=workspace_id)
+    touchpoints = surveys.list_touchpoints(session, workspace_id=workspace_id)
+    titles = _survey_titles(session, workspace_id=workspace_id, locale=locale)
+    filters = checked_filters(
+        params, channels=channels, touchpoints=touchpoints, survey_ids=list(titles)
     )
     taxonomy = workspace_taxonomy(session, workspace_id=workspace_id).taxonomy
     overview = build_overview(

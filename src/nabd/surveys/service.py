@@ -68,6 +68,10 @@ def all_surveys(session: Session, *, workspace_id: int) -> list[Survey]:
     )
 
 
+def survey_ids(session: Session, *, workspace_id: int) -> list[int]:
+    return list(session.scalars(select(Survey.id).where(Survey.workspace_id == workspace_id)))
+
+
 def list_touchpoints(session: Session, *, workspace_id: int) -> list[Touchpoint]:
     return list(
         session.scalars(
