@@ -1,14 +1,10 @@
-"""Every table of the overview as rows, and those rows as CSV (UTF-8 with BOM) or XLSX.
+"""Every table of the overview as rows (written as CSV or XLSX by `nabd.core.spreadsheets`).
 
 The exported numbers are the ones the page shows; headers are in the user's language.
 """
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
-
-from openpyxl import Workbook
 
 from nabd.core.i18n import N_
 from nabd.metrics.engine import MetricGroup, MetricResult
@@ -17,7 +13,6 @@ from nabd.reports.overview import CxOverview
 Rows = list[list[Any]]
 TABLES = ("trend", "channel", "touchpoint", "heatmap", "topics")
 FORMATS = ("csv", "xlsx")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _number(value: float | None) -> float | None:
@@ -63,21 +58,3 @@ def table_rows(
 
 def _heat_cell(month: str, group: MetricGroup) -> list[Any]:
     return [month, _number(group.value), _number(group.margin_of_error), group.n]
-
-
-def to_csv(rows: Rows) -> bytes:
-    """UTF-8 with a BOM, so Excel opens Arabic text correctly."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def to_xlsx(rows: Rows, *, title: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -14,6 +14,7 @@ from nabd.analytics.snapshot import snapshot_freshness
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.core.i18n import N_, gettext
+from nabd.core.spreadsheets import XLSX_TYPE, csv_bytes, xlsx_bytes
 from nabd.core.types import utcnow
 from nabd.customers import service as customers
 from nabd.events import service as events
@@ -201,9 +202,9 @@ def _export(table: str, extension: str) -> Callable[..., Response]:
         filters = page.overview.filters
         filename = f"overview-{table}-{filters.start.isoformat()}-{filters.end.isoformat()}"
         if extension == "csv":
-            content, media_type = tables.to_csv(rows), "text/csv; charset=utf-8"
+            content, media_type = csv_bytes(rows), "text/csv; charset=utf-8"
         else:
-            content, media_type = tables.to_xlsx(rows, title=table), tables.XLSX_TYPE
+            content, media_type = xlsx_bytes(rows, title=table), XLSX_TYPE
         return Response(
             content,
             media_type=media_type,

@@ -5,15 +5,14 @@ choices are joined with "; " and matrix rows written as "row=score", which is ex
 `nabd import responses` reads back.
 """
 
-import csv
-import io
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.core.spreadsheets import csv_bytes, xlsx_bytes
 from nabd.journeys.models import Channel
 from nabd.surveys.models import Survey, SurveyResponse
 from nabd.surveys.questions import to_text
@@ -57,20 +56,9 @@ def rows(session: Session, *, survey: Survey, filters: ResponseFilters) -> Itera
 
 
 def to_csv(session: Session, *, survey: Survey, filters: ResponseFilters) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header(survey))
-    writer.writerows(rows(session, survey=survey, filters=filters))
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(chain([header(survey)], rows(session, survey=survey, filters=filters)))
 
 
 def to_xlsx(session: Session, *, survey: Survey, filters: ResponseFilters) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="responses")
-    sheet.append(header(survey))
-    for row in rows(session, survey=survey, filters=filters):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    table = chain([header(survey)], rows(session, survey=survey, filters=filters))
+    return xlsx_bytes(table, title="responses")

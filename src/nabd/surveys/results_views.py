@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
+from nabd.core.spreadsheets import XLSX_TYPE
 from nabd.journeys.service import list_channels
 from nabd.surveys import exports, results, service
 from nabd.surveys.models import Survey
@@ -98,7 +99,7 @@ def export_xlsx(
 ) -> Response:
     survey = service.get_survey(session, workspace_id=principal.workspace_id, survey_id=survey_id)
     content = exports.to_xlsx(session, survey=survey, filters=filters_from(request))
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = XLSX_TYPE
     return _download(content, media_type, survey, "xlsx")
 
 
