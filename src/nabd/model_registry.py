@@ -18,6 +18,7 @@ from nabd.goals.models import Goal, GoalNotification
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.metrics.models import MetricRollup
 from nabd.reports.subscriptions_models import ReportSubscription
+from nabd.segments.models import Segment, SegmentMembership
 from nabd.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -55,6 +56,8 @@ __all__ = [
     "Membership",
     "MetricRollup",
     "ReportSubscription",
+    "Segment",
+    "SegmentMembership",
     "Survey",
     "SurveyAnswer",
     "SurveyDeliverySettings",

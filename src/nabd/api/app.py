@@ -29,6 +29,8 @@ from nabd.metrics import api as metrics_api
 from nabd.reports import pdf_views as report_pdf_views
 from nabd.reports import subscriptions_views as report_subscription_views
 from nabd.reports import views as report_views
+from nabd.segments import api as segment_api
+from nabd.segments import views as segment_views
 from nabd.surveys import api as survey_api
 from nabd.surveys import delivery_settings_views as survey_delivery_views
 from nabd.surveys import distribution_api as survey_distribution_api
@@ -90,6 +92,8 @@ ROUTERS = (
     goal_views.router,
     goal_api.router,
     metrics_api.router,
+    segment_views.router,
+    segment_api.router,
 )
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,
@@ -98,6 +102,7 @@ NAV_ITEMS = (
     *text_views.NAV_ITEMS,
     *settings_views.NAV_ITEMS,
     *goal_views.NAV_ITEMS,
+    *segment_views.NAV_ITEMS,
 )
 
 

@@ -7,6 +7,7 @@ first, in one query; the profile page and `GET /api/v1/customers/{id}` show the 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -142,3 +143,34 @@ def customers_in_nps_bucket(*, workspace_id: int, bucket: str) -> Select[int | N
         .subquery()
     )
     return select(ranked.c.customer_id).where(ranked.c.rank == 1, ranked.c.score.between(low, high))
+
+
+def latest_scores(*, workspace_id: int, metric: str) -> Any:
+    """A subquery of (customer_id, score): each customer's latest `metric` answer.
+
+    For segment conditions on the latest NPS, CSAT or CES, ranked as in
+    `customers_in_nps_bucket`.
+    """
+    ranked = (
+        select(
+            SurveyResponse.customer_id.label("customer_id"),
+            SurveyAnswer.number.label("score"),
+            func.row_number()
+            .over(
+                partition_by=SurveyResponse.customer_id,
+                order_by=(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(
+            SurveyAnswer.workspace_id == workspace_id,
+            SurveyResponse.workspace_id == workspace_id,
+            SurveyResponse.customer_id.is_not(None),
+            SurveyQuestion.type == metric,
+            SurveyAnswer.number.is_not(None),
+        )
+        .subquery()
+    )
+    return select(ranked.c.customer_id, ranked.c.score).where(ranked.c.rank == 1).subquery()

@@ -46,6 +46,8 @@ class Permission(StrEnum):
     GOALS_WRITE = "goals:write"
     FEEDBACK_READ = "feedback:read"
     TEXT_CORRECT = "text:correct"
+    SEGMENTS_READ = "segments:read"
+    SEGMENTS_WRITE = "segments:write"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -65,6 +67,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GOALS_WRITE,
             Permission.FEEDBACK_READ,
             Permission.TEXT_CORRECT,
+            Permission.SEGMENTS_READ,
+            Permission.SEGMENTS_WRITE,
         }
     ),
     Role.AGENT: frozenset(
@@ -76,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GOALS_READ,
             Permission.METRICS_READ,
             Permission.FEEDBACK_READ,
+            Permission.SEGMENTS_READ,
         }
     ),
     Role.VIEWER: frozenset(
@@ -86,6 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GOALS_READ,
             Permission.METRICS_READ,
             Permission.FEEDBACK_READ,
+            Permission.SEGMENTS_READ,
         }
     ),
 }

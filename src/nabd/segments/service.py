@@ -1,0 +1,254 @@
+"""Segments: create, read, change, delete, and refresh their stored membership.
+
+Membership is recomputed by one INSERT … SELECT per segment (the query from
+`evaluation.py`), when a definition is saved, by the periodic job and by
+`nabd segments refresh`. Never commits.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from nabd.core.audit import Actor, record_audit
+from nabd.core.errors import Conflict, ErrorDetail
+from nabd.core.i18n import N_
+from nabd.core.pagination import Page, PageRequest, paginate
+from nabd.core.types import utcnow
+from nabd.customers.models import Customer
+from nabd.goals.models import Goal
+from nabd.journeys import service as journeys
+from nabd.segments.definition import INVALID, Definition, InvalidDefinition, parse_definition
+from nabd.segments.errors import SegmentNotFound
+from nabd.segments.evaluation import matching_customers
+from nabd.segments.models import Segment, SegmentMembership
+from nabd.segments.schemas import SegmentIn, SegmentPatch
+
+
+class SegmentInUse(Conflict):
+    pass
+
+
+def get_segment(session: Session, *, workspace_id: int, segment_id: int) -> Segment:
+    segment = session.scalar(
+        select(Segment).where(Segment.workspace_id == workspace_id, Segment.id == segment_id)
+    )
+    if segment is None:
+        raise SegmentNotFound(N_("Segment not found."))
+    return segment
+
+
+def list_segments(session: Session, *, workspace_id: int) -> list[Segment]:
+    """Every segment of the workspace, oldest first (a workspace has tens, not thousands)."""
+    return list(
+        session.scalars(
+            select(Segment).where(Segment.workspace_id == workspace_id).order_by(Segment.id)
+        )
+    )
+
+
+def segment_exists(session: Session, *, workspace_id: int, segment_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Segment.id).where(Segment.workspace_id == workspace_id, Segment.id == segment_id)
+        )
+        is not None
+    )
+
+
+def member_ids(*, workspace_id: int, segment_id: int) -> Select[tuple[int]]:
+    """SELECT customer_id of the segment's members, for other domains' list filters."""
+    return select(SegmentMembership.customer_id).where(
+        SegmentMembership.workspace_id == workspace_id,
+        SegmentMembership.segment_id == segment_id,
+    )
+
+
+def checked_definition(
+    session: Session, *, workspace_id: int, document: Any, path: str = "definition"
+) -> Definition:
+    """Parse the document and check the channel keys it names exist in the workspace."""
+    definition = parse_definition(document, path=path)
+    channels = _channel_ids(session, workspace_id)
+    details = [
+        ErrorDetail(
+            field=f"{path}.conditions[{index}].value[{position}]",
+            reason=N_("No channel has this key."),
+        )
+        for index, condition in enumerate(definition.conditions)
+        if condition.field == "channel"
+        for position, key in enumerate(condition.value)
+        if key not in channels
+    ]
+    if details:
+        raise InvalidDefinition(INVALID, details=details)
+    return definition
+
+
+def preview_size(
+    session: Session, *, workspace_id: int, document: Any, now: datetime | None = None
+) -> int:
+    """How many customers the definition matches now, without saving anything."""
+    definition = checked_definition(session, workspace_id=workspace_id, document=document)
+    matching = _matching(session, workspace_id, definition, now or utcnow()).subquery()
+    return int(session.scalar(select(func.count()).select_from(matching)) or 0)
+
+
+def create_segment(
+    session: Session, *, workspace_id: int, data: SegmentIn, actor: Actor
+) -> Segment:
+    """A new segment, its membership computed at once."""
+    definition = checked_definition(session, workspace_id=workspace_id, document=data.definition)
+    segment = Segment(
+        workspace_id=workspace_id,
+        name_ar=data.name_ar,
+        name_en=data.name_en,
+        description=data.description,
+        definition=definition.as_document(),
+    )
+    session.add(segment)
+    session.flush()
+    refresh_segment(session, segment=segment)
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action="segment.create",
+        object_type="segment",
+        object_id=segment.id,
+        details={"name_en": segment.name_en, "definition": segment.definition},
+    )
+    return segment
+
+
+def update_segment(
+    session: Session, *, workspace_id: int, segment_id: int, changes: SegmentPatch, actor: Actor
+) -> Segment:
+    """Apply `changes`; a new definition is checked first and refreshes the membership."""
+    segment = get_segment(session, workspace_id=workspace_id, segment_id=segment_id)
+    changed = changes.model_dump(exclude_unset=True)
+    for field in ("name_ar", "name_en", "description", "definition"):
+        if field in changed and changed[field] is None:
+            raise InvalidDefinition(
+                N_("The segment is not valid."),
+                details=[ErrorDetail(field, N_("This field is required."))],
+            )
+    definition = None
+    if "definition" in changed:
+        definition = checked_definition(
+            session, workspace_id=workspace_id, document=changed["definition"]
+        )
+    for field in ("name_ar", "name_en", "description"):
+        if field in changed:
+            setattr(segment, field, changed[field])
+    if definition is not None:
+        segment.definition = definition.as_document()
+    segment.updated_at = utcnow()
+    session.flush()
+    if definition is not None:
+        refresh_segment(session, segment=segment)
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action="segment.update",
+        object_type="segment",
+        object_id=segment.id,
+        details={"changed": sorted(changed), "definition": segment.definition},
+    )
+    return segment
+
+
+def delete_segment(session: Session, *, workspace_id: int, segment_id: int, actor: Actor) -> None:
+    """Delete a segment and its membership; refused while a goal is scoped to it."""
+    segment = get_segment(session, workspace_id=workspace_id, segment_id=segment_id)
+    goals = session.scalar(
+        select(func.count(Goal.id)).where(
+            Goal.workspace_id == workspace_id, Goal.segment_id == segment_id
+        )
+    )
+    if goals:
+        raise SegmentInUse(
+            N_("%(count)s goals are scoped to this segment; change them first."),
+            params={"count": goals},
+        )
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action="segment.delete",
+        object_type="segment",
+        object_id=segment.id,
+        details={"name_en": segment.name_en, "name_ar": segment.name_ar, "size": segment.size},
+    )
+    session.execute(delete(SegmentMembership).where(SegmentMembership.segment_id == segment.id))
+    session.delete(segment)
+    session.flush()
+
+
+def refresh_segment(session: Session, *, segment: Segment, now: datetime | None = None) -> int:
+    """Recompute the segment's members in one statement; returns and records its size."""
+    now = now or utcnow()
+    workspace_id = segment.workspace_id
+    definition = parse_definition(segment.definition)
+    session.execute(delete(SegmentMembership).where(SegmentMembership.segment_id == segment.id))
+    matching = _matching(session, workspace_id, definition, now).subquery()
+    session.execute(
+        insert(SegmentMembership).from_select(
+            ["segment_id", "customer_id", "workspace_id"],
+            select(literal(segment.id), matching.c.id, literal(workspace_id)),
+        )
+    )
+    size = session.scalar(
+        select(func.count())
+        .select_from(SegmentMembership)
+        .where(SegmentMembership.segment_id == segment.id)
+    )
+    segment.size = int(size or 0)
+    segment.refreshed_at = now
+    session.flush()
+    return segment.size
+
+
+def refresh_workspace(
+    session: Session, *, workspace_id: int, now: datetime | None = None
+) -> dict[int, int]:
+    """Refresh every segment of the workspace; returns {segment id: size}."""
+    return {
+        segment.id: refresh_segment(session, segment=segment, now=now)
+        for segment in list_segments(session, workspace_id=workspace_id)
+    }
+
+
+def workspaces_with_segments(session: Session) -> list[int]:
+    return list(
+        session.scalars(select(Segment.workspace_id).distinct().order_by(Segment.workspace_id))
+    )
+
+
+def list_members(
+    session: Session, *, workspace_id: int, segment_id: int, page: PageRequest
+) -> Page[Customer]:
+    """The segment's customers by id, as of its last refresh."""
+    get_segment(session, workspace_id=workspace_id, segment_id=segment_id)
+    statement = select(Customer).where(
+        Customer.workspace_id == workspace_id,
+        Customer.id.in_(member_ids(workspace_id=workspace_id, segment_id=segment_id)),
+    )
+    return paginate(session, statement, id_column=Customer.id, page=page)
+
+
+def _channel_ids(session: Session, workspace_id: int) -> dict[str, int]:
+    return {c.key: c.id for c in journeys.list_channels(session, workspace_id=workspace_id)}
+
+
+def _matching(
+    session: Session, workspace_id: int, definition: Definition, now: datetime
+) -> Select[tuple[int]]:
+    return matching_customers(
+        workspace_id=workspace_id,
+        definition=definition,
+        channel_ids=_channel_ids(session, workspace_id),
+        now=now,
+    )
