@@ -9,6 +9,7 @@ from nabd.cli import (
     demo,
     imports,
     metrics,
+    segments,
     serve,
     text,
     tokens,
@@ -35,6 +36,7 @@ app.add_typer(customers.app, name="customers")
 app.command("worker")(worker.worker)
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(metrics.app, name="metrics")
+app.add_typer(segments.app, name="segments")
 app.add_typer(imports.app, name="import")
 app.add_typer(write_keys.app, name="write-key")
 app.add_typer(text.app, name="text")

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse
+from nabd.core.errors import ErrorDetail, ValidationFailed
+from nabd.core.i18n import N_
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers import privacy, service
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
@@ -27,6 +29,7 @@ from nabd.customers.schemas import (
     summary_out,
 )
 from nabd.customers.timeline import EntryKind, TimelineFilters, customer_timeline
+from nabd.segments import service as segments
 from nabd.workspaces.roles import Permission
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -51,6 +54,7 @@ def list_all(
     seen_from: datetime | None = None,
     seen_until: datetime | None = None,
     nps_bucket: Literal["promoter", "passive", "detractor"] | None = None,
+    segment_id: Annotated[int | None, Query(ge=1, description="Members of this segment")] = None,
     sort: CustomerSort = CustomerSort.LAST_SEEN,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
@@ -66,7 +70,15 @@ def list_all(
         seen_from=seen_from,
         seen_until=seen_until,
         nps_bucket=nps_bucket,
+        segment_id=segment_id,
     )
+    if segment_id is not None and not segments.segment_exists(
+        session, workspace_id=principal.workspace_id, segment_id=segment_id
+    ):
+        raise ValidationFailed(
+            N_("Invalid query parameters."),
+            details=[ErrorDetail(field="segment_id", reason=N_("No segment has this id."))],
+        )
     page = list_customers(
         session,
         workspace_id=principal.workspace_id,

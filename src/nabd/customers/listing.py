@@ -18,6 +18,7 @@ from nabd.core.pagination import Page
 from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
 from nabd.customers.scores import NPS_BUCKET_RANGES, customers_in_nps_bucket
 from nabd.customers.search import query_alternatives
+from nabd.segments import service as segments
 
 # Above every real character, so `prefix <= term < prefix + TOP` is a prefix range.
 _TOP = chr(0x10FFFF)
@@ -60,6 +61,7 @@ class CustomerFilters:
     seen_from: datetime | None = None
     seen_until: datetime | None = None
     nps_bucket: str | None = None  # "promoter", "passive" or "detractor": the latest NPS
+    segment_id: int | None = None  # members as of the segment's last refresh
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ def _filtered(workspace_id: int, filters: CustomerFilters) -> Select[Customer]:
         statement = statement.where(
             Customer.id.in_(
                 customers_in_nps_bucket(workspace_id=workspace_id, bucket=filters.nps_bucket)
+            )
+        )
+    if filters.segment_id is not None:
+        statement = statement.where(
+            Customer.id.in_(
+                segments.member_ids(workspace_id=workspace_id, segment_id=filters.segment_id)
             )
         )
     return statement

@@ -25,6 +25,7 @@ from nabd.customers.models import CONTACT_CHANNELS
 from nabd.customers.profile import customer_profile, place_names
 from nabd.customers.scores import METRIC_LABELS, NPS_BUCKET_LABELS
 from nabd.customers.timeline import EntryKind, TimelineFilters, customer_timeline
+from nabd.segments import service as segments
 from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
 from nabd.web.pages import flash, render_page
@@ -81,6 +82,10 @@ def _shown(session: DbSession, principal: Principal) -> Callable[[str, str], str
     return lambda kind, value: shown_identity(kind, value, masked=masked)
 
 
+def _whole(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 def _sort(value: str | None) -> CustomerSort:
     try:
         return CustomerSort(value or CustomerSort.LAST_SEEN)
@@ -101,6 +106,7 @@ def customer_list(request: Request, session: DbSession, principal: ReadCustomers
         seen_from=_day_start(params.get("seen_from"), zone),
         seen_until=until + timedelta(days=1) if until else None,
         nps_bucket=params.get("nps") or None,
+        segment_id=_whole(params.get("segment_id")),
     )
     sort = _sort(params.get("sort"))
     page = list_customers(
@@ -120,6 +126,9 @@ def customer_list(request: Request, session: DbSession, principal: ReadCustomers
             "sort": sort,
             "sorts": list(CustomerSort),
             "nps_buckets": NPS_BUCKET_LABELS,
+            "segments": segments.list_segments(session, workspace_id=principal.workspace_id)
+            if principal.can(Permission.SEGMENTS_READ)
+            else [],
             "first_query": first_query,
             "next_query": next_query,
             "is_first_page": not params.get("cursor"),
@@ -130,7 +139,7 @@ def customer_list(request: Request, session: DbSession, principal: ReadCustomers
     )
 
 
-_LIST_FIELDS = ("q", "min_spend", "max_spend", "seen_from", "seen_until", "nps")
+_LIST_FIELDS = ("q", "min_spend", "max_spend", "seen_from", "seen_until", "nps", "segment_id")
 
 
 @router.get("/masking")

@@ -16,6 +16,7 @@ TASK_MODULES = (
     "nabd.surveys.tasks",
     "nabd.goals.tasks",
     "nabd.reports.tasks",
+    "nabd.segments.tasks",
 )
 
 
