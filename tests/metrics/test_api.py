@@ -129,7 +129,7 @@ def test_bad_queries_are_refused_naming_the_field(client: TestClient, session: S
         "/api/v1/metrics/nps?to=yesterday": ["to"],
         "/api/v1/metrics/nps?from=2026-11-30&to=2026-11-01": ["to"],
         "/api/v1/metrics/nps?group_by=hour": ["group_by"],
-        "/api/v1/metrics/nps?group_by=segment": ["group_by"],
+        "/api/v1/metrics/sentiment?group_by=segment": ["group_by"],
         "/api/v1/metrics/nps?segment_id=3": ["segment_id"],
         "/api/v1/metrics/nps?channel=fax": ["channel"],
         "/api/v1/metrics/nps?touchpoint=nowhere": ["touchpoint"],

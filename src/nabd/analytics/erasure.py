@@ -55,7 +55,7 @@ def forget_customers_in_files(root: Path, workspace_id: int, customer_ids: Itera
     for table_spec in SNAPSHOT_TABLES:
         if table_spec.on_forget == "keep":
             continue
-        key = "customer_id" if table_spec.is_fact else "id"
+        key = table_spec.customer_key
         for path in _table_files(workspace_dir(root, workspace_id) / table_spec.name, table_spec):
             keys = pq.read_table(path, columns=[key])[key]
             if not pc.any(pc.is_in(keys, value_set=wanted)).as_py():

@@ -115,10 +115,8 @@ def _settled_bound(
     assert table.settle_column is not None
     model = table.model
     unsettled = session.scalar(
-        select(func.min(model.id)).where(
-            model.workspace_id == workspace_id,
-            model.id > after_id,
-            getattr(model, table.settle_column) > cutoff,
+        table.scoped(select(func.min(model.id)).select_from(model), workspace_id).where(
+            model.id > after_id, table.attribute(table.settle_column) > cutoff
         )
     )
     return None if unsettled is None else unsettled - 1
@@ -193,7 +191,8 @@ def _merge_if_fragmented(folder: Path, schema: pa.Schema) -> None:
 def _rewrite_dimension(
     session: Session, table: SnapshotTable, table_dir: Path, *, workspace_id: int
 ) -> int:
-    statement = table.select_rows(workspace_id).order_by(table.model.id)
+    order = [table.attribute(name) for name in table.order_columns]
+    statement = table.select_rows(workspace_id).order_by(*order)
     file = StagedParquetFile(table_dir / DIMENSION_FILE, table.schema)
     row_count = 0
     try:

@@ -17,6 +17,11 @@ from nabd.customers.models import Customer
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Channel, Touchpoint
+from nabd.segments.models import SegmentMembership
+from nabd.surveys.models import SurveyAnswer, SurveyQuestion, SurveyResponse
+
+# Question types whose answers the survey metrics count (as in the rollups).
+SCORE_KINDS = ("nps", "csat", "ces")
 
 UTC_TIME = pa.timestamp("us", tz="UTC")
 ForgetRule = Literal["keep", "delete", "detach"]
@@ -34,21 +39,46 @@ class SnapshotTable:
     # What erasing a customer does to their rows: as the database's erasure does.
     on_forget: ForgetRule = "keep"
     detached_values: dict[str, Any] = field(default_factory=dict)
+    # Columns read from joined tables (name -> attribute), the joins, and extra conditions,
+    # for a table assembled from several (survey scores: answer, response and question).
+    column_sources: dict[str, Any] = field(default_factory=dict)
+    joins: tuple[tuple[Any, Any], ...] = ()
+    conditions: tuple[Any, ...] = ()
+    # The column naming the customer, for erasure; default: `customer_id` in facts, `id` else.
+    customer_column: str | None = None
+    # The dimension's sort order when rewritten (tables without an `id`).
+    order_columns: tuple[str, ...] = ("id",)
 
     @property
     def is_fact(self) -> bool:
         return self.month_column is not None
 
+    @property
+    def customer_key(self) -> str:
+        if self.customer_column is not None:
+            return self.customer_column
+        return "customer_id" if self.is_fact else "id"
+
+    def attribute(self, name: str) -> Any:
+        """The SQL column behind an exported column."""
+        return self.column_sources.get(name) or getattr(self.model, name)
+
+    def scoped(self, statement: Select[Any], workspace_id: int) -> Select[Any]:
+        """`statement` with this table's joins and conditions, limited to one workspace."""
+        for target, onclause in self.joins:
+            statement = statement.join(target, onclause)
+        return statement.where(self.model.workspace_id == workspace_id, *self.conditions)
+
     def select_rows(self, workspace_id: int) -> Select[Any]:
         """The exported columns of one workspace; JSON is read as text, as it is stored."""
         columns: list[Any] = []
         for name in self.schema.names:
-            attribute: InstrumentedAttribute[Any] = getattr(self.model, name)
+            attribute: InstrumentedAttribute[Any] = self.attribute(name)
             if isinstance(attribute.type, JSON):
                 columns.append(cast(attribute, Text).label(name))
             else:
-                columns.append(attribute)
-        return select(*columns).where(self.model.workspace_id == workspace_id)
+                columns.append(attribute.label(name))
+        return self.scoped(select(*columns).select_from(self.model), workspace_id)
 
 
 SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
@@ -160,6 +190,56 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         month_column="created_at",
         settle_column="received_at",
         on_forget="delete",
+    ),
+    # One row per scored answer (NPS, CSAT, CES) with its response's customer and place:
+    # what segment slices of the survey metrics count. As the database's erasure does, an
+    # erased customer's scores stay, detached.
+    SnapshotTable(
+        name="survey_scores",
+        model=SurveyAnswer,
+        schema=pa.schema(
+            [
+                ("id", pa.int64()),
+                ("customer_id", pa.int64()),
+                ("survey_id", pa.int64()),
+                ("kind", pa.string()),
+                ("score", pa.int64()),
+                ("channel_id", pa.int64()),
+                ("touchpoint_id", pa.int64()),
+                ("language", pa.string()),
+                ("submitted_at", UTC_TIME),
+                ("received_at", UTC_TIME),
+            ]
+        ),
+        month_column="submitted_at",
+        settle_column="received_at",
+        on_forget="detach",
+        detached_values={"customer_id": None},
+        column_sources={
+            "customer_id": SurveyResponse.customer_id,
+            "survey_id": SurveyResponse.survey_id,
+            "kind": SurveyQuestion.type,
+            "score": SurveyAnswer.number,
+            "channel_id": SurveyResponse.channel_id,
+            "touchpoint_id": SurveyResponse.touchpoint_id,
+            "language": SurveyResponse.language,
+            "submitted_at": SurveyResponse.submitted_at,
+            "received_at": SurveyResponse.received_at,
+        },
+        joins=(
+            (SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id),
+            (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
+        ),
+        conditions=(SurveyQuestion.type.in_(SCORE_KINDS), SurveyAnswer.number.is_not(None)),
+    ),
+    # Segment membership as of each segment's last refresh, for segment slices.
+    SnapshotTable(
+        name="segment_memberships",
+        model=SegmentMembership,
+        schema=pa.schema([("segment_id", pa.int64()), ("customer_id", pa.int64())]),
+        on_forget="delete",
+        customer_column="customer_id",
+        order_columns=("segment_id", "customer_id"),
     ),
 )
 

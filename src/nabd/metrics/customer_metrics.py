@@ -1,5 +1,8 @@
 """Churn, retention, repeat customers and purchase completion from the analytics snapshot.
 
+A segment filter keeps the histories of the segment's members (its membership as of the
+snapshot); there is no grouping by segment.
+
 These need each customer's whole history (was the buyer new? active before the period?), so
 they read events and transactions from the Parquet snapshot with polars, never the live
 tables, and hand plain (customer, time) pairs to the pure functions in customer_dynamics.
@@ -49,7 +52,7 @@ def compute(
             raise InvalidMetricQuery(field=name, reason=errors.NOT_FILTERABLE)
     if group_by is not None and group_by not in TIME_GROUPS:
         raise InvalidMetricQuery(field="group_by", reason=errors.NOT_BY_DIMENSION)
-    snapshot = Snapshot.of(settings, workspace_id)
+    snapshot = _Restricted(Snapshot.of(settings, workspace_id), query.segment_id)
     if metric is MetricName.RETENTION:
         if group_by not in (None, GroupBy.MONTH):
             raise InvalidMetricQuery(field="group_by", reason=errors.RETENTION_BY_MONTH)
@@ -110,7 +113,7 @@ def split_periods(start: date, end: date, group_by: GroupBy | None) -> list[Peri
     return [Period(low, high) for low, high in itertools.pairwise(boundaries)]
 
 
-def _retention(snapshot: Snapshot, query: MetricQuery, *, grouped: bool) -> MetricResult:
+def _retention(snapshot: "_Restricted", query: MetricQuery, *, grouped: bool) -> MetricResult:
     """Share of a first-purchase month's customers who bought again in the next month."""
     cohorts = [
         cohort
@@ -153,6 +156,26 @@ def _whole(periods: Sequence[Period]) -> Period:
     return Period(periods[0].start, periods[-1].end)
 
 
+class _Restricted:
+    """The snapshot's tables, limited to one segment's members when a segment is given."""
+
+    def __init__(self, snapshot: Snapshot, segment_id: int | None) -> None:
+        self.snapshot = snapshot
+        self.members = (
+            None
+            if segment_id is None
+            else snapshot.scan("segment_memberships")
+            .filter(pl.col("segment_id") == segment_id)
+            .select("customer_id")
+        )
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        frame = self.snapshot.scan(name)
+        if self.members is None:
+            return frame
+        return frame.join(self.members, on="customer_id", how="semi")
+
+
 def _pairs(frame: pl.LazyFrame, *, until: datetime) -> Pairs:
     rows = (
         frame.filter(pl.col("customer_id").is_not_null() & (pl.col("occurred_at") < until))
@@ -162,16 +185,16 @@ def _pairs(frame: pl.LazyFrame, *, until: datetime) -> Pairs:
     return list(rows.iter_rows())
 
 
-def _events(snapshot: Snapshot, *, types: Sequence[str], until: datetime) -> Pairs:
+def _events(snapshot: _Restricted, *, types: Sequence[str], until: datetime) -> Pairs:
     return _pairs(snapshot.scan("events").filter(pl.col("type").is_in(list(types))), until=until)
 
 
-def _purchases(snapshot: Snapshot, *, until: datetime) -> Pairs:
+def _purchases(snapshot: _Restricted, *, until: datetime) -> Pairs:
     """A purchase is a transaction: the record of money, not the `purchase` click event."""
     return _pairs(snapshot.scan("transactions"), until=until)
 
 
-def _activities(snapshot: Snapshot, *, until: datetime) -> Pairs:
+def _activities(snapshot: _Restricted, *, until: datetime) -> Pairs:
     """Any event (except the churn marker itself) or transaction shows the customer active."""
     events = snapshot.scan("events").filter(pl.col("type") != CHURN_EVENT)
     return _pairs(events, until=until) + _purchases(snapshot, until=until)

@@ -1,7 +1,8 @@
 """One entry point for every CX metric: `compute_metric`.
 
 Dashboards, the metrics API and goals all call this, so a number means the same everywhere.
-Survey metrics (NPS, CSAT, CES) read only the rollup table; customer
+Survey metrics (NPS, CSAT, CES) read only the rollup table, except for a segment slice, which
+the rollups cannot answer (they carry no customer) and the analytics snapshot does; customer
 metrics (churn, retention, repeat customers, purchase completion) read events and
 transactions through the analytics snapshot. Definitions: docs/how-we-compute/.
 """
@@ -9,9 +10,17 @@ transactions through the analytics snapshot. Definitions: docs/how-we-compute/.
 from sqlalchemy.orm import Session
 
 from nabd.config import Settings, get_settings
-from nabd.metrics import customer_metrics, errors, response_rate, sentiment, survey_metrics
+from nabd.metrics import (
+    customer_metrics,
+    errors,
+    response_rate,
+    segment_metrics,
+    sentiment,
+    survey_metrics,
+)
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.metrics.estimates import Metric, MetricEstimate
+from nabd.segments import service as segments
 from nabd.metrics.shapes import (
     TIME_GROUPS,
     GroupBy,
@@ -68,12 +77,26 @@ def compute_metric(
     group_by = _group_by(query)
     if query.start > query.end:
         raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
-    if query.segment_id is not None:
-        raise InvalidMetricQuery(field="segment_id", reason=errors.NO_SEGMENTS)
+    if query.segment_id is not None and not segments.segment_exists(
+        session, workspace_id=workspace_id, segment_id=query.segment_id
+    ):
+        raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
+    by_segment = query.segment_id is not None or group_by is GroupBy.SEGMENT
+    if name in survey_metrics.SURVEY_METRICS and by_segment:
+        return segment_metrics.compute(
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            group_by=group_by,
+            settings=settings or get_settings(),
+        )
     if name in survey_metrics.SURVEY_METRICS:
         return survey_metrics.compute(
             session, workspace_id=workspace_id, metric=name, query=query, group_by=group_by
         )
+    if query.segment_id is not None and name in (MetricName.SENTIMENT, MetricName.RESPONSE_RATE):
+        raise InvalidMetricQuery(field="segment_id", reason=errors.NOT_BY_SEGMENT)
     if name is MetricName.SENTIMENT:
         return sentiment.compute(session, workspace_id=workspace_id, query=query, group_by=group_by)
     if name is MetricName.RESPONSE_RATE:
@@ -116,6 +139,4 @@ def _group_by(query: MetricQuery) -> GroupBy | None:
         group_by = GroupBy(query.group_by)
     except ValueError:
         raise InvalidMetricQuery(field="group_by", reason=errors.UNKNOWN_GROUP) from None
-    if group_by is GroupBy.SEGMENT:
-        raise InvalidMetricQuery(field="group_by", reason=errors.NO_SEGMENTS)
     return group_by

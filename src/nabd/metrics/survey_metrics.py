@@ -114,7 +114,7 @@ def compute(
         statement = statement.where(condition)
     if group_by is None:
         total = Sums(*(int(value) for value in session.execute(statement).one()))
-        return _result(metric, total, {})
+        return result_of(metric, total, {})
     column, label = _grouping(session, workspace_id=workspace_id, group_by=group_by)
     rows = session.execute(statement.add_columns(column).group_by(column))
     groups: dict[str | None, Sums] = {}
@@ -122,10 +122,10 @@ def compute(
         key = label(row[-1])
         groups[key] = groups.get(key, Sums()) + Sums(*(int(value) for value in row[:-1]))
     total = sum(groups.values(), Sums())
-    return _result(metric, total, groups)
+    return result_of(metric, total, groups)
 
 
-def _result(metric: MetricName, total: Sums, groups: dict[str | None, Sums]) -> MetricResult:
+def result_of(metric: MetricName, total: Sums, groups: dict[str | None, Sums]) -> MetricResult:
     overall = estimate(metric, total)
     return MetricResult(
         metric=metric.value,

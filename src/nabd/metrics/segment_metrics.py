@@ -1,0 +1,128 @@
+"""NPS, CSAT and CES for a segment, or grouped by segment, from the analytics snapshot.
+
+The rollups carry no customer, so a segment slice counts the snapshot's scored answers of
+the segment's members (`analytics.score_slices`, DuckDB) and hands the summed columns to the
+same `survey_metrics.estimate` as the rollups. As fresh as the snapshot: answers reach it
+within `NABD_ANALYTICS_REFRESH_MINUTES`, memberships as of their segment's last refresh.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from nabd.analytics.query import Snapshot
+from nabd.analytics.score_slices import ScoreSlice, Thresholds, score_sums
+from nabd.config import Settings
+from nabd.metrics import errors, survey_metrics
+from nabd.metrics.errors import InvalidMetricQuery
+from nabd.metrics.estimates import (
+    CES_AGREE_MIN,
+    CSAT_SATISFIED_MIN,
+    NPS_DETRACTOR_MAX,
+    NPS_PROMOTER_MIN,
+)
+from nabd.metrics.shapes import TIME_GROUPS, GroupBy, MetricName, MetricQuery, MetricResult
+from nabd.metrics.survey_metrics import Sums, period_key
+from nabd.segments import service as segments
+
+THRESHOLDS = Thresholds(
+    promoter_min=NPS_PROMOTER_MIN,
+    detractor_max=NPS_DETRACTOR_MAX,
+    satisfied_min=CSAT_SATISFIED_MIN,
+    agree_min=CES_AGREE_MIN,
+)
+
+
+def compute(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    group_by: GroupBy | None,
+    settings: Settings,
+) -> MetricResult:
+    """The metric over the segment's members (or per segment), with the rollups' maths."""
+    snapshot = Snapshot.of(settings, workspace_id)
+    slice_ = _slice(session, workspace_id=workspace_id, metric=metric, query=query)
+    if group_by is None:
+        return survey_metrics.result_of(metric, _total(snapshot, slice_), {})
+    if group_by is GroupBy.SEGMENT:
+        if slice_.segment_ids is None:
+            all_ids = [s.id for s in segments.list_segments(session, workspace_id=workspace_id)]
+            grouped_slice = replace(slice_, segment_ids=all_ids)
+        else:
+            grouped_slice = slice_
+        groups = _sums(snapshot, grouped_slice, "segment", str)
+        # Segments overlap: the total counts each answer once, not the sum of the groups.
+        return survey_metrics.result_of(metric, _total(snapshot, slice_), groups)
+    if group_by in TIME_GROUPS:
+        by_day = _sums(snapshot, slice_, "day", str)
+        groups: dict[str | None, Sums] = {}
+        for day, sums in by_day.items():
+            key = period_key(date.fromisoformat(str(day)), group_by)
+            groups[key] = groups.get(key, Sums()) + sums
+    else:
+        labeller = _labeller(session, workspace_id, group_by)
+        groups = _sums(snapshot, slice_, group_by.value, labeller)
+    return survey_metrics.result_of(metric, sum(groups.values(), Sums()), groups)
+
+
+def _slice(
+    session: Session, *, workspace_id: int, metric: MetricName, query: MetricQuery
+) -> ScoreSlice:
+    channel_id = touchpoint_id = None
+    if query.channel is not None:
+        channels = survey_metrics.channel_ids(session, workspace_id=workspace_id)
+        if query.channel not in channels:
+            raise InvalidMetricQuery(field="channel", reason=errors.UNKNOWN_CHANNEL)
+        channel_id = channels[query.channel]
+    if query.touchpoint is not None:
+        touchpoints = survey_metrics.touchpoint_ids(session, workspace_id=workspace_id)
+        if query.touchpoint not in touchpoints:
+            raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
+        touchpoint_id = touchpoints[query.touchpoint]
+    return ScoreSlice(
+        kind=survey_metrics.SURVEY_METRICS[metric],
+        start=datetime.combine(query.start, time(), tzinfo=UTC),
+        end=datetime.combine(query.end + timedelta(days=1), time(), tzinfo=UTC),
+        channel_id=channel_id,
+        touchpoint_id=touchpoint_id,
+        survey_id=query.survey_id,
+        language=query.language,
+        segment_ids=[query.segment_id] if query.segment_id is not None else None,
+    )
+
+
+def _total(snapshot: Snapshot, slice_: ScoreSlice) -> Sums:
+    return _sums(snapshot, slice_, None, str).get(None, Sums())
+
+
+def _sums(
+    snapshot: Snapshot,
+    slice_: ScoreSlice,
+    group: str | None,
+    label: Callable[[str], str | None],
+) -> dict[str | None, Sums]:
+    frame = score_sums(snapshot, slice_=slice_, thresholds=THRESHOLDS, group_by=group)  # type: ignore[arg-type]
+    sums: dict[str | None, Sums] = {}
+    for key, *values in frame.iter_rows():
+        name = None if key is None else label(key)
+        sums[name] = sums.get(name, Sums()) + Sums(*(int(value) for value in values))
+    return sums
+
+
+def _labeller(
+    session: Session, workspace_id: int, group_by: GroupBy
+) -> Callable[[str], str | None]:
+    if group_by is GroupBy.CHANNEL:
+        channels = survey_metrics.channel_ids(session, workspace_id=workspace_id)
+        channel_keys = {str(identifier): key for key, identifier in channels.items()}
+        return lambda value: channel_keys.get(value)
+    if group_by is GroupBy.TOUCHPOINT:
+        touchpoints = survey_metrics.touchpoint_ids(session, workspace_id=workspace_id)
+        touchpoint_keys = {str(identifier): key for key, identifier in touchpoints.items()}
+        return lambda value: touchpoint_keys.get(value)
+    return str
