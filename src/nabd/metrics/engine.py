@@ -20,7 +20,6 @@ from nabd.metrics import (
 )
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.metrics.estimates import Metric, MetricEstimate
-from nabd.segments import service as segments
 from nabd.metrics.shapes import (
     TIME_GROUPS,
     GroupBy,
@@ -29,6 +28,7 @@ from nabd.metrics.shapes import (
     MetricQuery,
     MetricResult,
 )
+from nabd.segments import service as segments
 
 __all__ = [
     "TIME_GROUPS",
