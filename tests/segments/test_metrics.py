@@ -155,7 +155,6 @@ def test_unknown_segment_and_unsupported_metrics_are_refused(
     riyadh = make_segment(session, workspace, RIYADH)
     cases = (
         ("nps", _query(segment_id=riyadh.id + 100), "segment_id"),
-        ("sentiment", _query(segment_id=riyadh.id), "segment_id"),
         ("response_rate", _query(segment_id=riyadh.id), "segment_id"),
         ("churn_rate", _query(group_by="segment"), "group_by"),
     )

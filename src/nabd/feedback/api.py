@@ -87,6 +87,7 @@ def list_feedback_items(
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    segment_id: Annotated[int | None, Query(ge=1, description="Texts of its members")] = None,
 ) -> ListResponse[FeedbackItemOut]:
     """Texts from every source with their annotations, newest first; the explorer's filters.
 
@@ -106,6 +107,7 @@ def list_feedback_items(
         since=_aware(since, "from"),
         until=_aware(until, "to"),
         query=q,
+        segment_id=segment_id,
     )
     page = list_feedback(
         session, workspace_id=principal.workspace_id, filters=filters, limit=limit, cursor=cursor

@@ -95,7 +95,7 @@ def compute_metric(
         return survey_metrics.compute(
             session, workspace_id=workspace_id, metric=name, query=query, group_by=group_by
         )
-    if query.segment_id is not None and name in (MetricName.SENTIMENT, MetricName.RESPONSE_RATE):
+    if query.segment_id is not None and name is MetricName.RESPONSE_RATE:
         raise InvalidMetricQuery(field="segment_id", reason=errors.NOT_BY_SEGMENT)
     if name is MetricName.SENTIMENT:
         return sentiment.compute(session, workspace_id=workspace_id, query=query, group_by=group_by)

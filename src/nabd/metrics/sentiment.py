@@ -66,7 +66,10 @@ def _filters(session: Session, *, workspace_id: int, query: MetricQuery) -> Feed
             raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
         touchpoint_id = known[query.touchpoint]
     return FeedbackFilters(
-        channel_id=channel_id, touchpoint_id=touchpoint_id, language=query.language
+        channel_id=channel_id,
+        touchpoint_id=touchpoint_id,
+        language=query.language,
+        segment_id=query.segment_id,
     )
 
 

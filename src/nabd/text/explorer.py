@@ -22,6 +22,7 @@ from nabd.core.i18n import N_
 from nabd.core.pagination import Page
 from nabd.core.sql import month_bucket
 from nabd.feedback.models import FeedbackItem
+from nabd.segments import service as segments
 from nabd.text.annotations import AnnotationTopic, FeedbackAnnotation
 from nabd.text.normalize import normalize_for_search
 
@@ -44,6 +45,8 @@ class FeedbackFilters:
     since: datetime | None = None
     until: datetime | None = None
     query: str | None = None
+    # Texts of the segment's members, as of the segment's last refresh.
+    segment_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ def _conditions(workspace_id: int, filters: FeedbackFilters) -> list[ColumnEleme
                 )
             )
         )
+    if filters.segment_id is not None:
+        members = segments.member_ids(workspace_id=workspace_id, segment_id=filters.segment_id)
+        conditions.append(FeedbackItem.customer_id.in_(members))
     for word in search_words(filters.query):
         conditions.append(
             FeedbackAnnotation.search_text.like(f"%{_escape_like(word)}%", escape="\\")

@@ -14,6 +14,7 @@ from nabd.api.database import DbSession
 from nabd.core.i18n import N_
 from nabd.customers.profile import place_names
 from nabd.feedback.models import FEEDBACK_SOURCES
+from nabd.segments import service as segments
 from nabd.text.annotator import annotator_for
 from nabd.text.corrections import (
     EMOTION_VALUES,
@@ -49,6 +50,7 @@ FILTER_FIELDS = (
     "emotion",
     "since",
     "until",
+    "segment_id",
 )
 SOURCE_LABELS = {
     "survey": N_("Survey"),
@@ -122,6 +124,7 @@ def filters_from(params: QueryParams, *, topic_ids: list[str], zone: ZoneInfo) -
         since=_day_start(params, "since", zone),
         until=until + timedelta(days=1) if until else None,
         query=(params.get("q") or "").strip() or None,
+        segment_id=_number(params, "segment_id"),
     )
 
 
@@ -170,6 +173,9 @@ def explorer(request: Request, session: DbSession, principal: ReadFeedback) -> R
             "touchpoints": sorted(names.touchpoints.values(), key=lambda point: point.key),
             "channel_name": lambda channel_id: names.channel_name(channel_id, locale),
             "touchpoint_name": lambda touchpoint_id: names.touchpoint_name(touchpoint_id, locale),
+            "segments": segments.list_segments(session, workspace_id=workspace_id)
+            if principal.can(Permission.SEGMENTS_READ)
+            else [],
             "source_labels": SOURCE_LABELS,
             "language_labels": LANGUAGE_LABELS,
             "sentiment_labels": SENTIMENT_LABELS,
