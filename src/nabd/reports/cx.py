@@ -12,6 +12,7 @@ from nabd.metrics import errors
 from nabd.reports.overview import DEFAULT_DAYS, CxOverview, OverviewFilters
 
 UNKNOWN_SURVEY = N_("Unknown survey.")
+UNKNOWN_SEGMENT = N_("Unknown segment.")
 
 
 class InvalidFilter(ValidationFailed):
@@ -30,9 +31,11 @@ def filters_from(
     touchpoint: str | None = None,
     language: str | None = None,
     survey_id: int | None = None,
+    segment_id: int | None = None,
     known_channels: Sequence[str] | None = None,
     known_touchpoints: Sequence[str] | None = None,
     known_surveys: Sequence[int] | None = None,
+    known_segments: Sequence[int] | None = None,
 ) -> OverviewFilters:
     """The URL's filters; without dates, the 30 days ending today. Unknown keys are refused
     (InvalidFilter, a 422 naming the filter) rather than silently ignored, when
@@ -45,6 +48,7 @@ def filters_from(
         touchpoint=touchpoint or None,
         language=language or None,
         survey_id=survey_id,
+        segment_id=segment_id,
     )
     if filters.start > filters.end:
         raise InvalidFilter(field="to", reason=errors.END_BEFORE_START)
@@ -54,6 +58,8 @@ def filters_from(
         raise InvalidFilter(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
     if known_surveys is not None and filters.survey_id not in (None, *known_surveys):
         raise InvalidFilter(field="survey", reason=UNKNOWN_SURVEY)
+    if known_segments is not None and filters.segment_id not in (None, *known_segments):
+        raise InvalidFilter(field="segment", reason=UNKNOWN_SEGMENT)
     return filters
 
 
@@ -70,6 +76,8 @@ def explorer_params(
         params["touchpoint_id"] = touchpoint_ids[filters.touchpoint]
     if filters.language:
         params["language"] = filters.language
+    if filters.segment_id is not None:
+        params["segment_id"] = filters.segment_id
     return params
 
 
@@ -101,6 +109,7 @@ def page_context(
     touchpoints: Sequence[Touchpoint],
     topic_label: Callable[[str], str],
     surveys: dict[int, str],
+    segments: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     filters = overview.filters
     places = {touchpoint.key: touchpoint for touchpoint in touchpoints}
@@ -113,6 +122,7 @@ def page_context(
         "cx_channels": {channel.key: channel for channel in channels},
         "cx_touchpoints": places,
         "cx_surveys": surveys,
+        "cx_segments": segments or {},
         "cx_query": urlencode(filters.params()),
         "cx_drilldown": drilldown_url(filters, channels, touchpoints),
         "cx_topic_link": topic_link,

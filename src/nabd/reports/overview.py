@@ -30,14 +30,14 @@ TILES = (
     ("retention", N_("Retention"), "%", True),
 )
 # Which filters each metric can apply; a tile whose metric cannot is left out, not misstated.
-_SURVEY_FILTERS = frozenset({"channel", "touchpoint", "language", "survey_id"})
+_SURVEY_FILTERS = frozenset({"channel", "touchpoint", "language", "survey_id", "segment_id"})
 FILTERABLE = {
     "nps": _SURVEY_FILTERS,
     "csat": _SURVEY_FILTERS,
     "ces": _SURVEY_FILTERS,
-    "sentiment": frozenset({"channel", "touchpoint", "language"}),
-    "churn_rate": frozenset[str](),
-    "retention": frozenset[str](),
+    "sentiment": frozenset({"channel", "touchpoint", "language", "segment_id"}),
+    "churn_rate": frozenset({"segment_id"}),
+    "retention": frozenset({"segment_id"}),
 }
 
 
@@ -54,6 +54,7 @@ class OverviewFilters:
     touchpoint: str | None = None
     language: str | None = None
     survey_id: int | None = None
+    segment_id: int | None = None
 
     @property
     def previous(self) -> "OverviewFilters":
@@ -64,7 +65,7 @@ class OverviewFilters:
     @property
     def active(self) -> frozenset[str]:
         """The names of the filters set besides the dates."""
-        names = ("channel", "touchpoint", "language", "survey_id")
+        names = ("channel", "touchpoint", "language", "survey_id", "segment_id")
         return frozenset(name for name in names if getattr(self, name) is not None)
 
     def applies_to(self, metric: str) -> bool:
@@ -85,6 +86,7 @@ class OverviewFilters:
             touchpoint=self.touchpoint,
             survey_id=self.survey_id,
             language=self.language,
+            segment_id=self.segment_id,
             group_by=group_by,
         )
 
@@ -97,6 +99,7 @@ class OverviewFilters:
             "touchpoint": self.touchpoint,
             "language": self.language,
             "survey": str(self.survey_id) if self.survey_id is not None else None,
+            "segment": str(self.segment_id) if self.segment_id is not None else None,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -213,6 +216,7 @@ def build_overview(
             channel=filters.channel,
             touchpoint=filters.touchpoint,
             language=filters.language,
+            segment_id=filters.segment_id,
             since=datetime.combine(filters.start, time.min, tzinfo=UTC),
             until=datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC),
         )

@@ -16,6 +16,7 @@ from nabd.core.errors import NabdError
 from nabd.core.i18n import N_, Locale, direction
 from nabd.journeys import service as journeys
 from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
+from nabd.segments import service as segments
 from nabd.surveys import service as surveys
 from nabd.web.templating import create_environment
 from nabd.workspaces.models import Workspace
@@ -75,6 +76,11 @@ def render_overview_pdf(
             generated_at=generated_at,
             isolate=isolate,
             survey_title=_survey_title(session, workspace.id, filters.survey_id, locale),
+            segment_name=segments.get_segment(
+                session, workspace_id=workspace.id, segment_id=filters.segment_id
+            ).name(locale)
+            if filters.segment_id is not None
+            else None,
             channels={
                 channel.key: channel
                 for channel in journeys.list_channels(session, workspace_id=workspace.id)

@@ -11,6 +11,7 @@ from nabd.core.types import utcnow
 from nabd.journeys import service as journeys
 from nabd.reports.pdf import file_name, render_overview_pdf
 from nabd.reports.views import CxFilterParams, checked_filters
+from nabd.segments import service as segments
 from nabd.surveys import service as surveys
 from nabd.web.locale import request_locale
 from nabd.workspaces import service as workspaces
@@ -33,6 +34,7 @@ def overview_pdf(
         channels=journeys.list_channels(session, workspace_id=workspace_id),
         touchpoints=surveys.list_touchpoints(session, workspace_id=workspace_id),
         survey_ids=surveys.survey_ids(session, workspace_id=workspace_id),
+        segment_ids=[s.id for s in segments.list_segments(session, workspace_id=workspace_id)],
     )
     pdf = render_overview_pdf(
         session,

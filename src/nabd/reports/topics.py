@@ -33,6 +33,7 @@ def top_topics(
     language: str | None,
     since: datetime,
     until: datetime,
+    segment_id: int | None = None,
 ) -> TopTopics:
     """Up to TOP_TOPICS topics each way, most mentions first; `until` is excluded."""
     channel_id = channel_ids(session, workspace_id=workspace_id).get(channel) if channel else None
@@ -45,9 +46,15 @@ def top_topics(
         language=language,
         since=since,
         until=until,
+        segment_id=segment_id,
     )
     summaries = topic_summary(session, workspace_id=workspace_id, filters=filters)
-    explorer = {"channel_id": channel_id, "touchpoint_id": touchpoint_id, "language": language}
+    explorer = {
+        "channel_id": channel_id,
+        "touchpoint_id": touchpoint_id,
+        "language": language,
+        "segment_id": segment_id,
+    }
     return TopTopics(
         positive=_top(summaries, "positive"),
         negative=_top(summaries, "negative"),

@@ -23,6 +23,7 @@ from nabd.journeys import service as journeys
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.reports import cx, tables
 from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
+from nabd.segments import service as segments
 from nabd.surveys import service as surveys
 from nabd.surveys.models import Survey
 from nabd.text.workspace_topics import workspace_taxonomy
@@ -50,6 +51,7 @@ class CxFilterParams:
     touchpoint: Annotated[str | None, Query(max_length=50)] = None
     language: Annotated[str | None, Query(pattern="^([a-z]{2})?$")] = None
     survey: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
+    segment: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class CxPage:
     channels: list[Channel]
     touchpoints: list[Touchpoint]
     surveys: dict[int, str]
+    segments: dict[int, str]
     locale: str
     topic_names: dict[str, dict[str, str]]
 
@@ -91,6 +94,7 @@ def checked_filters(
     channels: Sequence[Channel],
     touchpoints: Sequence[Touchpoint],
     survey_ids: Sequence[int],
+    segment_ids: Sequence[int] = (),
 ) -> OverviewFilters:
     """The URL's filters, each key checked against the workspace's own (the page, its
     exports and its PDF all read them so)."""
@@ -102,9 +106,11 @@ def checked_filters(
         touchpoint=params.touchpoint,
         language=params.language,
         survey_id=int(params.survey) if params.survey else None,
+        segment_id=int(params.segment) if params.segment else None,
         known_channels=[channel.key for channel in channels],
         known_touchpoints=[touchpoint.key for touchpoint in touchpoints],
         known_surveys=survey_ids,
+        known_segments=segment_ids,
     )
 
 
@@ -116,8 +122,16 @@ def _cx_page(
     channels = journeys.list_channels(session, workspace_id=workspace_id)
     touchpoints = surveys.list_touchpoints(session, workspace_id=workspace_id)
     titles = _survey_titles(session, workspace_id=workspace_id, locale=locale)
+    segment_names = {
+        segment.id: segment.name(locale)
+        for segment in segments.list_segments(session, workspace_id=workspace_id)
+    }
     filters = checked_filters(
-        params, channels=channels, touchpoints=touchpoints, survey_ids=list(titles)
+        params,
+        channels=channels,
+        touchpoints=touchpoints,
+        survey_ids=list(titles),
+        segment_ids=list(segment_names),
     )
     taxonomy = workspace_taxonomy(session, workspace_id=workspace_id).taxonomy
     overview = build_overview(
@@ -132,6 +146,7 @@ def _cx_page(
         channels=channels,
         touchpoints=touchpoints,
         surveys=titles,
+        segments=segment_names,
         locale=locale,
         topic_names={topic.id: dict(topic.labels) for topic in taxonomy.topics},
     )
@@ -176,6 +191,7 @@ def overview(
                 touchpoints=page.touchpoints,
                 topic_label=page.topic_label,
                 surveys=page.surveys,
+                segments=page.segments,
             ),
         },
     )
