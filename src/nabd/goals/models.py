@@ -26,8 +26,8 @@ class Goal(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     channel_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("channels.id"))
     touchpoint_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("touchpoints.id"))
     survey_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("surveys.id"))
-    # Segments do not exist yet; the column is ready for them and the metrics engine refuses
-    # a segment filter until they do, so no goal can set it today.
+    # No foreign key (the column predates segments); the service checks it is the
+    # workspace's, and deleting a segment a goal is scoped to is refused.
     segment_id: Mapped[int | None] = mapped_column(BigInteger)
     baseline: Mapped[float] = mapped_column(Float)
     target_kind: Mapped[str] = mapped_column(String(16))

@@ -24,6 +24,7 @@ class Scope:
     channel: str | None = None
     touchpoint: str | None = None
     survey_id: int | None = None
+    segment_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ def scope_of(goal: Goal) -> Scope:
         channel=goal.channel.key if goal.channel else None,
         touchpoint=goal.touchpoint.key if goal.touchpoint else None,
         survey_id=goal.survey_id,
+        segment_id=goal.segment_id,
     )
 
 
@@ -169,5 +171,6 @@ def _query(scope: Scope, *, start: date, end: date, group_by: str | None = None)
         channel=scope.channel,
         touchpoint=scope.touchpoint,
         survey_id=scope.survey_id,
+        segment_id=scope.segment_id,
         group_by=group_by,
     )

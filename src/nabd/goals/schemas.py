@@ -27,6 +27,7 @@ class GoalIn(BaseModel):
     channel_id: int | None = None
     touchpoint_id: int | None = None
     survey_id: int | None = None
+    segment_id: int | None = None
     baseline: Amount | None = None
     target_kind: TargetKind = TargetKind.VALUE
     target_amount: Amount
@@ -45,6 +46,7 @@ class GoalPatch(BaseModel):
     channel_id: int | None = None
     touchpoint_id: int | None = None
     survey_id: int | None = None
+    segment_id: int | None = None
     baseline: Amount | None = None
     target_kind: TargetKind | None = None
     target_amount: Amount | None = None

@@ -19,6 +19,7 @@ from nabd.goals.schemas import GoalIn, GoalPatch
 from nabd.goals.targets import GOAL_METRICS, resolve_target
 from nabd.journeys import service as journeys
 from nabd.metrics.errors import InvalidMetricQuery
+from nabd.segments import service as segments
 from nabd.surveys import service as surveys
 from nabd.surveys.errors import SurveyNotFound
 from nabd.workspaces import service as workspaces
@@ -156,6 +157,7 @@ def as_input(goal: Goal) -> dict[str, object]:
         "channel_id": goal.channel_id,
         "touchpoint_id": goal.touchpoint_id,
         "survey_id": goal.survey_id,
+        "segment_id": goal.segment_id,
         "baseline": goal.baseline,
         "target_kind": goal.target_kind,
         "target_amount": goal.target_amount,
@@ -171,6 +173,7 @@ def _apply(goal: Goal, data: GoalIn) -> None:
     goal.channel_id = data.channel_id
     goal.touchpoint_id = data.touchpoint_id
     goal.survey_id = data.survey_id
+    goal.segment_id = data.segment_id
     assert data.baseline is not None  # _checked fills it in
     goal.baseline = data.baseline
     goal.target_kind = data.target_kind.value
@@ -236,6 +239,10 @@ def _reference_problems(session: Session, *, workspace_id: int, data: GoalIn) ->
             surveys.get_survey(session, workspace_id=workspace_id, survey_id=data.survey_id)
         except SurveyNotFound:
             details.append(ErrorDetail("survey_id", N_("Unknown survey.")))
+    if data.segment_id is not None and not segments.segment_exists(
+        session, workspace_id=workspace_id, segment_id=data.segment_id
+    ):
+        details.append(ErrorDetail("segment_id", N_("Unknown segment.")))
     return details
 
 
@@ -251,6 +258,7 @@ def _previous_value(
             session, workspace_id=workspace_id, touchpoint_id=data.touchpoint_id
         ),
         survey_id=data.survey_id,
+        segment_id=data.segment_id,
     )
     try:
         value, _n = progress.measure(

@@ -23,6 +23,7 @@ from nabd.goals.quarters import Quarter, quick_picks
 from nabd.goals.schemas import GoalIn, GoalPatch
 from nabd.goals.targets import GOAL_METRICS, TargetKind
 from nabd.journeys import service as journeys
+from nabd.segments import service as segments
 from nabd.surveys import service as surveys
 from nabd.web.form_errors import error_messages
 from nabd.web.navigation import NavItem
@@ -43,6 +44,7 @@ FIELD_LABELS = {
     "channel_id": N_("Channel"),
     "touchpoint_id": N_("Touchpoint"),
     "survey_id": N_("Survey"),
+    "segment_id": N_("Segment"),
     "baseline": N_("Baseline"),
     "target_kind": N_("Target"),
     "target_amount": N_("Target"),
@@ -50,7 +52,7 @@ FIELD_LABELS = {
     "end_date": N_("End date"),
     "owner_id": N_("Owner"),
 }
-OPTIONAL_FIELDS = ("channel_id", "touchpoint_id", "survey_id", "baseline")
+OPTIONAL_FIELDS = ("channel_id", "touchpoint_id", "survey_id", "segment_id", "baseline")
 
 
 async def _form(request: Request) -> FormData:
@@ -86,6 +88,7 @@ def _form_choices(session: Session, principal: Principal) -> dict[str, Any]:
         "channels": journeys.list_channels(session, workspace_id=workspace_id),
         "touchpoints": surveys.list_touchpoints(session, workspace_id=workspace_id),
         "surveys": surveys.all_surveys(session, workspace_id=workspace_id),
+        "segments": segments.list_segments(session, workspace_id=workspace_id),
         "members": [
             membership
             for membership in workspaces.list_all_members(session, workspace_id=workspace_id)
