@@ -55,9 +55,9 @@ def compute(
             grouped_slice = replace(slice_, segment_ids=all_ids)
         else:
             grouped_slice = slice_
-        groups = _sums(snapshot, grouped_slice, "segment", str)
+        by_segment = _sums(snapshot, grouped_slice, "segment", str)
         # Segments overlap: the total counts each answer once, not the sum of the groups.
-        return survey_metrics.result_of(metric, _total(snapshot, slice_), groups)
+        return survey_metrics.result_of(metric, _total(snapshot, slice_), by_segment)
     if group_by in TIME_GROUPS:
         by_day = _sums(snapshot, slice_, "day", str)
         groups: dict[str | None, Sums] = {}

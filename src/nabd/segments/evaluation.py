@@ -37,7 +37,7 @@ def matching_customers(
     definition: Definition,
     channel_ids: dict[str, int],
     now: datetime,
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """SELECT customers.id of every customer the definition matches.
 
     `channel_ids` maps channel keys to ids (an unknown key matches nobody); `now` anchors
@@ -94,17 +94,17 @@ def _attribute(key: str, operator: str, value: Any) -> ColumnElement[bool]:
 
 def _compare(column: Any, operator: str, value: Any) -> ColumnElement[bool]:
     if operator == "gte":
-        return column >= value  # type: ignore[no-any-return]
+        return column >= value
     if operator == "lte":
-        return column <= value  # type: ignore[no-any-return]
-    return column == value  # type: ignore[no-any-return]
+        return column <= value
+    return column == value
 
 
 def _days(column: Any, operator: str, value: Any, now: datetime) -> ColumnElement[bool]:
     if operator == "never":
-        return column.is_(None)  # type: ignore[no-any-return]
+        return column.is_(None)
     boundary = now - timedelta(days=value)
-    return (column >= boundary) if operator == "within_days" else (column < boundary)  # type: ignore[no-any-return]
+    return (column >= boundary) if operator == "within_days" else (column < boundary)
 
 
 def _used_channels(workspace_id: int, ids: list[int]) -> ColumnElement[bool]:

@@ -57,7 +57,7 @@ def segment_exists(session: Session, *, workspace_id: int, segment_id: int) -> b
     )
 
 
-def member_ids(*, workspace_id: int, segment_id: int) -> Select[tuple[int]]:
+def member_ids(*, workspace_id: int, segment_id: int) -> Select[int]:
     """SELECT customer_id of the segment's members, for other domains' list filters."""
     return select(SegmentMembership.customer_id).where(
         SegmentMembership.workspace_id == workspace_id,
@@ -245,7 +245,7 @@ def _channel_ids(session: Session, workspace_id: int) -> dict[str, int]:
 
 def _matching(
     session: Session, workspace_id: int, definition: Definition, now: datetime
-) -> Select[tuple[int]]:
+) -> Select[int]:
     return matching_customers(
         workspace_id=workspace_id,
         definition=definition,
