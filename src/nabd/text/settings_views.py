@@ -179,6 +179,9 @@ def models_page(request: Request, session: DbSession, principal: ManageTopics) -
             "transformer_path": training_service.transformer_in_use(
                 session, workspace_id=principal.workspace_id
             ),
+            "backend": training_service.backend_in_use(
+                session, workspace_id=principal.workspace_id
+            ),
         },
     )
 

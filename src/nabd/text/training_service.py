@@ -20,6 +20,7 @@ from nabd.core.audit import Actor, record_audit
 from nabd.core.errors import NotFound, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
+from nabd.text.accurate import load_accurate_backend
 from nabd.text.backend import TextBackend, default_backend
 from nabd.text.sentiment import LinearSentimentModel
 from nabd.text.training import score_model, train_model
@@ -36,6 +37,7 @@ TEST_SHARE = 0.25
 DEFAULT_SEED = 20261123
 LINEAR = "linear"
 TRANSFORMER = "transformer"
+ACCURATE = "accurate"
 
 
 class NotEnoughTrainingData(ValidationFailed):
@@ -88,15 +90,50 @@ def _load(path: str) -> LinearSentimentModel:
 
 
 def workspace_sentiment_backend(session: Session, *, workspace_id: int) -> TextBackend:
-    """The sentiment model the workspace's texts are scored with: a transformer directory
-    when the workspace chose one, else its active trained version, else the shipped model."""
+    """The sentiment model the workspace's texts are scored with: a transformer directory or
+    the accurate (embeddings) backend when the workspace chose one, else its active trained
+    version, else the shipped model. The accurate backend stacks on the shipped n-gram model,
+    whatever version the workspace trained."""
     settings = session.scalar(
         select(TextWorkspaceSettings).where(TextWorkspaceSettings.workspace_id == workspace_id)
     )
     if settings is not None and settings.backend == TRANSFORMER and settings.transformer_path:
         return load_transformer_backend(settings.transformer_path)
+    if settings is not None and settings.backend == ACCURATE:
+        return load_accurate_backend()
     active = active_version(session, workspace_id=workspace_id)
     return _load(active.path) if active else default_backend()
+
+
+def backend_in_use(session: Session, *, workspace_id: int) -> str:
+    """``linear`` (shipped or trained n-gram model), ``accurate`` or ``transformer``."""
+    chosen = session.scalar(
+        select(TextWorkspaceSettings.backend).where(
+            TextWorkspaceSettings.workspace_id == workspace_id
+        )
+    )
+    return chosen or LINEAR
+
+
+def set_accurate_backend(
+    session: Session, *, workspace_id: int, actor: Actor
+) -> TextWorkspaceSettings:
+    """Score the workspace with the accurate backend (e5 embeddings + n-gram model). It is
+    loaded now, so a missing ``[embeddings]`` extra is refused at once."""
+    load_accurate_backend()
+    settings = text_settings(session, workspace_id=workspace_id)
+    settings.backend, settings.transformer_path = ACCURATE, None
+    settings.updated_at = utcnow()
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action="text.backend.set",
+        object_type="text_settings",
+        object_id=workspace_id,
+        details={"backend": ACCURATE, "path": None},
+    )
+    return settings
 
 
 def transformer_in_use(session: Session, *, workspace_id: int) -> str | None:
