@@ -99,9 +99,14 @@ def select_in(
     if is_sqlite(session):
         marks = ", ".join("?" * len(values))
         statement = sql.replace("{IN}", f"IN ({marks})").replace("%s", "?")
-        return connection.exec_driver_sql(statement, (*params, *values)).all()
-    statement = sql.replace("{IN}", "= ANY(%s)")
-    return connection.exec_driver_sql(statement, (*params, list(values))).all()
+        result = connection.exec_driver_sql(statement, (*params, *values))
+    else:
+        statement = sql.replace("{IN}", "= ANY(%s)")
+        result = connection.exec_driver_sql(statement, (*params, list(values)))
+    # The driver's tuples as they are: a Row object per row cost more than the query.
+    rows = list(result.cursor.fetchall()) if result.cursor is not None else []
+    result.close()
+    return rows
 
 
 def widen_seen_window(

@@ -247,6 +247,9 @@ def resolve_customers(
     """
     pairs = {pair for reference in references for pair in reference}
     known = lookup_identities(session, workspace_id=workspace_id, pairs=pairs)
+    if len(known) == len(pairs) and all(len(reference) == 1 for reference in references):
+        # The steady state of event ingestion: one identity per item, all known already.
+        return [known[reference[0]] for reference in references]
     new_first_seen: list[datetime | None] = []
     # Unknown pair → the customer it will belong to: an id, or -(n + 1) for the n-th new one.
     attach: dict[tuple[str, str], int] = {}

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from nabd.api.access import Principal, public, require
 from nabd.api.database import DbSession
+from nabd.api.phone_region import PhoneRegion
 from nabd.core.errors import ErrorDetail, NotAuthenticated, RateLimited, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.validation import describe_errors
@@ -70,7 +71,11 @@ def body_schema(envelope: type[BaseModel]) -> dict[str, Any]:
 
 @router.post("/events", openapi_extra=body_schema(EventBatchIn))
 def post_events(
-    request: Request, session: DbSession, principal: WriteEvents, body: RawBody
+    request: Request,
+    session: DbSession,
+    principal: WriteEvents,
+    _region: PhoneRegion,
+    body: RawBody,
 ) -> BatchResultOut:
     """Up to 1,000 events; each is accepted, a duplicate (known `event_id`) or rejected."""
     locale = request_locale(request)
@@ -84,7 +89,11 @@ def post_events(
 
 @router.post("/transactions", openapi_extra=body_schema(TransactionBatchIn))
 def post_transactions(
-    request: Request, session: DbSession, principal: WriteEvents, body: RawBody
+    request: Request,
+    session: DbSession,
+    principal: WriteEvents,
+    _region: PhoneRegion,
+    body: RawBody,
 ) -> BatchResultOut:
     """Up to 1,000 transactions, idempotent on `order_id`."""
     locale = request_locale(request)

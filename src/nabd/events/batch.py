@@ -68,7 +68,7 @@ def _whole_batch(envelope: type[BaseModel], key: str, schema: type[BaseModel]) -
     return create_model(
         f"Whole{envelope.__name__}",
         __config__=ConfigDict(extra="forbid"),
-        **{key: (list[schema], Field(max_length=limit))},  # type: ignore[call-overload]
+        **{key: (list[schema], Field(max_length=limit))},  # type: ignore[call-overload,valid-type]
     )
 
 

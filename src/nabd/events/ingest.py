@@ -8,7 +8,7 @@ set-based updates of the customers' first/last-seen dates.
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +23,7 @@ from nabd.core.bulk import (
     json_text,
     moment_writer,
     select_in,
+    widen_seen_window,
 )
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
@@ -32,6 +33,8 @@ from nabd.events.batch import BatchOutcome, Rejection, duplicates_within
 from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
 from nabd.events.schemas import EventIn, TransactionIn
+
+M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
 UNKNOWN_TOUCHPOINT = N_("Unknown touchpoint key %(key)s; define the touchpoint in nabd first.")
 UNKNOWN_CHANNEL = N_("Unknown channel key %(key)s; define the channel in nabd first.")
@@ -72,13 +75,17 @@ def insert_ignoring_duplicates(
     return len(session.execute(returning, rows).all())
 
 
-def _activity(
-    customer_ids: list[int], moments: list[datetime]
-) -> dict[int, tuple[datetime, datetime]]:
-    activity: dict[int, tuple[datetime, datetime]] = {}
+def _activity(customer_ids: list[int], moments: list[M]) -> dict[int, tuple[M, M]]:
+    """Each customer's (earliest, latest) moment in the batch."""
+    activity: dict[int, tuple[M, M]] = {}
     for customer_id, moment in zip(customer_ids, moments, strict=True):
-        earliest, latest = activity.get(customer_id, (moment, moment))
-        activity[customer_id] = (min(earliest, moment), max(latest, moment))
+        window = activity.get(customer_id)
+        if window is None:
+            activity[customer_id] = (moment, moment)
+        elif moment < window[0]:
+            activity[customer_id] = (moment, window[1])
+        elif moment > window[1]:
+            activity[customer_id] = (window[0], moment)
     return activity
 
 
@@ -186,7 +193,14 @@ def ingest_events(
     )
     outcome.accepted = written
     outcome.duplicates += len(rows) - written
-    record_activity(session, workspace_id=workspace_id, activity=_activity(customer_ids, moments))
+    # Stored moments order as the times do (ISO text on SQLite), so the window is taken
+    # from the values already converted for the rows.
+    windows = _activity(customer_ids, [row[6] for row in rows])
+    widen_seen_window(
+        session,
+        workspace_id=workspace_id,
+        windows=[(customer, first, last) for customer, (first, last) in windows.items()],
+    )
     return outcome
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
+from nabd.customers.identity import DEFAULT_PHONE_REGION, using_phone_region
 from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
@@ -114,8 +115,40 @@ def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     locale: str = "en",
     on_batch: Callable[[int], None] | None = None,
+    phone_region: str = DEFAULT_PHONE_REGION,
 ) -> ImportReport:
-    """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch."""
+    """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch.
+
+    National phone numbers are read in `phone_region` (the workspace's setting).
+    """
+    with using_phone_region(phone_region):
+        return _import(
+            session_factory,
+            workspace_id=workspace_id,
+            kind=kind,
+            path=path,
+            mapping=mapping,
+            time_zone=time_zone,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            locale=locale,
+            on_batch=on_batch,
+        )
+
+
+def _import(
+    session_factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    kind: Kind,
+    path: Path,
+    mapping: Mapping,
+    time_zone: str,
+    dry_run: bool,
+    batch_size: int,
+    locale: str,
+    on_batch: Callable[[int], None] | None,
+) -> ImportReport:
     schema, ingest = SCHEMAS[kind]
     zone = ZoneInfo(time_zone)
     report = ImportReport()
