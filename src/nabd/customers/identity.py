@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor
@@ -25,6 +24,7 @@ from nabd.core.bulk import (
     TEXT,
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
+    is_sqlite,
     moment_writer,
     select_in,
     widen_seen_window,
@@ -194,23 +194,38 @@ SEARCH_TERM_COLUMNS = (("workspace_id", BIGINT), ("customer_id", BIGINT), ("term
 def _create_customers(
     session: Session, *, workspace_id: int, first_seen: list[datetime | None]
 ) -> list[int]:
-    """Insert bare customers (ingestion knows no name yet), ids in the order given."""
-    table = cast(Table, Customer.__table__)  # Core: no ORM bookkeeping per row
-    return list(
-        session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [
-                {
-                    "workspace_id": workspace_id,
-                    "attributes": {},
-                    "sort_name": "",
-                    "first_seen_at": at,
-                    "last_seen_at": at,
-                }
-                for at in first_seen
-            ],
-        )
+    """Insert bare customers (ingestion knows no name yet), one id per entry of `first_seen`.
+
+    One statement whatever the count, with constant parameters; the database hands the ids
+    back in no promised order, so they are dealt out as they come and each new customer's
+    first/last-seen window is set afterwards by id.
+    """
+    stored = moment_writer(session)
+    created_at = stored(utcnow())
+    connection = session.connection()
+    if is_sqlite(session):
+        ids = connection.exec_driver_sql(
+            "INSERT INTO customers (workspace_id, attributes, created_at) "
+            "SELECT ?, '{}', ? FROM json_each(?) RETURNING id",
+            (workspace_id, created_at, "[" + ",".join("0" * len(first_seen)) + "]"),
+        ).scalars()
+    else:
+        ids = connection.exec_driver_sql(
+            "INSERT INTO customers (workspace_id, attributes, created_at) "
+            "SELECT %s, '{}'::jsonb, %s FROM generate_series(1, %s) RETURNING id",
+            (workspace_id, created_at, len(first_seen)),
+        ).scalars()
+    new_ids = list(ids)
+    widen_seen_window(
+        session,
+        workspace_id=workspace_id,
+        windows=[
+            (customer_id, stored(at), stored(at))
+            for customer_id, at in zip(new_ids, first_seen, strict=True)
+            if at is not None
+        ],
     )
+    return new_ids
 
 
 def _index_new_customers(
