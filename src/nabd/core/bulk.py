@@ -4,8 +4,8 @@ SQLAlchemy's per-parameter processing (type decorators, JSON serialisers, bind n
 more than the database's own work on a batch of 500 events (bench/ingest_events.py: about
 half of the in-process time). Here the caller hands over values already in the form the
 driver stores, and each batch is one statement: an `executemany` on SQLite (its C loop) and
-one `INSERT … SELECT FROM unnest(arrays)` on PostgreSQL (one round trip, one plan, whatever
-the batch size). Statements still go through the session's connection, so they share its
+one `COPY` into a temporary table followed by one `INSERT … SELECT` on PostgreSQL (one plan
+whatever the batch size). Statements still go through the session's connection, so they share its
 transaction and SQLite's per-process writer lock (`nabd.core.sqlite_writers`).
 """
 
@@ -16,9 +16,10 @@ from typing import Any
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
-# The column types of unnest's arrays on PostgreSQL; SQLite needs none.
-BIGINT, TEXT, TIMESTAMPTZ, JSONB, NUMERIC = "bigint", "text", "timestamptz", "jsonb", "numeric"
+# Column types of the staging tables on PostgreSQL; SQLite needs none.
+BIGINT, TEXT, TIMESTAMPTZ, JSONB = "bigint", "text", "timestamptz", "jsonb"
 _UTC_OFFSET = timedelta(0)
+WINDOW_COLUMNS = (("id", BIGINT), ("earliest", TIMESTAMPTZ), ("latest", TIMESTAMPTZ))
 
 
 def is_sqlite(session: Session) -> bool:
@@ -48,14 +49,23 @@ def json_text(value: Any) -> str:
     return to_json(value).decode()
 
 
-def _unnest(columns: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """`unnest(%s::t[], …) AS v(c, …)` and the select list, casting text to jsonb."""
-    arrays = ", ".join(f"%s::{TEXT if kind == JSONB else kind}[]" for _name, kind in columns)
-    names = ", ".join(name for name, _kind in columns)
-    select_list = ", ".join(
-        f"v.{name}::jsonb" if kind == JSONB else f"v.{name}" for name, kind in columns
-    )
-    return f"unnest({arrays}) AS v({names})", select_list
+def _staged(session: Session, name: str, columns: Sequence[tuple[str, str]], rows: Any) -> str:
+    """PostgreSQL: `rows` copied into a private temporary table (created on first use in
+    the session, emptied at commit), named for the caller to read in one statement.
+
+    COPY costs about a fifth of the client CPU of binding the same rows as unnest arrays, and
+    a seventh of the wall time (measured with 500 events: 2.2 against 9.8 µs/row CPU).
+    """
+    stage = f"nabd_stage_{name}"
+    names = ", ".join(column for column, _kind in columns)
+    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS")
+    cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 - our own table name
+    with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
 
 
 def insert_ignoring_conflicts(
@@ -81,10 +91,9 @@ def insert_ignoring_conflicts(
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"  # noqa: S608
         # sqlite3's executemany sums the rows each execution changed.
         return int(connection.exec_driver_sql(sql, list(rows)).rowcount)
-    source, select_list = _unnest(columns)
-    sql = f"INSERT INTO {table} ({names}) SELECT {select_list} FROM {source} {conflict}"  # noqa: S608
-    arrays = tuple(list(column) for column in zip(*rows, strict=True))
-    return int(connection.exec_driver_sql(sql, arrays).rowcount)
+    stage = _staged(session, table, columns, rows)
+    sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {conflict}"  # noqa: S608
+    return int(connection.exec_driver_sql(sql).rowcount)
 
 
 def select_in(
@@ -133,14 +142,13 @@ def widen_seen_window(
             [(*window, workspace_id) for window in ordered],
         )
         return
-    ids, earliest, latest = (list(column) for column in zip(*ordered, strict=True))
+    stage = _staged(session, "windows", WINDOW_COLUMNS, ordered)
     connection.exec_driver_sql(
-        "UPDATE customers AS c SET "
+        "UPDATE customers AS c SET "  # noqa: S608 - our own table name
         "first_seen_at = LEAST(c.first_seen_at, v.earliest), "
         "last_seen_at = GREATEST(c.last_seen_at, v.latest) "
-        "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) "
-        "AS v(id, earliest, latest) "
+        f"FROM (SELECT * FROM {stage} ORDER BY id) AS v "
         "WHERE c.id = v.id AND c.workspace_id = %s AND (c.first_seen_at IS NULL OR "
         "c.first_seen_at > v.earliest OR c.last_seen_at IS NULL OR c.last_seen_at < v.latest)",
-        (ids, earliest, latest, workspace_id),
+        (workspace_id,),
     )
