@@ -1,9 +1,11 @@
 """Idempotent batch ingestion of events and transactions (API, snippet and CSV import).
 
 A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
-stored, one lookup of places, a batch identity resolution, multi-row INSERT … ON CONFLICT
-DO NOTHING (a concurrent repeat of the same id is ignored by the database itself) and two
-set-based updates of the customers' first/last-seen dates.
+stored, one lookup of places, a batch identity resolution, one INSERT … ON CONFLICT DO NOTHING
+(a concurrent repeat of the same id is ignored by the database itself) and one set-based
+update of the customers' first/last-seen dates. Events, the high-volume kind, travel as plain
+rows through `nabd.core.bulk`; transactions (fewer, with Decimal amounts) through SQLAlchemy
+Core.
 """
 
 from collections.abc import Sequence
