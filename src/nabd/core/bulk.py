@@ -5,7 +5,7 @@ more than the database's own work on a batch of 500 events (bench/ingest_events.
 half of the in-process time). Here the caller hands over values already in the form the
 driver stores, and each batch is one statement: an `executemany` on SQLite (its C loop) and
 one `COPY` into a temporary table followed by one `INSERT … SELECT` on PostgreSQL (one plan
-whatever the batch size). Statements still go through the session's connection, so they share its
+whatever the batch size). Statements go through the session's connection, so they share its
 transaction and SQLite's per-process writer lock (`nabd.core.sqlite_writers`).
 """
 
@@ -59,12 +59,15 @@ def _staged(session: Session, name: str, columns: Sequence[tuple[str, str]], row
     stage = f"nabd_stage_{name}"
     names = ", ".join(column for column, _kind in columns)
     definition = ", ".join(f"{column} {kind}" for column, kind in columns)
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS")
-    cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 - our own table name
-    with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    driver = session.connection().connection.driver_connection  # psycopg, same transaction
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 - our own table name
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
     return stage
 
 
