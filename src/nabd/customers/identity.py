@@ -60,10 +60,6 @@ def normalise_email(value: str) -> str:
 _phone_region: ContextVar[str] = ContextVar("nabd_phone_region", default=DEFAULT_PHONE_REGION)
 
 
-def current_phone_region() -> str:
-    return _phone_region.get()
-
-
 def set_phone_region(region: str) -> None:
     """Read national numbers in `region` for the rest of this context (one API request)."""
     _phone_region.set(region)
