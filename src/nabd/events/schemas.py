@@ -61,7 +61,8 @@ def _currencies() -> frozenset[str]:
 
 
 class BatchIn(BaseModel):
-    """Items are validated one by one, so one bad item never refuses the others."""
+    """Items are typed `Any` here: each is validated on its own (`validate_body`), so one bad
+    item never refuses the others."""
 
     model_config = ConfigDict(extra="forbid")
 

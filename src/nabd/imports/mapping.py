@@ -193,7 +193,8 @@ def _filler(source: Source) -> Filler:
 
 
 def item_builder(mapping: Mapping, zone: ZoneInfo) -> Callable[[dict[str, str]], dict[str, Any]]:
-    """`build_item` with the mapping read once: an import calls it for every row."""
+    """A function from one row to a nested item (as the API takes it), empty cells left out;
+    the mapping is read once, since an import calls it for every row."""
     plan = [
         (_filler(source), field.split("."), field in DATETIME_FIELDS)
         for field, source in mapping.items()
@@ -216,11 +217,6 @@ def item_builder(mapping: Mapping, zone: ZoneInfo) -> Callable[[dict[str, str]],
         return item
 
     return build
-
-
-def build_item(row: dict[str, str], mapping: Mapping, zone: ZoneInfo) -> dict[str, Any]:
-    """A nested item (as the API takes it) from one row; empty cells are left out."""
-    return item_builder(mapping, zone)(row)
 
 
 def column_of(mapping: Mapping, field: str) -> str:
