@@ -3,19 +3,27 @@
     python bench/ingest_events.py                       # SQLite in a temp dir, 1,000,000 CSV rows
     python bench/ingest_events.py --n 200000 --api-events 50000 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/nabd_bench
+    python bench/ingest_events.py --bare --api-events 50000   # the anchor, same client
 
-The API part posts batches of `--batch` events from `--clients` threads to a live server on
-127.0.0.1; the CSV part imports a generated file of `--n` events in-process. Peak memory is the
-process's maximum resident set size (resource.getrusage), for the server and the importer.
-Besides wall-clock items/s it prints items per CPU-second of the server (API) or the importer
-(CSV), which stays comparable when the machine is shared.
+The API part posts batches of `--batch` events (encoded before the clock starts) from
+`--clients` threads over kept-alive stdlib connections to a live server on 127.0.0.1; `--bare`
+sends the same bodies to the issue's anchor (a bare FastAPI endpoint inserting each event's
+JSON into SQLite) instead, so the two compare run for run. The CSV part imports a generated
+file of `--n` events in-process. Peak memory is the process's maximum resident set size
+(resource.getrusage), for the server and the importer. Besides wall-clock items/s it prints
+items per CPU-second of the server (API) or the importer (CSV), which stays comparable when
+the machine is shared.
 """
 
 import argparse
 import csv
+import gc
+import http.client
+import json
 import os
 import resource
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,6 +31,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -99,8 +108,45 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("nabd serve did not start")
 
 
+def bare_app() -> Any:
+    """The issue's anchor: FastAPI parsing the JSON batch and inserting each event's JSON
+    into SQLite, nothing else (no validation, identities or idempotency)."""
+    from fastapi import FastAPI, Request
+
+    app = FastAPI()
+    connection = sqlite3.connect(os.environ["BENCH_SQLITE_PATH"], check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/events")
+    async def events(request: Request) -> dict[str, int]:
+        items = (await request.json())["events"]
+        with connection:
+            connection.executemany(
+                "INSERT INTO events (body) VALUES (?)", [(json.dumps(i),) for i in items]
+            )
+        return {"accepted": len(items), "duplicates": 0}
+
+    return app
+
+
+def _server_command(args: argparse.Namespace, port: int) -> list[str]:
+    if args.bare:
+        return [
+            *(sys.executable, "-m", "uvicorn", "--factory", "--log-level", "warning"),
+            *("--app-dir", str(Path(__file__).parent), "--port", str(port)),
+            "ingest_events:bare_app",
+        ]
+    return [sys.executable, "-m", "nabd", "serve", "--port", str(port)]
+
+
 def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> dict[str, float]:
-    _workspace_id, token = prepare(database_url, "bench-api")
+    token = "" if args.bare else prepare(database_url, "bench-api")[1]
     port = free_port()
     env = {
         **os.environ,
@@ -108,31 +154,43 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         "NABD_DATA_DIR": str(data_dir),
         "NABD_LOG_LEVEL": "warning",
         "NABD_JOBS_EMBEDDED_CONSUMER": "false",
+        "BENCH_SQLITE_PATH": str(data_dir / "bare.sqlite3"),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "nabd", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    server = subprocess.Popen(_server_command(args, port), env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, server)
-        batches = [
-            [event(n, "api") for n in range(start, min(start + args.batch, args.api_events))]
+        # Bodies are encoded before the clock starts: the load generator shares the machine,
+        # so it should spend as little CPU as it can (stdlib http.client, kept alive).
+        bodies = [
+            json.dumps(
+                {
+                    "events": [
+                        event(n, "api")
+                        for n in range(start, min(start + args.batch, args.api_events))
+                    ]
+                }
+            ).encode()
             for start in range(0, args.api_events, args.batch)
         ]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-        def send(chunk: list[list[dict[str, object]]]) -> int:
+        def send(chunk: list[bytes]) -> int:
             accepted = 0
-            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-                for batch in chunk:
-                    response = client.post("/api/v1/events", json={"events": batch})
-                    response.raise_for_status()
-                    accepted += response.json()["accepted"]
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                for body in chunk:
+                    connection.request("POST", "/api/v1/events", body=body, headers=headers)
+                    reply = connection.getresponse()
+                    answer = reply.read()
+                    if reply.status != 200:
+                        raise SystemExit(f"batch refused: {reply.status} {answer[:300]!r}")
+                    accepted += json.loads(answer)["accepted"]
+            finally:
+                connection.close()
             return accepted
 
-        chunks = [batches[i :: args.clients] for i in range(args.clients)]
+        chunks = [bodies[i :: args.clients] for i in range(args.clients)]
         cpu_before = _cpu_of(server.pid)
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
@@ -195,6 +253,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
                 ]
             )
     engine = create_db_engine(database_url)
+    gc.freeze()  # as `nabd import` does for the length of the import
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu_before = time.process_time()
     started = time.perf_counter()
@@ -227,11 +286,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="CSV rows to import")
     parser.add_argument("--api-events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500, help="events per API request")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent API clients")
-    parser.add_argument("--import-batch", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=2, help="concurrent API clients")
+    parser.add_argument("--import-batch", type=int, default=5000)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-csv", action="store_true")
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="the anchor instead of nabd: bare FastAPI + sqlite3, same client and bodies",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch)
@@ -241,11 +305,12 @@ def main() -> None:
         if not args.skip_api:
             results.append(
                 (
-                    f"API, batches of {args.batch}, {args.clients} clients",
+                    f"{'bare ' if args.bare else ''}API, batches of {args.batch}, "
+                    f"{args.clients} clients",
                     bench_api(args, database_url, data_dir),
                 )
             )
-        if not args.skip_csv:
+        if not args.skip_csv and not args.bare:
             results.append(
                 (
                     f"CSV import, batches of {args.import_batch}",

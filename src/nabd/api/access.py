@@ -38,6 +38,7 @@ class WorkspaceRef:
     name: str
     default_language: str
     time_zone: str
+    phone_region: str = "SA"
 
     @classmethod
     def of(cls, workspace: Workspace) -> "WorkspaceRef":
@@ -47,6 +48,7 @@ class WorkspaceRef:
             name=workspace.name,
             default_language=workspace.default_language,
             time_zone=workspace.time_zone,
+            phone_region=workspace.phone_region,
         )
 
 

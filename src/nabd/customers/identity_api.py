@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse, page_request
+from nabd.api.phone_region import PhoneRegion
 from nabd.core.pagination import PageRequest
 from nabd.core.types import utcnow
 from nabd.customers import identity, merging
@@ -58,7 +59,9 @@ class MergeOut(BaseModel):
 
 
 @router.post("/identify")
-def post_identify(session: DbSession, principal: WriteEvents, body: IdentifyIn) -> IdentifyOut:
+def post_identify(
+    session: DbSession, principal: WriteEvents, _region: PhoneRegion, body: IdentifyIn
+) -> IdentifyOut:
     """The visitor behind `anonymous_id` is `customer`: their earlier activity follows them."""
     result = identity.identify(
         session,

@@ -1,27 +1,42 @@
 """Idempotent batch ingestion of events and transactions (API, snippet and CSV import).
 
 A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
-stored, one lookup of places, a batch identity resolution, multi-row INSERT … ON CONFLICT
-DO NOTHING (a concurrent repeat of the same id is ignored by the database itself) and two
-set-based updates of the customers' first/last-seen dates.
+stored, one lookup of places, a batch identity resolution, one INSERT … ON CONFLICT DO NOTHING
+(a concurrent repeat of the same id is ignored by the database itself) and one set-based
+update of the customers' first/last-seen dates. Events, the high-volume kind, travel as plain
+rows through `nabd.core.bulk`; transactions (fewer, with Decimal amounts) through SQLAlchemy
+Core.
 """
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from nabd.core.bulk import (
+    BIGINT,
+    JSONB,
+    TEXT,
+    TIMESTAMPTZ,
+    insert_ignoring_conflicts,
+    json_text,
+    moment_writer,
+    select_in,
+    widen_seen_window,
+)
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
 from nabd.customers.identity import record_activity, resolve_customers
 from nabd.customers.service import refresh_value_summary
 from nabd.events.batch import BatchOutcome, Rejection, duplicates_within
-from nabd.events.models import Event, Transaction
+from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
 from nabd.events.schemas import EventIn, TransactionIn
+
+M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
 UNKNOWN_TOUCHPOINT = N_("Unknown touchpoint key %(key)s; define the touchpoint in nabd first.")
 UNKNOWN_CHANNEL = N_("Unknown channel key %(key)s; define the channel in nabd first.")
@@ -62,13 +77,17 @@ def insert_ignoring_duplicates(
     return len(session.execute(returning, rows).all())
 
 
-def _activity(
-    customer_ids: list[int], moments: list[datetime]
-) -> dict[int, tuple[datetime, datetime]]:
-    activity: dict[int, tuple[datetime, datetime]] = {}
+def _activity(customer_ids: list[int], moments: list[M]) -> dict[int, tuple[M, M]]:
+    """Each customer's (earliest, latest) moment in the batch."""
+    activity: dict[int, tuple[M, M]] = {}
     for customer_id, moment in zip(customer_ids, moments, strict=True):
-        earliest, latest = activity.get(customer_id, (moment, moment))
-        activity[customer_id] = (min(earliest, moment), max(latest, moment))
+        window = activity.get(customer_id)
+        if window is None:
+            activity[customer_id] = (moment, moment)
+        elif moment < window[0]:
+            activity[customer_id] = (moment, window[1])
+        elif moment > window[1]:
+            activity[customer_id] = (window[0], moment)
     return activity
 
 
@@ -88,18 +107,41 @@ def _place_ids(
     return touchpoint_id, channel_id
 
 
+def _stored_event_ids(session: Session, *, workspace_id: int, ids: list[str]) -> set[str]:
+    rows = select_in(
+        session,
+        sql="SELECT client_event_id FROM events WHERE workspace_id = %s AND client_event_id {IN}",
+        params=(workspace_id,),
+        values=ids,
+    )
+    return {event_id for (event_id,) in rows}
+
+
+EVENT_COLUMNS = (
+    ("workspace_id", BIGINT),
+    ("client_event_id", TEXT),
+    ("customer_id", BIGINT),
+    ("type", TEXT),
+    ("touchpoint_id", BIGINT),
+    ("channel_id", BIGINT),
+    ("occurred_at", TIMESTAMPTZ),
+    ("received_at", TIMESTAMPTZ),
+    ("properties", JSONB),
+)
+
+
 def ingest_events(
     session: Session, *, workspace_id: int, items: Sequence[tuple[int, EventIn]]
 ) -> BatchOutcome:
-    """Store valid events; repeats of a stored or earlier `event_id` count as duplicates."""
+    """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
+
+    The rows go to the database as plain values in one statement (`nabd.core.bulk`); the
+    unique (workspace, event_id) index settles a repeat sent concurrently.
+    """
     outcome = BatchOutcome()
     unique, outcome.duplicates = duplicates_within(items, "event_id")
-    stored = _stored_ids(
-        session,
-        workspace_id=workspace_id,
-        column=Event.client_event_id,
-        workspace_column=Event.workspace_id,
-        ids=[item.event_id for _, item in unique],
+    stored = _stored_event_ids(
+        session, workspace_id=workspace_id, ids=[item.event_id for _, item in unique]
     )
     fresh = [(index, item) for index, item in unique if item.event_id not in stored]
     outcome.duplicates += len(unique) - len(fresh)
@@ -111,6 +153,9 @@ def ingest_events(
     )
     placed: list[tuple[EventIn, int | None, int | None]] = []
     for index, item in fresh:
+        if item.touchpoint is None and item.channel is None:
+            placed.append((item, None, None))
+            continue
         found = _place_ids(places, index, item)
         if isinstance(found, Rejection):
             outcome.rejected.append(found)
@@ -125,27 +170,39 @@ def ingest_events(
         references=[item.customer.identities() for item, _, _ in placed],
         seen_at=moments,
     )
-    received_at = utcnow()
+    stored_moment = moment_writer(session)
+    received_at = stored_moment(utcnow())
     rows = [
-        {
-            "workspace_id": workspace_id,
-            "client_event_id": item.event_id,
-            "customer_id": customer_id,
-            "type": item.type,
-            "touchpoint_id": touchpoint_id,
-            "channel_id": channel_id,
-            "occurred_at": item.timestamp,
-            "received_at": received_at,
-            "properties": item.properties,
-        }
+        (
+            workspace_id,
+            item.event_id,
+            customer_id,
+            item.type,
+            touchpoint_id,
+            channel_id,
+            stored_moment(item.timestamp),
+            received_at,
+            json_text(item.properties),
+        )
         for (item, touchpoint_id, channel_id), customer_id in zip(placed, customer_ids, strict=True)
     ]
-    written = insert_ignoring_duplicates(
-        session, cast(Table, Event.__table__), rows, ["workspace_id", "client_event_id"]
+    written = insert_ignoring_conflicts(
+        session,
+        table="events",
+        columns=EVENT_COLUMNS,
+        rows=rows,
+        conflict_columns=("workspace_id", "client_event_id"),
     )
     outcome.accepted = written
     outcome.duplicates += len(rows) - written
-    record_activity(session, workspace_id=workspace_id, activity=_activity(customer_ids, moments))
+    # Stored moments order as the times do (ISO text on SQLite), so the window is taken
+    # from the values already converted for the rows.
+    windows = _activity(customer_ids, [row[6] for row in rows])
+    widen_seen_window(
+        session,
+        workspace_id=workspace_id,
+        windows=[(customer, first, last) for customer, (first, last) in windows.items()],
+    )
     return outcome
 
 

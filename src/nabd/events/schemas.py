@@ -1,6 +1,5 @@
 """Shapes of the ingestion API: batches of events and transactions, and their receipts."""
 
-import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -9,6 +8,7 @@ from typing import Any
 
 from babel.numbers import list_currencies
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import to_json
 
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
@@ -32,7 +32,9 @@ PLACE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 
 
 def json_size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    """Bytes of the document as compact UTF-8 JSON (pydantic-core's serialiser: this runs
+    for every ingested item, and json.dumps was a tenth of an event's whole cost)."""
+    return len(to_json(value))
 
 
 def capped_document(value: Any) -> Any:
@@ -59,7 +61,8 @@ def _currencies() -> frozenset[str]:
 
 
 class BatchIn(BaseModel):
-    """Items are validated one by one, so one bad item never refuses the others."""
+    """Items are typed `Any` here: each is validated on its own (`validate_body`), so one bad
+    item never refuses the others."""
 
     model_config = ConfigDict(extra="forbid")
 

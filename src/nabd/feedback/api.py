@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse
+from nabd.api.phone_region import PhoneRegion
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers.profile import place_names
-from nabd.events.api import batch_result
-from nabd.events.batch import validate_items
+from nabd.events.api import RawBody, batch_result, body_schema
+from nabd.events.batch import validate_body
 from nabd.events.schemas import BatchResultOut
 from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import (
@@ -32,16 +33,19 @@ from nabd.workspaces.roles import Permission
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
 
-@router.post("/feedback")
+@router.post("/feedback", openapi_extra=body_schema(FeedbackBatchIn))
 def post_feedback(
     request: Request,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(Permission.EVENTS_WRITE))],
-    batch: FeedbackBatchIn,
+    _region: PhoneRegion,
+    body: RawBody,
 ) -> BatchResultOut:
     """Up to 1,000 texts, idempotent on (source, external_id)."""
     locale = request_locale(request)
-    items, rejected = validate_items(batch.items, FeedbackIn, locale=locale)
+    items, rejected = validate_body(
+        body, envelope=FeedbackBatchIn, key="items", schema=FeedbackIn, locale=locale
+    )
     outcome = ingest_feedback(session, workspace_id=principal.workspace_id, items=items)
     outcome.rejected.extend(rejected)
     return batch_result(outcome, locale)

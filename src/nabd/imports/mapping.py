@@ -7,6 +7,7 @@ field fills it.
 """
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -166,14 +167,6 @@ def choose_mapping(
     return chosen
 
 
-def _source_value(row: dict[str, str], source: Source) -> str:
-    if isinstance(source, dict):
-        return source.get("value", "")
-    if isinstance(source, list):
-        return " ".join(part for column in source if (part := row.get(column, "").strip()))
-    return row.get(source, "").strip()
-
-
 def _as_datetime(value: str, zone: ZoneInfo) -> str | datetime:
     """Naive spreadsheet times are read in the workspace's time zone; others pass through."""
     try:
@@ -183,20 +176,47 @@ def _as_datetime(value: str, zone: ZoneInfo) -> str | datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
-def build_item(row: dict[str, str], mapping: Mapping, zone: ZoneInfo) -> dict[str, Any]:
-    """A nested item (as the API takes it) from one row; empty cells are left out."""
-    item: dict[str, Any] = {}
-    for field, source in mapping.items():
-        text = _source_value(row, source)
-        if not text:
-            continue
-        value: Any = _as_datetime(text, zone) if field in DATETIME_FIELDS else text
-        target = item
-        *parents, leaf = field.split(".")
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[leaf] = value
-    return item
+Filler = Callable[[dict[str, str]], str]
+
+
+def _filler(source: Source) -> Filler:
+    """The cell text one field takes from a row (stripped; "" when absent)."""
+    if isinstance(source, dict):
+        constant = source.get("value", "")
+        return lambda _row: constant
+    if isinstance(source, list):
+        columns = list(source)
+        return lambda row: " ".join(
+            part for column in columns if (part := row.get(column, "").strip())
+        )
+    return lambda row: row.get(source, "").strip()
+
+
+def item_builder(mapping: Mapping, zone: ZoneInfo) -> Callable[[dict[str, str]], dict[str, Any]]:
+    """A function from one row to a nested item (as the API takes it), empty cells left out;
+    the mapping is read once, since an import calls it for every row."""
+    plan = [
+        (_filler(source), field.split("."), field in DATETIME_FIELDS)
+        for field, source in mapping.items()
+    ]
+
+    def build(row: dict[str, str]) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        for fill, path, is_moment in plan:
+            text = fill(row)
+            if not text:
+                continue
+            value: Any = _as_datetime(text, zone) if is_moment else text
+            if len(path) == 1:
+                item[path[0]] = value
+                continue
+            target = item
+            for parent in path[:-1]:
+                target = target.setdefault(parent, {})
+            target[path[-1]] = value
+        return item
+
+    return build
 
 
 def column_of(mapping: Mapping, field: str) -> str:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
-from nabd.events.batch import BatchOutcome, Rejection, validate_items
+from nabd.customers.identity import DEFAULT_PHONE_REGION, using_phone_region
+from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
     UNKNOWN_TOUCHPOINT,
@@ -31,10 +32,12 @@ from nabd.events.schemas import EventIn, TransactionIn
 from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import FeedbackIn
 from nabd.imports.customers import CustomerIn, upsert_customers
-from nabd.imports.mapping import Kind, Mapping, build_item, column_of
+from nabd.imports.mapping import Kind, Mapping, column_of, item_builder
 from nabd.imports.readers import Row, read_rows
 
-DEFAULT_BATCH_SIZE = 1000
+# Rows per transaction: large enough that a batch's fixed costs (its lookups, its commit)
+# vanish per row, small enough that memory stays flat (bench/ingest_events.py).
+DEFAULT_BATCH_SIZE = 5000
 MAX_KEPT_ERRORS = 1000
 
 Ingest = Callable[..., BatchOutcome]
@@ -112,15 +115,48 @@ def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     locale: str = "en",
     on_batch: Callable[[int], None] | None = None,
+    phone_region: str = DEFAULT_PHONE_REGION,
 ) -> ImportReport:
-    """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch."""
+    """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch.
+
+    National phone numbers are read in `phone_region` (the workspace's setting).
+    """
+    with using_phone_region(phone_region):
+        return _import(
+            session_factory,
+            workspace_id=workspace_id,
+            kind=kind,
+            path=path,
+            mapping=mapping,
+            time_zone=time_zone,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            locale=locale,
+            on_batch=on_batch,
+        )
+
+
+def _import(
+    session_factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    kind: Kind,
+    path: Path,
+    mapping: Mapping,
+    time_zone: str,
+    dry_run: bool,
+    batch_size: int,
+    locale: str,
+    on_batch: Callable[[int], None] | None,
+) -> ImportReport:
     schema, ingest = SCHEMAS[kind]
     zone = ZoneInfo(time_zone)
     report = ImportReport()
+    build_item = item_builder(mapping, zone)
     for batch in _batches(read_rows(path), batch_size):
         row_numbers = [number for number, _ in batch]
-        raw = [build_item(row, mapping, zone) for _, row in batch]
-        items, rejected = validate_items(raw, schema, locale=locale)
+        raw = [build_item(row) for _, row in batch]
+        items, rejected = validate_all(raw, schema, locale=locale)
         with transaction(session_factory) as session:
             if dry_run:
                 rejected += _place_rejections(session, workspace_id=workspace_id, items=items)

@@ -87,6 +87,7 @@ def _run(
         path=path,
         mapping=mapping,
         time_zone=principal.workspace.time_zone,
+        phone_region=principal.workspace.phone_region,
         dry_run=dry_run,
         locale=request_locale(request),
     )

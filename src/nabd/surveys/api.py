@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse, page_request
+from nabd.api.phone_region import PhoneRegion
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_, gettext
 from nabd.core.pagination import PageRequest
@@ -167,7 +168,7 @@ def export_survey(session: DbSession, principal: ReadSurveys, survey_id: int) ->
 
 @router.post("/surveys/{survey_id}/links", status_code=201)
 def create_link(
-    session: DbSession, principal: WriteSurveys, survey_id: int, data: LinkIn
+    session: DbSession, principal: WriteSurveys, _region: PhoneRegion, survey_id: int, data: LinkIn
 ) -> LinkOut:
     """An anonymous link, or a personal one (answerable once) for the given customer."""
     link = respondent.create_link(
@@ -184,6 +185,7 @@ def create_link(
 def submit_response(
     session: DbSession,
     principal: WriteSurveys,
+    _region: PhoneRegion,
     survey_id: int,
     data: ResponseIn,
     response: Response,
@@ -225,7 +227,12 @@ def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
 
 @router.post("/surveys/{survey_id}/responses/batch")
 def submit_batch(
-    request: Request, session: DbSession, principal: WriteSurveys, survey_id: int, data: BatchIn
+    request: Request,
+    session: DbSession,
+    principal: WriteSurveys,
+    _region: PhoneRegion,
+    survey_id: int,
+    data: BatchIn,
 ) -> BatchOut:
     """Up to 1,000 responses, each with its own optional idempotency_key."""
     survey = service.get_survey(session, workspace_id=principal.workspace_id, survey_id=survey_id)

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
+from nabd.api.phone_region import PhoneRegion
 from nabd.surveys import invitations, triggers
 from nabd.surveys.distribution_schemas import (
     ChannelRate,
@@ -87,6 +88,7 @@ def create_invitations(
     request: Request,
     session: DbSession,
     principal: WriteSurveys,
+    _region: PhoneRegion,
     survey: OwnSurvey,
     data: InvitationIn,
 ) -> InvitationList:

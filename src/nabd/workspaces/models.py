@@ -26,6 +26,8 @@ class Workspace(IdMixin, CreatedAtMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     default_language: Mapped[str] = mapped_column(String(2), default="ar")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Riyadh")
+    # ISO 3166 region in which phone numbers without a country code are read on ingestion.
+    phone_region: Mapped[str] = mapped_column(String(2), default="SA", server_default="SA")
 
 
 class User(IdMixin, CreatedAtMixin, Base):

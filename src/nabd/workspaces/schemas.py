@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import available_timezones
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from nabd.core.i18n import N_
@@ -21,11 +22,19 @@ def _valid_time_zone(value: str) -> str:
     return value
 
 
+def _valid_phone_region(value: str) -> str:
+    region = value.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(N_("Unknown phone region; use an ISO 3166 code such as SA or EG."))
+    return region
+
+
 class WorkspaceCreate(BaseModel):
     slug: str = Field(min_length=1, max_length=63)
     name: str = Field(min_length=1, max_length=200)
     default_language: Language = "ar"
     time_zone: str = "Asia/Riyadh"
+    phone_region: str = "SA"
 
     @field_validator("slug")
     @classmethod
@@ -35,6 +44,7 @@ class WorkspaceCreate(BaseModel):
         return value
 
     _check_time_zone = field_validator("time_zone")(_valid_time_zone)
+    _check_phone_region = field_validator("phone_region")(_valid_phone_region)
 
 
 class WorkspaceUpdate(BaseModel):
@@ -43,8 +53,10 @@ class WorkspaceUpdate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     default_language: Language
     time_zone: str
+    phone_region: str = "SA"
 
     _check_time_zone = field_validator("time_zone")(_valid_time_zone)
+    _check_phone_region = field_validator("phone_region")(_valid_phone_region)
 
 
 class WorkspacePatch(BaseModel):
@@ -55,11 +67,19 @@ class WorkspacePatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     default_language: Language | None = None
     time_zone: str | None = None
+    phone_region: str | None = Field(
+        default=None, description="ISO 3166 region for phone numbers without a country code."
+    )
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else _valid_time_zone(value)
+
+    @field_validator("phone_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else _valid_phone_region(value)
 
 
 class UserCreate(BaseModel):
@@ -86,6 +106,7 @@ class WorkspaceOut(BaseModel):
     name: str
     default_language: str
     time_zone: str
+    phone_region: str
     created_at: datetime
 
 

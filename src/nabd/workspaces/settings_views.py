@@ -1,7 +1,9 @@
 """Settings pages for admins: the workspace, its members, API tokens and the audit log."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import phonenumbers
+from babel import Locale
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -33,11 +35,33 @@ def settings_home(principal: ManageSettings) -> Response:
     return RedirectResponse("/settings/workspace", status_code=303)
 
 
+def _phone_regions(locale: str) -> list[tuple[str, str]]:
+    """(code, country name in the reader's language) for every region phonenumbers knows."""
+    names = Locale.parse(locale).territories
+    return sorted(
+        ((code, names.get(code, code)) for code in phonenumbers.SUPPORTED_REGIONS),
+        key=lambda option: option[1],
+    )
+
+
+def _workspace_page(
+    request: Request, form: Any, errors: dict[str, str], status_code: int = 200
+) -> Response:
+    return render_page(
+        request,
+        "workspaces/settings_workspace.html",
+        {
+            "form": form,
+            "errors": errors,
+            "phone_regions": _phone_regions(request_locale(request)),
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/workspace")
 def workspace_form(request: Request, principal: ManageSettings) -> Response:
-    return render_page(
-        request, "workspaces/settings_workspace.html", {"form": principal.workspace, "errors": {}}
-    )
+    return _workspace_page(request, principal.workspace, {})
 
 
 @router.post("/workspace")
@@ -48,17 +72,19 @@ def update_workspace(
     name: Annotated[str, Form()] = "",
     default_language: Annotated[str, Form()] = "",
     time_zone: Annotated[str, Form()] = "",
+    phone_region: Annotated[str, Form()] = "",
 ) -> Response:
-    submitted = {"name": name, "default_language": default_language, "time_zone": time_zone}
+    submitted = {
+        "name": name,
+        "default_language": default_language,
+        "time_zone": time_zone,
+        "phone_region": phone_region,
+    }
     try:
-        changes = WorkspacePatch.model_validate(submitted)
+        # A form without the region (an older page) leaves it as it is.
+        changes = WorkspacePatch.model_validate({**submitted, "phone_region": phone_region or None})
     except ValidationError as error:
-        return render_page(
-            request,
-            "workspaces/settings_workspace.html",
-            {"form": submitted, "errors": field_errors(request, error)},
-            status_code=422,
-        )
+        return _workspace_page(request, submitted, field_errors(request, error), 422)
     service.update_workspace(
         session, workspace_id=principal.workspace_id, changes=changes, actor=principal.actor
     )

@@ -1,0 +1,157 @@
+"""Set-based writes of plain rows through the DBAPI, for the ingestion hot paths.
+
+SQLAlchemy's per-parameter processing (type decorators, JSON serialisers, bind names) cost
+more than the database's own work on a batch of 500 events (bench/ingest_events.py: about
+half of the in-process time). Here the caller hands over values already in the form the
+driver stores, and each batch is one statement: an `executemany` on SQLite (its C loop) and
+one `COPY` into a temporary table followed by one `INSERT … SELECT` on PostgreSQL (one plan
+whatever the batch size). Statements go through the session's connection, so they share its
+transaction and SQLite's per-process writer lock (`nabd.core.sqlite_writers`).
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic_core import to_json
+from sqlalchemy.orm import Session
+
+# Column types of the staging tables on PostgreSQL; SQLite needs none.
+BIGINT, TEXT, TIMESTAMPTZ, JSONB = "bigint", "text", "timestamptz", "jsonb"
+_UTC_OFFSET = timedelta(0)
+WINDOW_COLUMNS = (("id", BIGINT), ("earliest", TIMESTAMPTZ), ("latest", TIMESTAMPTZ))
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def moment_writer(session: Session) -> Any:
+    """How a timezone-aware datetime is stored: SQLAlchemy's SQLite text, or as is."""
+    return sqlite_moment if is_sqlite(session) else utc_moment
+
+
+def sqlite_moment(value: datetime) -> str:
+    """The text `nabd.core.types.UTCDateTime` stores on SQLite (naive UTC, microseconds), so
+    rows written here sort and compare with rows written through the ORM."""
+    if value.utcoffset() != _UTC_OFFSET:
+        value = value.astimezone(UTC)
+    # "YYYY-MM-DD HH:MM:SS.ffffff" followed by "+00:00", which SQLite's text leaves out.
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def utc_moment(value: datetime) -> datetime:
+    return value
+
+
+def json_text(value: Any) -> str:
+    """A JSON document as text (pydantic-core's serialiser, several times json.dumps' speed)."""
+    return to_json(value).decode()
+
+
+def _staged(session: Session, name: str, columns: Sequence[tuple[str, str]], rows: Any) -> str:
+    """PostgreSQL: `rows` copied into a private temporary table (created on first use in
+    the session, emptied at commit), named for the caller to read in one statement.
+
+    COPY costs about a fifth of the client CPU of binding the same rows as unnest arrays, and
+    a seventh of the wall time (measured with 500 events: 2.2 against 9.8 µs/row CPU).
+    """
+    stage = f"nabd_stage_{name}"
+    names = ", ".join(column for column, _kind in columns)
+    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    driver = session.connection().connection.driver_connection  # psycopg, same transaction
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 - our own table name
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return stage
+
+
+def insert_ignoring_conflicts(
+    session: Session,
+    *,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict_columns: Sequence[str],
+) -> int:
+    """Insert `rows` (tuples in `columns` order); a row whose key exists is skipped.
+
+    Returns how many rows were written, which is what an idempotent ingest reports.
+    """
+    if not rows:
+        return 0
+    names = ", ".join(name for name, _kind in columns)
+    conflict = f"ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING"
+    connection = session.connection()
+    if is_sqlite(session):
+        marks = ", ".join("?" * len(columns))
+        # Table and column names are the caller's constants, never request data.
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"  # noqa: S608
+        # sqlite3's executemany sums the rows each execution changed.
+        return int(connection.exec_driver_sql(sql, list(rows)).rowcount)
+    stage = _staged(session, table, columns, rows)
+    sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {conflict}"  # noqa: S608
+    return int(connection.exec_driver_sql(sql).rowcount)
+
+
+def select_in(
+    session: Session, *, sql: str, values: Sequence[Any], params: Sequence[Any] = ()
+) -> list[Any]:
+    """Run `sql` whose last condition is `… {IN}` over `values`: `IN (?, …)` on SQLite,
+    `= ANY(%s)` (one array parameter, one plan) on PostgreSQL. `params` come first."""
+    if not values:
+        return []
+    session.flush()  # as an ORM query would (autoflush): pending objects are visible
+    connection = session.connection()
+    if is_sqlite(session):
+        marks = ", ".join("?" * len(values))
+        statement = sql.replace("{IN}", f"IN ({marks})").replace("%s", "?")
+        result = connection.exec_driver_sql(statement, (*params, *values))
+    else:
+        statement = sql.replace("{IN}", "= ANY(%s)")
+        result = connection.exec_driver_sql(statement, (*params, list(values)))
+    # The driver's tuples as they are: a Row object per row cost more than the query.
+    rows = list(result.cursor.fetchall()) if result.cursor is not None else []
+    result.close()
+    return rows
+
+
+def widen_seen_window(
+    session: Session, *, workspace_id: int, windows: Sequence[tuple[int, Any, Any]]
+) -> None:
+    """Widen customers' first/last-seen dates to include (customer id, earliest, latest).
+
+    Values come from `moment_writer`. Rows whose window already covers the batch are not
+    rewritten. Ids are sorted so concurrent batches lock customers in the same order.
+    """
+    if not windows:
+        return
+    ordered = sorted(windows)
+    connection = session.connection()
+    if is_sqlite(session):
+        connection.exec_driver_sql(
+            "UPDATE customers SET "
+            "first_seen_at = CASE WHEN first_seen_at IS NULL OR first_seen_at > ?2 "
+            "THEN ?2 ELSE first_seen_at END, "
+            "last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 "
+            "THEN ?3 ELSE last_seen_at END "
+            "WHERE id = ?1 AND workspace_id = ?4 AND (first_seen_at IS NULL OR "
+            "first_seen_at > ?2 OR last_seen_at IS NULL OR last_seen_at < ?3)",
+            [(*window, workspace_id) for window in ordered],
+        )
+        return
+    stage = _staged(session, "windows", WINDOW_COLUMNS, ordered)
+    connection.exec_driver_sql(
+        "UPDATE customers AS c SET "  # noqa: S608 - our own table name
+        "first_seen_at = LEAST(c.first_seen_at, v.earliest), "
+        "last_seen_at = GREATEST(c.last_seen_at, v.latest) "
+        f"FROM (SELECT * FROM {stage} ORDER BY id) AS v "
+        "WHERE c.id = v.id AND c.workspace_id = %s AND (c.first_seen_at IS NULL OR "
+        "c.first_seen_at > v.earliest OR c.last_seen_at IS NULL OR c.last_seen_at < v.latest)",
+        (workspace_id,),
+    )
