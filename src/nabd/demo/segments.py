@@ -12,12 +12,12 @@ DEMO_SEGMENTS: tuple[dict[str, Any], ...] = (
     {
         "name_ar": "عملاء الرياض ذوو القيمة العالية",
         "name_en": "High-value Riyadh customers",
-        "description": "Riyadh customers who have spent 3,000 or more in total.",
+        "description": "Riyadh customers who have spent 1,500 or more in total.",
         "definition": {
             "match": "all",
             "conditions": [
                 {"field": "attribute", "key": "city", "operator": "equals", "value": "Riyadh"},
-                {"field": "total_spend", "operator": "gte", "value": 3000},
+                {"field": "total_spend", "operator": "gte", "value": 1500},
             ],
         },
     },
