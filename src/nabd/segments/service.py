@@ -21,7 +21,7 @@ from nabd.goals.models import Goal
 from nabd.journeys import service as journeys
 from nabd.segments.definition import INVALID, Definition, InvalidDefinition, parse_definition
 from nabd.segments.errors import SegmentNotFound
-from nabd.segments.evaluation import matching_customers
+from nabd.segments.evaluation import matching_condition, matching_customers
 from nabd.segments.models import Segment, SegmentMembership
 from nabd.segments.schemas import SegmentIn, SegmentPatch
 
@@ -188,16 +188,32 @@ def delete_segment(session: Session, *, workspace_id: int, segment_id: int, acto
 
 
 def refresh_segment(session: Session, *, segment: Segment, now: datetime | None = None) -> int:
-    """Recompute the segment's members in one statement; returns and records its size."""
+    """Bring the stored members in line with the definition; returns and records the size.
+
+    Two set-based statements: delete the members who no longer match, insert the customers
+    who newly do (anti-joins both). A refresh that changes little writes little, which is
+    what the hourly job mostly does; a new segment is one INSERT … SELECT.
+    """
     now = now or utcnow()
     workspace_id = segment.workspace_id
-    definition = parse_definition(segment.definition)
-    session.execute(delete(SegmentMembership).where(SegmentMembership.segment_id == segment.id))
-    matching = _matching(session, workspace_id, definition, now).subquery()
+    condition = matching_condition(
+        workspace_id=workspace_id,
+        definition=parse_definition(segment.definition),
+        channel_ids=_channel_ids(session, workspace_id),
+        now=now,
+    )
+    member = SegmentMembership
+    still_matching = select(Customer.id).where(Customer.id == member.customer_id, condition)
+    session.execute(delete(member).where(member.segment_id == segment.id, ~still_matching.exists()))
+    already_member = select(member.customer_id).where(
+        member.segment_id == segment.id, member.customer_id == Customer.id
+    )
     session.execute(
-        insert(SegmentMembership).from_select(
+        insert(member).from_select(
             ["segment_id", "customer_id", "workspace_id"],
-            select(literal(segment.id), matching.c.id, literal(workspace_id)),
+            select(literal(segment.id), Customer.id, literal(workspace_id)).where(
+                condition, ~already_member.exists()
+            ),
         )
     )
     size = session.scalar(
