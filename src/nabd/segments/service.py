@@ -1,10 +1,10 @@
 """Segments: create, read, change, delete, and refresh their stored membership.
 
-Membership is recomputed by one INSERT … SELECT per segment (the query from
-`evaluation.py`), when a definition is saved, by the periodic job and by
-`nabd segments refresh`. Never commits.
+Membership is recomputed from one set-based query per segment (`evaluation.py`) when a
+definition is saved, by the periodic job and by `nabd segments refresh`. Never commits.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,9 +21,12 @@ from nabd.goals.models import Goal
 from nabd.journeys import service as journeys
 from nabd.segments.definition import INVALID, Definition, InvalidDefinition, parse_definition
 from nabd.segments.errors import SegmentNotFound
-from nabd.segments.evaluation import matching_condition, matching_customers
+from nabd.segments.evaluation import matching_customers
 from nabd.segments.models import Segment, SegmentMembership
 from nabd.segments.schemas import SegmentIn, SegmentPatch
+
+# Ids per statement when writing a membership difference (below SQLite's variable limit).
+WRITE_BATCH = 5_000
 
 
 class SegmentInUse(Conflict):
@@ -190,32 +193,31 @@ def delete_segment(session: Session, *, workspace_id: int, segment_id: int, acto
 def refresh_segment(session: Session, *, segment: Segment, now: datetime | None = None) -> int:
     """Bring the stored members in line with the definition; returns and records the size.
 
-    Two set-based statements: delete the members who no longer match, insert the customers
-    who newly do (anti-joins both). A refresh that changes little writes little, which is
-    what the hourly job mostly does; a new segment is one INSERT … SELECT.
+    The definition is evaluated by one set-based query. A segment without stored members
+    gets them by one INSERT … SELECT; otherwise the matching ids and the stored ones are read
+    (two index or table scans) and only the difference is written, in batches, so the hourly
+    refresh of a segment that barely changed writes next to nothing. Reading both sides
+    keeps the plan simple: an anti-join between two large sets is only as good as the
+    planner's statistics, which are stale right after a large import.
     """
     now = now or utcnow()
     workspace_id = segment.workspace_id
-    condition = matching_condition(
-        workspace_id=workspace_id,
-        definition=parse_definition(segment.definition),
-        channel_ids=_channel_ids(session, workspace_id),
-        now=now,
-    )
-    member = SegmentMembership
-    still_matching = select(Customer.id).where(Customer.id == member.customer_id, condition)
-    session.execute(delete(member).where(member.segment_id == segment.id, ~still_matching.exists()))
-    already_member = select(member.customer_id).where(
-        member.segment_id == segment.id, member.customer_id == Customer.id
-    )
-    session.execute(
-        insert(member).from_select(
-            ["segment_id", "customer_id", "workspace_id"],
-            select(literal(segment.id), Customer.id, literal(workspace_id)).where(
-                condition, ~already_member.exists()
-            ),
+    matching = _matching(session, workspace_id, parse_definition(segment.definition), now)
+    stored = select(SegmentMembership.customer_id).where(SegmentMembership.segment_id == segment.id)
+    has_members = session.scalar(stored.limit(1)) is not None
+    if not has_members:
+        rows = select(literal(segment.id), matching.subquery().c.id, literal(workspace_id))
+        session.execute(
+            insert(SegmentMembership).from_select(
+                ["segment_id", "customer_id", "workspace_id"], rows
+            )
         )
-    )
+    else:
+        wanted = set(session.scalars(matching))
+        current = set(session.scalars(stored))
+        _write_difference(
+            session, segment=segment, joining=wanted - current, leaving=current - wanted
+        )
     size = session.scalar(
         select(func.count())
         .select_from(SegmentMembership)
@@ -225,6 +227,35 @@ def refresh_segment(session: Session, *, segment: Segment, now: datetime | None 
     segment.refreshed_at = now
     session.flush()
     return segment.size
+
+
+def _write_difference(
+    session: Session, *, segment: Segment, joining: set[int], leaving: set[int]
+) -> None:
+    for chunk in _chunks(sorted(leaving)):
+        session.execute(
+            delete(SegmentMembership).where(
+                SegmentMembership.segment_id == segment.id,
+                SegmentMembership.customer_id.in_(chunk),
+            )
+        )
+    for chunk in _chunks(sorted(joining)):
+        session.execute(
+            insert(SegmentMembership),
+            [
+                {
+                    "segment_id": segment.id,
+                    "customer_id": customer_id,
+                    "workspace_id": segment.workspace_id,
+                }
+                for customer_id in chunk
+            ],
+        )
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), WRITE_BATCH):
+        yield ids[start : start + WRITE_BATCH]
 
 
 def refresh_workspace(
