@@ -27,6 +27,8 @@ from nabd.segments.schemas import SegmentIn, SegmentPatch
 
 # Ids per statement when writing a membership difference (below SQLite's variable limit).
 WRITE_BATCH = 5_000
+# Segments up to this size are computed while the page or API call waits (see bench/README.md).
+INLINE_REFRESH_LIMIT = 100_000
 
 
 class SegmentInUse(Conflict):
@@ -112,7 +114,7 @@ def create_segment(
     )
     session.add(segment)
     session.flush()
-    refresh_segment(session, segment=segment)
+    _refresh_if_small(session, segment=segment)
     record_audit(
         session,
         workspace_id=workspace_id,
@@ -150,7 +152,7 @@ def update_segment(
     segment.updated_at = utcnow()
     session.flush()
     if definition is not None:
-        refresh_segment(session, segment=segment)
+        _refresh_if_small(session, segment=segment)
     record_audit(
         session,
         workspace_id=workspace_id,
@@ -227,6 +229,26 @@ def refresh_segment(session: Session, *, segment: Segment, now: datetime | None 
     segment.refreshed_at = now
     session.flush()
     return segment.size
+
+
+def _refresh_if_small(session: Session, *, segment: Segment) -> None:
+    """Compute the membership now when it is small; otherwise mark it pending for a job.
+
+    A saved page or API call answers with the size at once for segments up to
+    INLINE_REFRESH_LIMIT members; a larger one would hold the request (and, on SQLite, the
+    write lock) for seconds, so the caller enqueues `refresh_one_segment` after its commit.
+    """
+    size = preview_size(session, workspace_id=segment.workspace_id, document=segment.definition)
+    if size <= INLINE_REFRESH_LIMIT:
+        refresh_segment(session, segment=segment)
+    else:
+        segment.size = None
+        segment.refreshed_at = None
+
+
+def is_pending(segment: Segment) -> bool:
+    """Whether the segment's membership waits for a background refresh."""
+    return segment.refreshed_at is None
 
 
 def _write_difference(
