@@ -1,4 +1,5 @@
-"""The demo's segments: a few realistic, bilingual rules over the demo customers."""
+"""The demo's segments: a few realistic rules over the demo customers, named in both
+languages and described in Arabic (the demo workspace's language)."""
 
 from typing import Any
 
@@ -12,7 +13,7 @@ DEMO_SEGMENTS: tuple[dict[str, Any], ...] = (
     {
         "name_ar": "عملاء الرياض ذوو القيمة العالية",
         "name_en": "High-value Riyadh customers",
-        "description": "Riyadh customers who have spent 1,500 or more in total.",
+        "description": "عملاء الرياض الذين بلغ إنفاقهم 1,500 أو أكثر.",
         "definition": {
             "match": "all",
             "conditions": [
@@ -24,7 +25,7 @@ DEMO_SEGMENTS: tuple[dict[str, Any], ...] = (
     {
         "name_ar": "المنتقدون",
         "name_en": "Detractors",
-        "description": "Customers whose latest NPS answer was 0–6.",
+        "description": "العملاء الذين كانت آخر إجابة لهم على NPS من 0 إلى 6.",
         "definition": {
             "conditions": [{"field": "nps_bucket", "operator": "equals", "value": "detractor"}]
         },
@@ -32,13 +33,13 @@ DEMO_SEGMENTS: tuple[dict[str, Any], ...] = (
     {
         "name_ar": "مستخدمو التطبيق",
         "name_en": "App users",
-        "description": "Customers seen on the mobile app.",
+        "description": "العملاء الذين استخدموا تطبيق الجوال.",
         "definition": {"conditions": [{"field": "channel", "operator": "in", "value": ["app"]}]},
     },
     {
         "name_ar": "العملاء الجدد",
         "name_en": "New customers",
-        "description": "First purchase within the last 90 days.",
+        "description": "أول شراء خلال آخر 90 يومًا.",
         "definition": {
             "conditions": [{"field": "first_purchase", "operator": "within_days", "value": 90}]
         },
@@ -46,7 +47,7 @@ DEMO_SEGMENTS: tuple[dict[str, Any], ...] = (
     {
         "name_ar": "عملاء مهددون بالمغادرة",
         "name_en": "Lapsing repeat buyers",
-        "description": "Bought at least twice, but not in the last 120 days.",
+        "description": "اشتروا مرتين على الأقل، ولم يشتروا خلال آخر 120 يومًا.",
         "definition": {
             "match": "all",
             "conditions": [
