@@ -17,6 +17,7 @@ from nabd.demo.surveys import demo_texts
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.metrics import rollups
+from nabd.segments.models import Segment
 from nabd.text.annotations import FeedbackAnnotation
 from nabd.workspaces.models import Workspace
 from tests.factories import Member, sign_in
@@ -70,6 +71,8 @@ def test_demo_loads_once_and_serves_a_populated_overview(
 
     demo_id = session.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
     assert demo_id is not None
+    sizes = dict(session.execute(select(Segment.name_en, Segment.size)).all())
+    assert len(sizes) == 5 and all(size and size < 3000 for size in sizes.values()), sizes
     counted = rollups.stored_rows(session, workspace_id=demo_id)
     assert counted and counted == rollups.recomputed_rows(session, workspace_id=demo_id)
 

@@ -38,6 +38,7 @@ def test_sign_in_switch_language_and_sign_out(
         "Customers",
         "Surveys",
         "Feedback",
+        "Segments",
         "Goals",
         "Settings",
     ]
@@ -52,6 +53,7 @@ def test_sign_in_switch_language_and_sign_out(
         "العملاء",
         "الاستبيانات",
         "الملاحظات",
+        "الشرائح",
         "الأهداف",
         "الإعدادات",
     ]
@@ -77,6 +79,7 @@ def test_sign_in_switch_language_and_sign_out(
         "Customers",
         "Surveys",
         "Feedback",
+        "Segments",
         "Goals",
         "Settings",
     ]

@@ -53,5 +53,6 @@ def test_page_has_a_segment_select_and_keeps_its_query_count(
     assert counter.count <= 10, counter.statements
     assert 'data-testid="segment-filter"' in page.text
     assert f'<option value="{segment.id}" dir="auto" selected>' in page.text
+    assert 'data-testid="segment-as-of"' in page.text
     shown = page.text.count("data-customer=")
     assert shown == sum(p.city == "Riyadh" for p in people)

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from nabd.analytics.snapshot import refresh_snapshot
 from nabd.config import Settings
+from nabd.core.audit import SYSTEM_ACTOR
+from nabd.customers import privacy
 from nabd.metrics import estimates
 from nabd.metrics.engine import MetricQuery, compute_metric
 from nabd.metrics.errors import InvalidMetricQuery
@@ -191,3 +193,31 @@ def test_the_api_answers_a_segment_slice(
             "margin_of_error": pytest.approx(expected.margin_of_error),
         }
     ]
+
+
+def test_an_erased_member_leaves_the_slice_but_not_the_total(
+    session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    people, _ = make_people(session, workspace, count=40)
+    riyadh = make_segment(session, workspace, RIYADH)
+    _snapshot(session, settings, workspace)
+    erased = next(p for p in people if p.city == "Riyadh" and p.answers)
+    privacy.erase_customer(
+        session, workspace_id=workspace.id, customer_id=erased.id, actor=SYSTEM_ACTOR
+    )
+    session.commit()
+    _snapshot(session, settings, workspace)
+    members = [p for p in people if p.city == "Riyadh" and p.id != erased.id]
+
+    def nps(**fields: object) -> int:
+        return compute_metric(
+            session,
+            workspace_id=workspace.id,
+            metric="nps",
+            query=_query(**fields),
+            settings=settings,
+        ).n
+
+    assert nps(segment_id=riyadh.id) == _direct_nps(members).n
+    assert nps(group_by="segment") == _direct_nps(people).n  # detached scores still count

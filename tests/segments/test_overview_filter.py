@@ -44,4 +44,5 @@ def test_the_page_has_a_segment_select_and_refuses_an_unknown_one(
     assert 'data-testid="cx-segment"' in page.text
     assert f'<option value="{segment.id}" dir="auto" selected>' in page.text
     assert f"segment={segment.id}" in page.text  # exports and links keep the filter
+    assert 'data-testid="nps-freshness"' in page.text  # a segment's NPS is the snapshot's
     assert client.get("/", params={"segment": segment.id + 1}).status_code == 422

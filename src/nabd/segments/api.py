@@ -14,6 +14,7 @@ from nabd.customers.schemas import CustomerSummaryOut, summary_out
 from nabd.segments import service
 from nabd.segments.models import Segment
 from nabd.segments.schemas import PreviewIn, PreviewOut, SegmentIn, SegmentOut, SegmentPatch
+from nabd.segments.tasks import refresh_later_if_pending
 from nabd.workspaces.roles import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["segments"])
@@ -41,6 +42,7 @@ def create_segment(session: DbSession, principal: WriteSegments, data: SegmentIn
     segment = service.create_segment(
         session, workspace_id=principal.workspace_id, data=data, actor=principal.actor
     )
+    refresh_later_if_pending(session, segment)
     return segment_out(segment)
 
 
@@ -72,6 +74,7 @@ def update_segment(
         changes=changes,
         actor=principal.actor,
     )
+    refresh_later_if_pending(session, segment)
     return segment_out(segment)
 
 

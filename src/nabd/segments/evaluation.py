@@ -8,7 +8,7 @@ SQLite and PostgreSQL alike, whatever the number of customers.
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import InstrumentedAttribute
 
 from nabd.customers.models import Customer
@@ -31,14 +31,14 @@ _NUMBER_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
 _CHANNEL_SOURCES = (Event, Transaction, FeedbackItem, SurveyResponse)
 
 
-def matching_customers(
+def matching_condition(
     *,
     workspace_id: int,
     definition: Definition,
     channel_ids: dict[str, int],
     now: datetime,
-) -> Select[int]:
-    """SELECT customers.id of every customer the definition matches.
+) -> ColumnElement[bool]:
+    """The WHERE clause on `customers` that holds for the customers the definition matches.
 
     `channel_ids` maps channel keys to ids (an unknown key matches nobody); `now` anchors
     the "days ago" conditions.
@@ -48,7 +48,21 @@ def matching_customers(
         for condition in definition.conditions
     ]
     combined = and_(*predicates) if definition.match == "all" else or_(*predicates)
-    return select(Customer.id).where(Customer.workspace_id == workspace_id, combined)
+    return and_(Customer.workspace_id == workspace_id, combined)
+
+
+def matching_customers(
+    *,
+    workspace_id: int,
+    definition: Definition,
+    channel_ids: dict[str, int],
+    now: datetime,
+) -> Select[int]:
+    """SELECT customers.id of every customer the definition matches."""
+    condition = matching_condition(
+        workspace_id=workspace_id, definition=definition, channel_ids=channel_ids, now=now
+    )
+    return select(Customer.id).where(condition)
 
 
 def _predicate(
@@ -62,9 +76,9 @@ def _predicate(
         values = (value,) if operator == "equals" else value
         return Customer.language.in_(list(values))
     if field in _NUMBER_COLUMNS:
-        return _compare(_NUMBER_COLUMNS[field], operator, value)
+        return _compare(_unindexed(_NUMBER_COLUMNS[field]), operator, value)
     if field in _DAYS_COLUMNS:
-        return _days(_DAYS_COLUMNS[field], operator, value, now)
+        return _days(_unindexed(_DAYS_COLUMNS[field]), operator, value, now)
     if field == "nps_bucket":
         buckets = (value,) if operator == "equals" else value
         latest = latest_scores(workspace_id=workspace_id, metric="nps")
@@ -78,12 +92,19 @@ def _predicate(
     return _used_channels(workspace_id, [channel_ids[key] for key in value if key in channel_ids])
 
 
+def _unindexed(column: Any) -> Any:
+    """The column wrapped so no index on it is used: a segment condition usually holds for a
+    large share of the customers, and SQLite (no statistics) would otherwise walk the spend or
+    last-seen index with a row lookup each; measured 4–5x slower than reading the workspace's
+    rows in order (bench/README.md). NULL stays NULL."""
+    return func.coalesce(column, column)
+
+
 def _attribute(key: str, operator: str, value: Any) -> ColumnElement[bool]:
-    # JSON values compare as text: "Riyadh", "42" (SQLite extracts numbers as numbers).
-    extracted = Customer.attributes[key].as_string()
+    # JSON values compare as text ("Riyadh", "42"): `as_string` casts on both engines.
+    text = Customer.attributes[key].as_string()
     if operator == "exists":
-        return extracted.is_not(None)
-    text = cast(extracted, String)
+        return text.is_not(None)
     if operator == "equals":
         return text == value
     if operator == "in":

@@ -1,10 +1,10 @@
 """Segments: create, read, change, delete, and refresh their stored membership.
 
-Membership is recomputed by one INSERT … SELECT per segment (the query from
-`evaluation.py`), when a definition is saved, by the periodic job and by
-`nabd segments refresh`. Never commits.
+Membership is recomputed from one set-based query per segment (`evaluation.py`) when a
+definition is saved, by the periodic job and by `nabd segments refresh`. Never commits.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,11 @@ from nabd.segments.errors import SegmentNotFound
 from nabd.segments.evaluation import matching_customers
 from nabd.segments.models import Segment, SegmentMembership
 from nabd.segments.schemas import SegmentIn, SegmentPatch
+
+# Ids per statement when writing a membership difference (below SQLite's variable limit).
+WRITE_BATCH = 5_000
+# Segments up to this size are computed while the page or API call waits (see bench/README.md).
+INLINE_REFRESH_LIMIT = 100_000
 
 
 class SegmentInUse(Conflict):
@@ -109,7 +114,7 @@ def create_segment(
     )
     session.add(segment)
     session.flush()
-    refresh_segment(session, segment=segment)
+    _refresh_if_small(session, segment=segment)
     record_audit(
         session,
         workspace_id=workspace_id,
@@ -147,7 +152,7 @@ def update_segment(
     segment.updated_at = utcnow()
     session.flush()
     if definition is not None:
-        refresh_segment(session, segment=segment)
+        _refresh_if_small(session, segment=segment)
     record_audit(
         session,
         workspace_id=workspace_id,
@@ -188,18 +193,33 @@ def delete_segment(session: Session, *, workspace_id: int, segment_id: int, acto
 
 
 def refresh_segment(session: Session, *, segment: Segment, now: datetime | None = None) -> int:
-    """Recompute the segment's members in one statement; returns and records its size."""
+    """Bring the stored members in line with the definition; returns and records the size.
+
+    The definition is evaluated by one set-based query. A segment without stored members
+    gets them by one INSERT … SELECT; otherwise the matching ids and the stored ones are read
+    (two index or table scans) and only the difference is written, in batches, so the hourly
+    refresh of a segment that barely changed writes next to nothing. Reading both sides
+    keeps the plan simple: an anti-join between two large sets is only as good as the
+    planner's statistics, which are stale right after a large import.
+    """
     now = now or utcnow()
     workspace_id = segment.workspace_id
-    definition = parse_definition(segment.definition)
-    session.execute(delete(SegmentMembership).where(SegmentMembership.segment_id == segment.id))
-    matching = _matching(session, workspace_id, definition, now).subquery()
-    session.execute(
-        insert(SegmentMembership).from_select(
-            ["segment_id", "customer_id", "workspace_id"],
-            select(literal(segment.id), matching.c.id, literal(workspace_id)),
+    matching = _matching(session, workspace_id, parse_definition(segment.definition), now)
+    stored = select(SegmentMembership.customer_id).where(SegmentMembership.segment_id == segment.id)
+    has_members = session.scalar(stored.limit(1)) is not None
+    if not has_members:
+        rows = select(literal(segment.id), matching.subquery().c.id, literal(workspace_id))
+        session.execute(
+            insert(SegmentMembership).from_select(
+                ["segment_id", "customer_id", "workspace_id"], rows
+            )
         )
-    )
+    else:
+        wanted = set(session.scalars(matching))
+        current = set(session.scalars(stored))
+        _write_difference(
+            session, segment=segment, joining=wanted - current, leaving=current - wanted
+        )
     size = session.scalar(
         select(func.count())
         .select_from(SegmentMembership)
@@ -209,6 +229,55 @@ def refresh_segment(session: Session, *, segment: Segment, now: datetime | None 
     segment.refreshed_at = now
     session.flush()
     return segment.size
+
+
+def _refresh_if_small(session: Session, *, segment: Segment) -> None:
+    """Compute the membership now when it is small; otherwise mark it pending for a job.
+
+    A saved page or API call answers with the size at once for segments up to
+    INLINE_REFRESH_LIMIT members; a larger one would hold the request (and, on SQLite, the
+    write lock) for seconds, so the caller enqueues `refresh_one_segment` after its commit.
+    """
+    size = preview_size(session, workspace_id=segment.workspace_id, document=segment.definition)
+    if size <= INLINE_REFRESH_LIMIT:
+        refresh_segment(session, segment=segment)
+    else:
+        segment.size = None
+        segment.refreshed_at = None
+
+
+def is_pending(segment: Segment) -> bool:
+    """Whether the segment's membership waits for a background refresh."""
+    return segment.refreshed_at is None
+
+
+def _write_difference(
+    session: Session, *, segment: Segment, joining: set[int], leaving: set[int]
+) -> None:
+    for chunk in _chunks(sorted(leaving)):
+        session.execute(
+            delete(SegmentMembership).where(
+                SegmentMembership.segment_id == segment.id,
+                SegmentMembership.customer_id.in_(chunk),
+            )
+        )
+    for chunk in _chunks(sorted(joining)):
+        session.execute(
+            insert(SegmentMembership),
+            [
+                {
+                    "segment_id": segment.id,
+                    "customer_id": customer_id,
+                    "workspace_id": segment.workspace_id,
+                }
+                for customer_id in chunk
+            ],
+        )
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), WRITE_BATCH):
+        yield ids[start : start + WRITE_BATCH]
 
 
 def refresh_workspace(

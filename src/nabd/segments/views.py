@@ -22,6 +22,7 @@ from nabd.segments.definition import FIELD_LABELS, FIELD_OPERATORS, OPERATOR_LAB
 from nabd.segments.form import BLANK_ROWS, definition_from_form, form_of
 from nabd.segments.models import Segment
 from nabd.segments.schemas import SegmentIn, SegmentPatch
+from nabd.segments.tasks import refresh_later_if_pending
 from nabd.web.form_errors import error_messages
 from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
@@ -156,6 +157,7 @@ def _save_or_preview(
                 actor=principal.actor,
             )
             flash(request, N_("Segment created."))
+            refresh_later_if_pending(session, saved)
         else:
             saved = service.update_segment(
                 session,
@@ -165,6 +167,7 @@ def _save_or_preview(
                 actor=principal.actor,
             )
             flash(request, N_("Segment saved."))
+            refresh_later_if_pending(session, saved)
     except (ValidationError, NabdError) as error:
         return _edit_page(
             request,
