@@ -13,6 +13,7 @@ from nabd.workspaces.roles import Role
 from tests.events.factories import bearer, event, transaction
 from tests.factories import make_member, make_workspace, page_csrf, sign_in
 from tests.imports.test_import import nabd, write_csv
+from tests.surveys.factories import make_survey, question_ids
 
 
 def with_region(session: Session, slug: str, region: str) -> Workspace:
@@ -146,3 +147,18 @@ def test_the_api_changes_the_region_and_refuses_unknown_ones(
     changed = client.patch("/api/v1/workspace", json={"phone_region": "ae"}, headers=headers)
     assert changed.status_code == 200, changed.text
     assert changed.json()["phone_region"] == "AE"
+
+
+def test_survey_responses_read_numbers_in_the_workspace_region(
+    client: TestClient, session: Session
+) -> None:
+    egypt = with_region(session, "egypt", "EG")
+    survey = make_survey(session, egypt)
+    url = f"/api/v1/surveys/{survey.id}/responses"
+    answer = {
+        "answers": [{"question_id": question_ids(survey)["nps"], "value": 9}],
+        "customer": {"phone": "01012345678"},
+    }
+    stored = client.post(url, json=answer, headers=bearer(session, egypt, role=Role.ADMIN))
+    assert stored.status_code == 201, stored.text
+    assert phones(session, egypt) == ["+201012345678"]

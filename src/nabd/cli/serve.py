@@ -21,8 +21,19 @@ def worker_app() -> FastAPI:
     settings = get_settings()
     configure_jobs(settings)
     app = create_app(settings)
-    gc.freeze()
+    freeze_startup_heap()
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Exempt what was imported and built at startup from garbage collection.
+
+    Every full collection otherwise walks the whole heap of modules, routes and ORM
+    metadata; requests that allocate many objects (a batch of 500 responses) triggered
+    enough of them to cost a third of their CPU (bench/survey_responses.py).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
@@ -38,10 +49,8 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) ->
     consumer = start_embedded_consumer(settings) if settings.should_run_embedded_consumer else None
     console.print(f"nabd is running on http://{host}:{port}", highlight=False)
     app: FastAPI | str = create_app(settings) if workers == 1 else f"{__name__}:worker_app"
-    # Everything loaded so far lives as long as the process: out of the collector's sight,
-    # so the frequent collections that batch requests trigger do not walk it each time
-    # (bench/ingest_events.py: about a quarter of an ingested event's CPU time).
-    gc.freeze()
+    if workers == 1:
+        freeze_startup_heap()
     try:
         uvicorn.run(
             app,

@@ -19,7 +19,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor
-from nabd.core.bulk import (
+from nabd.core.i18n import N_
+from nabd.core.plain_rows import (
     BIGINT,
     TEXT,
     TIMESTAMPTZ,
@@ -29,7 +30,6 @@ from nabd.core.bulk import (
     select_in,
     widen_seen_window,
 )
-from nabd.core.i18n import N_
 from nabd.core.types import utcnow
 from nabd.customers import merging
 from nabd.customers.models import Customer, CustomerIdentity

@@ -4,7 +4,7 @@ A batch costs a fixed number of statements whatever its size: one SELECT of the 
 stored, one lookup of places, a batch identity resolution, one INSERT … ON CONFLICT DO NOTHING
 (a concurrent repeat of the same id is ignored by the database itself) and one set-based
 update of the customers' first/last-seen dates. Events, the high-volume kind, travel as plain
-rows through `nabd.core.bulk`; transactions (fewer, with Decimal amounts) through SQLAlchemy
+rows through `nabd.core.plain_rows`; transactions (fewer, with Decimal amounts) through SQLAlchemy
 Core.
 """
 
@@ -16,7 +16,8 @@ from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from nabd.core.bulk import (
+from nabd.core.i18n import N_
+from nabd.core.plain_rows import (
     BIGINT,
     JSONB,
     TEXT,
@@ -27,7 +28,6 @@ from nabd.core.bulk import (
     select_in,
     widen_seen_window,
 )
-from nabd.core.i18n import N_
 from nabd.core.types import utcnow
 from nabd.customers.identity import record_activity, resolve_customers
 from nabd.customers.service import refresh_value_summary
@@ -135,7 +135,7 @@ def ingest_events(
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
-    The rows go to the database as plain values in one statement (`nabd.core.bulk`); the
+    The rows go to the database as plain values in one statement (`nabd.core.plain_rows`); the
     unique (workspace, event_id) index settles a repeat sent concurrently.
     """
     outcome = BatchOutcome()
