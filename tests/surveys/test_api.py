@@ -1,5 +1,6 @@
 """The surveys and responses API over real HTTP."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys import service as journeys
 from nabd.surveys import responses as recording
+from nabd.surveys.definitions import ResponseContext
 from nabd.surveys.models import SurveyResponse
 from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
@@ -346,22 +348,26 @@ def test_single_response_racing_the_same_key_returns_the_first(
         session, survey=survey, data=data, default_language="ar", idempotency_key="order-9"
     )
     assert created
+    real_context = recording.response_context
     real_lookup = recording.find_by_key
     lookups: list[str] = []
 
-    def late_lookup(session: Session, *, workspace_id: int, key: str) -> SurveyResponse | None:
-        # The first look misses the other request's row; the one after the conflict sees it.
+    def late_context(session: Session, **kwargs: Any) -> ResponseContext:
+        # The first look misses the other request's row, as if it committed just after.
+        return replace(real_context(session, **kwargs), existing_id=None)
+
+    def lookup(session: Session, *, workspace_id: int, key: str) -> SurveyResponse | None:
         lookups.append(key)
-        if len(lookups) == 1:
-            return None
         return real_lookup(session, workspace_id=workspace_id, key=key)
 
-    monkeypatch.setattr(recording, "find_by_key", late_lookup)
+    monkeypatch.setattr(recording, "response_context", late_context)
+    monkeypatch.setattr(recording, "find_by_key", lookup)
     again, created = recording.record_response(
         session, survey=survey, data=data, default_language="ar", idempotency_key="order-9"
     )
     session.commit()
-    assert not created and again.id == stored.id and lookups == ["order-9", "order-9"]
+    # The INSERT did nothing on the conflicting key; the stored response is looked up once.
+    assert not created and again.id == stored.id and lookups == ["order-9"]
     assert session.scalar(select(func.count(SurveyResponse.id))) == 1
 
 

@@ -62,6 +62,24 @@ class Counts:
 Contribution = Mapping[RollupKey, Counts]
 
 
+class CountedQuestion(Protocol):
+    """What the rollup reads of a question (a `SurveyQuestion` or a compiled spec)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+
+
+class CountedSurvey(Protocol):
+    """What the rollup reads of a survey: a `Survey` or the response path's compiled copy."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def questions(self) -> Sequence[CountedQuestion]: ...
+
+
 class CountedAnswer(Protocol):
     """What the rollup reads of an answer (a stored `SurveyAnswer` or a row being stored)."""
 
@@ -102,7 +120,9 @@ def answer_counts(kind: str, score: int) -> tuple[int, ...]:
     )
 
 
-def contribution(survey: Survey, responses: Iterable[CountedResponse]) -> dict[RollupKey, Counts]:
+def contribution(
+    survey: CountedSurvey, responses: Iterable[CountedResponse]
+) -> dict[RollupKey, Counts]:
     """What these responses of one survey, as they are in memory now, add to the rollup."""
     kinds = {q.id: q.type for q in survey.questions if q.type in ROLLUP_KINDS}
     totals: dict[RollupKey, Counts] = {}
@@ -126,7 +146,7 @@ def contribution(survey: Survey, responses: Iterable[CountedResponse]) -> dict[R
 
 
 def record_responses(
-    session: Session, *, survey: Survey, responses: Iterable[CountedResponse]
+    session: Session, *, survey: CountedSurvey, responses: Iterable[CountedResponse]
 ) -> None:
     """Count newly stored responses; call in the transaction that stores them."""
     _apply(session, contribution(survey, responses))
