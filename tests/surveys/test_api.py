@@ -400,3 +400,41 @@ def test_a_phone_in_any_format_finds_the_customer_events_know(
         client.post(url, json={**answer, "customer": {"phone": "12"}}, headers=headers)
     )
     assert field == "customer.phone"
+
+
+def test_a_changed_survey_is_checked_against_its_new_questions(
+    client: TestClient, session: Session
+) -> None:
+    """The response path caches each survey's compiled questions; an edit must reach it."""
+    headers = _headers(session)
+    created = _create(client, headers)
+    path = f"/api/v1/surveys/{created['id']}/responses"
+    ids = _ids(created)
+    body = {
+        "answers": [
+            {"question_id": ids["nps"], "value": 3},
+            {"question_id": ids["what_went_wrong"], "value": "late delivery"},
+        ]
+    }
+    assert client.post(path, json=body, headers=headers).status_code == 201
+    questions = [dict(q) for q in NPS_SURVEY["questions"]]
+    questions[1]["max_length"] = 5
+    questions.append(
+        {"key": "ease", "type": "ces", "text": {"ar": "سهولة", "en": "Ease"}, "required": True}
+    )
+    changed = client.patch(
+        f"/api/v1/surveys/{created['id']}", json={"questions": questions}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    ease = _ids(changed.json())["ease"]
+    refused = client.post(path, json=body, headers=headers)
+    assert refused.status_code == 422
+    fields = {detail["field"] for detail in refused.json()["error"]["details"]}
+    assert fields == {"answers.1.value"}  # the new limit, before the new required question
+    shorter = {"answers": [body["answers"][0], {"question_id": ease, "value": 7}]}
+    stored = client.post(path, json=shorter, headers=headers)
+    assert stored.status_code == 201, stored.text
+    assert {a["question_id"] for a in stored.json()["answers"]} == {ids["nps"], ease}
+    missing = client.post(path, json={"answers": [body["answers"][0]]}, headers=headers)
+    assert missing.status_code == 422
+    assert "ease" in missing.json()["error"]["details"][0]["reason"]
