@@ -438,3 +438,13 @@ def test_a_changed_survey_is_checked_against_its_new_questions(
     missing = client.post(path, json={"answers": [body["answers"][0]]}, headers=headers)
     assert missing.status_code == 422
     assert "ease" in missing.json()["error"]["details"][0]["reason"]
+
+
+def test_links_are_created_through_the_api(client: TestClient, session: Session) -> None:
+    headers = _headers(session)
+    created = _create(client, headers)
+    link = client.post(f"/api/v1/surveys/{created['id']}/links", json={}, headers=headers)
+    assert link.status_code == 201, link.text
+    body = link.json()
+    assert body["survey_id"] == created["id"] and body["path"] == f"/s/{body['token']}"
+    assert not body["personal"]

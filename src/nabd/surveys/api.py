@@ -172,7 +172,8 @@ def create_link(
     """An anonymous link, or a personal one (answerable once) for the given customer."""
     link = respondent.create_link(
         session,
-        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
+        workspace_id=principal.workspace_id,
+        survey_id=survey_id,
         data=data,
         actor=principal.actor,
     )

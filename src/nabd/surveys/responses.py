@@ -8,14 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from nabd.core.bulk import insert_rows
 from nabd.core.errors import ErrorDetail
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page, PageRequest, paginate
@@ -389,7 +388,13 @@ def _insert_all(session: Session, responses: Sequence[NewResponse]) -> list[NewR
     if not responses:
         return []
     rows = [{name: getattr(response, name) for name in _RESPONSE_COLUMNS} for response in responses]
-    inserted = session.execute(_insert_responses(session.get_bind().dialect.name), rows).all()
+    inserted = insert_rows(
+        session,
+        RESPONSES,
+        rows,
+        returning=("id", "idempotency_key"),
+        skip_conflicts_on=("workspace_id", "idempotency_key"),
+    )
     by_key = {key: response_id for response_id, key in inserted if key is not None}
     # Rows without a key cannot conflict; their ids are the rest, in insertion order (one
     # statement assigns increasing ids in VALUES order, as SQLAlchemy's own
@@ -417,25 +422,8 @@ def _insert_all(session: Session, responses: Sequence[NewResponse]) -> list[NewR
             }
             for answer in response.answers
         )
-    if answers:
-        session.execute(_insert_answers(), answers)
+    insert_rows(session, ANSWERS, answers)
     return stored
-
-
-@cache
-def _insert_responses(dialect_name: str) -> Any:
-    """INSERT … ON CONFLICT (workspace, idempotency key) DO NOTHING RETURNING id, key."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (
-        dialect.insert(RESPONSES)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
-        .returning(RESPONSES.c.id, RESPONSES.c.idempotency_key)
-    )
-
-
-@cache
-def _insert_answers() -> Any:
-    return ANSWERS.insert()
 
 
 def _existing_keys(session: Session, *, workspace_id: int, keys: set[str]) -> set[str]:
