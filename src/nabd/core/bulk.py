@@ -37,18 +37,22 @@ def insert_rows(
     columns of the inserted rows, in insertion order."""
     if not rows:
         return []
-    dialect = session.get_bind().dialect
+    # The session's connection, past the ORM's bulk-insert layer (plain table rows need none
+    # of it); what the session holds pending is written first, as its own execute would.
+    session.flush()
+    connection = session.connection()
+    dialect = connection.dialect
     names = _with_defaults(table, tuple(rows[0]))
     if dialect.name != "postgresql":
         statement = _sqlalchemy_insert(table, names, tuple(returning), tuple(skip_conflicts_on))
         filled = [_filled(table, names, row) for row in rows]
         if returning:
-            return [tuple(row) for row in session.execute(statement, filled)]
-        session.execute(statement, filled)
+            return [tuple(row) for row in connection.execute(statement, filled)]
+        connection.execute(statement, filled)
         return []
     sql = _unnest_insert(dialect, table, names, tuple(returning), tuple(skip_conflicts_on))
     arrays = _column_arrays(dialect, table, names, rows)
-    result = session.connection().exec_driver_sql(sql, tuple(arrays))
+    result = connection.exec_driver_sql(sql, tuple(arrays))
     return [tuple(row) for row in result] if returning else []
 
 

@@ -178,21 +178,19 @@ def _apply(session: Session, deltas: Contribution) -> None:
         # Sorted, so concurrent writers lock rows in the same order and cannot deadlock.
         for key, counts in sorted(deltas.items(), key=lambda item: item[0])
     ]
-    statement = _upsert(session.get_bind().dialect.name)
-    session.execute(statement, rows)
+    connection = session.connection()  # a plain table: no ORM layer needed
+    connection.execute(_upsert(connection.dialect.name), rows)
 
 
 @cache
 def _upsert(dialect_name: str) -> Any:
     """The upsert for one dialect, built once: the rows are its parameters."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(MetricRollup)
+    table = MetricRollup.__table__
+    statement = dialect.insert(table)
     return statement.on_conflict_do_update(
         index_elements=[*KEY_COLUMNS, "kind"],
-        set_={
-            name: getattr(MetricRollup, name) + getattr(statement.excluded, name)
-            for name in COUNT_COLUMNS
-        },
+        set_={name: table.c[name] + statement.excluded[name] for name in COUNT_COLUMNS},
     )
 
 

@@ -130,14 +130,18 @@ def response_context(
         )
         .scalar_subquery()
     )
-    row = session.execute(
-        select(
-            Survey.updated_at,
-            Survey.touchpoint_id,
-            channel_id if channel is not None else null(),
-            existing_id if idempotency_key is not None else null(),
-        ).where(Survey.workspace_id == workspace_id, Survey.id == survey_id)
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            select(
+                Survey.updated_at,
+                Survey.touchpoint_id,
+                channel_id if channel is not None else null(),
+                existing_id if idempotency_key is not None else null(),
+            ).where(Survey.workspace_id == workspace_id, Survey.id == survey_id)
+        )
+        .first()
+    )
     if row is None:
         raise SurveyNotFound(N_("Survey not found."))
     updated_at, touchpoint_id, found_channel, found_existing = row
