@@ -127,6 +127,7 @@ def _column_arrays(
         default = _default(column) if column.default is not None else None
         values = [row.get(name, default) for row in rows]
         if processor is not None:
-            values = [None if value is None else processor(value) for value in values]
+            # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
+            values = [processor(value) for value in values]
         arrays.append(values)
     return arrays
