@@ -1,15 +1,19 @@
 """The surveys and responses API over real HTTP."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from nabd.core.db import create_session_factory, transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys import service as journeys
+from nabd.metrics.models import MetricRollup
 from nabd.surveys import responses as recording
 from nabd.surveys.definitions import ResponseContext
 from nabd.surveys.models import SurveyResponse
@@ -448,3 +452,35 @@ def test_links_are_created_through_the_api(client: TestClient, session: Session)
     body = link.json()
     assert body["survey_id"] == created["id"] and body["path"] == f"/s/{body['token']}"
     assert not body["personal"]
+
+
+def test_two_concurrent_requests_with_one_key_store_one_response(
+    session: Session, engine: Engine
+) -> None:
+    """Real concurrency: two transactions at once, neither sees the other's row at first."""
+    survey = make_survey(session, make_workspace(session))
+    data = ResponseIn.model_validate(
+        {
+            "customer": {"external_id": "c-42"},
+            "answers": [{"question_id": question_ids(survey)["nps"], "value": 9}],
+        }
+    )
+    factory = create_session_factory(engine)
+    start = threading.Barrier(2)
+
+    def submit() -> tuple[int, bool]:
+        start.wait()
+        with transaction(factory) as own:
+            stored, created = recording.record_response(
+                own, survey=survey, data=data, default_language="ar", idempotency_key="same"
+            )
+            return stored.id, created
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: submit(), range(2)))
+    assert sorted(created for _, created in results) == [False, True]
+    assert results[0][0] == results[1][0]
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 1
+    assert session.scalar(select(func.count(FeedbackItem.id))) == 0
+    counted = session.scalar(select(func.sum(MetricRollup.answer_count)))
+    assert counted == 1  # the rollup counted the stored response once
