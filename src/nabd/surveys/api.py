@@ -196,6 +196,11 @@ def submit_response(
         default_language=principal.workspace.default_language,
         idempotency_key=idempotency_key,
     )
+    # Committed here rather than when the request's session closes: on SQLite the
+    # connection holds the process's one write lock until it goes back to the pool, and
+    # the close runs only after another hop through the event loop and a worker thread,
+    # which every other writer would wait for.
+    session.commit()
     if created:
         channel_id = stored.channel_id
         names = {channel_id: data.channel} if channel_id is not None and data.channel else {}
@@ -232,6 +237,7 @@ def submit_batch(
         items=data.responses,
         default_language=principal.workspace.default_language,
     )
+    session.commit()  # as in submit_response: the write lock goes back at once
     return BatchOut(
         accepted=result.accepted,
         duplicates=result.duplicates,
