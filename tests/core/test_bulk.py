@@ -40,16 +40,17 @@ def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> 
         returning=("id", "idempotency_key"),
         skip_conflicts_on=keys,
     )
-    assert [key for _, key in first] == ["a", None, "b"]
-    assert [row_id for row_id, _ in first] == sorted(row_id for row_id, _ in first)
+    # Ids increase with the rows' order (RETURNING itself promises no order).
+    assert [key for _, key in sorted(first)] == ["a", None, "b"]
     again = insert_rows(
         session,
         RESPONSES,
         [_row(ws, sid, "b"), _row(ws, sid, "c")],
-        returning=("idempotency_key",),
+        returning=("id", "idempotency_key"),
         skip_conflicts_on=keys,
     )
-    assert again == [("c",)]
+    assert [key for _, key in again] == ["c"]
+    again_ids = list(again)
     stored = session.execute(select(SurveyResponse).order_by(SurveyResponse.id)).scalars().all()
     assert [r.idempotency_key for r in stored] == ["a", None, "b", "c"]
     # Column defaults the rows left out are filled in; values keep their types.
@@ -58,12 +59,26 @@ def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> 
 
     nps = question_ids(survey)["nps"]
     answer = {"workspace_id": ws, "response_id": first[0][0], "question_id": nps}
+    texts = ["ممتاز 👍🏽", 'quote " back\\slash\nnew line', "123"]
     written = insert_rows(
-        session, ANSWERS, [{**answer, "number": 9, "text": None, "choices": None}]
+        session,
+        ANSWERS,
+        [{**answer, "number": 9, "text": None, "choices": None}]
+        + [
+            {**answer, "response_id": row_id, "number": None, "text": text, "choices": {"r": [1]}}
+            for (row_id, _), text in zip(sorted(first)[1:] + again_ids, texts, strict=True)
+        ],
     )
     assert written == []  # nothing asked back
     assert insert_rows(session, ANSWERS, []) == []
     session.commit()
     # A JSON column given None holds JSON null, as SQLAlchemy's own INSERT stores it.
     assert session.scalar(select(func.count()).where(SurveyAnswer.choices.is_(None))) == 0
-    assert session.scalar(select(SurveyAnswer.number)) == 9
+    assert session.scalar(select(SurveyAnswer.number).where(SurveyAnswer.number.is_not(None))) == 9
+    stored_texts = session.scalars(
+        select(SurveyAnswer.text).where(SurveyAnswer.text.is_not(None)).order_by(SurveyAnswer.id)
+    )
+    assert list(stored_texts) == texts
+    assert session.scalar(select(SurveyAnswer.choices).where(SurveyAnswer.text == "123")) == {
+        "r": [1]
+    }

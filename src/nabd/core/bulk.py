@@ -1,25 +1,27 @@
 """Many rows in one INSERT, optionally skipping conflicts and returning columns: one call
 for SQLite and PostgreSQL.
 
-SQLAlchemy's executemany with RETURNING ("insertmanyvalues") renders one VALUES tuple per
-row. On PostgreSQL psycopg then parses that statement (tens of thousands of placeholders)
-in Python on every call, which was half of the CPU of storing a batch of 500 survey
-responses (bench/survey_responses.py). There each column travels instead as one array
-parameter, `INSERT … SELECT * FROM unnest(%s::bigint[], …)`: a short statement with as
-many parameters as columns, whatever the number of rows. SQLite keeps SQLAlchemy's path,
-whose placeholders pysqlite binds in C.
+SQLAlchemy's executemany renders or binds every row through its per-row parameter machinery
+(and, with RETURNING, renders one VALUES tuple per row, which psycopg then parses in Python on
+every call): on the survey-response benchmark that was over a third of a batch's CPU on SQLite
+and half of it on PostgreSQL. Here the rows travel as one parameter per column or one in all,
+whatever their number, through each column type's own bind processing:
 
-Rows keep their order: one statement inserts them in the order given, so autoincrement
-ids increase with the position of the row (the property SQLAlchemy's own
-`sort_by_parameter_order` relies on).
+- PostgreSQL: `INSERT … SELECT * FROM unnest(%s::bigint[], %s::text[], …)`, one array per column;
+- SQLite: `INSERT … SELECT json_extract(value, '$[0]'), … FROM json_each(?)`, one JSON array
+  of rows (already in the values SQLite stores, so JSON columns travel as their JSON text).
+
+Rows are inserted in the order given, so autoincrement ids increase with the position of a
+row (what SQLAlchemy's own `sort_by_parameter_order` relies on); RETURNING rows come back in
+no promised order, so callers match them by a returned key or by sorted ids.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -34,7 +36,7 @@ def insert_rows(
 ) -> list[tuple[Any, ...]]:
     """Insert `rows` (all with the same keys; Python-side column defaults fill the rest);
     rows conflicting on the unique `skip_conflicts_on` columns are skipped. The `returning`
-    columns of the inserted rows, in insertion order."""
+    columns of the inserted rows."""
     if not rows:
         return []
     # The session's connection, past the ORM's bulk-insert layer (plain table rows need none
@@ -43,16 +45,13 @@ def insert_rows(
     connection = session.connection()
     dialect = connection.dialect
     names = _with_defaults(table, tuple(rows[0]))
-    if dialect.name != "postgresql":
-        statement = _sqlalchemy_insert(table, names, tuple(returning), tuple(skip_conflicts_on))
-        filled = [_filled(table, names, row) for row in rows]
-        if returning:
-            return [tuple(row) for row in connection.execute(statement, filled)]
-        connection.execute(statement, filled)
-        return []
-    sql = _unnest_insert(dialect, table, names, tuple(returning), tuple(skip_conflicts_on))
-    arrays = _column_arrays(dialect, table, names, rows)
-    result = connection.exec_driver_sql(sql, tuple(arrays))
+    sql = _statement(dialect, table, names, tuple(returning), tuple(skip_conflicts_on))
+    columns = _column_values(dialect, table, names, rows)
+    if dialect.name == "postgresql":
+        parameters: tuple[Any, ...] = tuple(columns)
+    else:
+        parameters = (json.dumps(list(zip(*columns, strict=True)), ensure_ascii=False),)
+    result = connection.exec_driver_sql(sql, parameters)
     return [tuple(row) for row in result] if returning else []
 
 
@@ -74,41 +73,28 @@ def _default(column: Column[Any]) -> Any:
     return arg
 
 
-def _filled(table: Table, names: tuple[str, ...], row: Mapping[str, Any]) -> Mapping[str, Any]:
-    if len(row) == len(names):
-        return row
-    return {name: row[name] if name in row else _default(table.c[name]) for name in names}
-
-
 @cache
-def _sqlalchemy_insert(
-    table: Table, names: tuple[str, ...], returning: tuple[str, ...], conflicts: tuple[str, ...]
-) -> Any:
-    statement = sqlite.insert(table)
-    if conflicts:
-        statement = statement.on_conflict_do_nothing(index_elements=list(conflicts))
-    if returning:
-        return statement.returning(*(table.c[name] for name in returning))
-    return statement
-
-
-@cache
-def _unnest_insert(
+def _statement(
     dialect: Dialect,
     table: Table,
     names: tuple[str, ...],
     returning: tuple[str, ...],
     conflicts: tuple[str, ...],
 ) -> str:
-    preparer = postgresql.dialect().identifier_preparer
+    preparer = dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in names)
-    arrays = ", ".join(
-        f"%s::{table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}[]"
-        for name in names
-    )
+    if dialect.name == "postgresql":
+        arrays = ", ".join(
+            f"%s::{table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}[]"
+            for name in names
+        )
+        source = f"SELECT * FROM unnest({arrays})"  # noqa: S608
+    else:
+        values = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(names)))
+        # WHERE: SQLite's grammar needs it before an ON CONFLICT clause of INSERT … SELECT.
+        source = f"SELECT {values} FROM json_each(?) WHERE true ORDER BY key"  # noqa: S608
     # Names and types come from the table's metadata, never from input.
-    target = preparer.format_table(table)
-    sql = f"INSERT INTO {target} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    sql = f"INSERT INTO {preparer.format_table(table)} ({columns}) {source}"
     if conflicts:
         sql += f" ON CONFLICT ({', '.join(preparer.quote(n) for n in conflicts)}) DO NOTHING"
     if returning:
@@ -116,7 +102,7 @@ def _unnest_insert(
     return sql
 
 
-def _column_arrays(
+def _column_values(
     dialect: Dialect, table: Table, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
 ) -> list[list[Any]]:
     """One list per column, each value through the column type's bind processing."""
