@@ -20,6 +20,7 @@ from nabd.surveys.models import SurveyResponse
 from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
+from tests.query_counter import count_queries
 from tests.surveys.factories import NPS_SURVEY, make_survey, question_ids
 
 
@@ -484,3 +485,30 @@ def test_two_concurrent_requests_with_one_key_store_one_response(
     assert session.scalar(select(func.count(FeedbackItem.id))) == 0
     counted = session.scalar(select(func.sum(MetricRollup.answer_count)))
     assert counted == 1  # the rollup counted the stored response once
+
+
+def test_a_keyed_response_from_a_known_customer_takes_seven_statements(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    """Token, context (survey, channel, key), customer, response, answers, feedback, rollup."""
+    headers = _headers(session)
+    created = _create(client, headers)
+    ids = _ids(created)
+    path = f"/api/v1/surveys/{created['id']}/responses"
+
+    def body(score: int) -> dict[str, Any]:
+        return {
+            "customer": {"external_id": "c-1"},
+            "answers": [
+                {"question_id": ids["nps"], "value": score},
+                {"question_id": ids["what_went_wrong"], "value": "late"},
+            ],
+        }
+
+    assert client.post(path, json=body(3), headers=headers | {"Idempotency-Key": "k1"}).is_success
+    with count_queries(engine) as counter:
+        second = client.post(path, json=body(4), headers=headers | {"Idempotency-Key": "k2"})
+    assert second.status_code == 201
+    assert counter.count == 7, counter.statements
+    again = client.post(path, json=body(4), headers=headers | {"Idempotency-Key": "k2"})
+    assert again.status_code == 200 and again.json()["id"] == second.json()["id"]
