@@ -56,11 +56,17 @@ def insert_rows(
 
 
 def _with_defaults(table: Table, given: tuple[str, ...]) -> tuple[str, ...]:
-    """The given columns, then those not given that have a Python-side default."""
+    """The given columns, then those not given that have a Python-side default (a value or
+    a function; a default that is SQL is left to the database's own INSERT path)."""
     extra = tuple(
         column.key
         for column in table.columns
-        if column.key not in given and column.default is not None and not column.primary_key
+        if column.key not in given
+        and not column.primary_key
+        and (
+            getattr(column.default, "is_scalar", False)
+            or getattr(column.default, "is_callable", False)
+        )
     )
     return given + extra
 
