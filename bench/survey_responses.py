@@ -153,6 +153,12 @@ def post(
     return reply.status, json.loads(reply.read())
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_clients(
     base: str, jobs: list[Any], clients: int, send: Callable[..., int]
 ) -> tuple[int, float, list[float]]:
@@ -186,6 +192,7 @@ def measure(
     args: argparse.Namespace,
     single_path: str,
     batch_path: str,
+    server_pid: int,
 ) -> list[tuple[str, dict[str, float]]]:
     def send_one(connection: http.client.HTTPConnection, number: int) -> int:
         key = {"Idempotency-Key": f"single-{number}"}
@@ -208,29 +215,34 @@ def measure(
     customers = [range(warm_up + n, warm_up + n + 500) for n in range(0, CUSTOMERS, 500)]
     run_clients(base, customers, 1, send_batch)
     results = []
+    cpu = cpu_seconds(server_pid)
     accepted, seconds, latencies = run_clients(
         base, list(range(args.single)), args.clients, send_one
     )
-    results.append((f"single, {args.clients} clients", _figures(accepted, seconds, latencies)))
+    figures = _figures(accepted, seconds, latencies, cpu_seconds(server_pid) - cpu)
+    results.append((f"single, {args.clients} clients", figures))
     first = 10**7  # batch numbers never meet the single requests' idempotency keys
     batches = [
         range(first + start, first + min(start + args.batch, args.batched))
         for start in range(0, args.batched, args.batch)
     ]
+    cpu = cpu_seconds(server_pid)
     accepted, seconds, latencies = run_clients(base, batches, args.batch_clients, send_batch)
     if accepted != args.batched:
         raise SystemExit(f"accepted {accepted} of {args.batched} batched responses")
     label = f"batches of {args.batch}, {args.batch_clients} clients"
-    results.append((label, _figures(accepted, seconds, latencies)))
+    figures = _figures(accepted, seconds, latencies, cpu_seconds(server_pid) - cpu)
+    results.append((label, figures))
     return results
 
 
-def _figures(items: int, seconds: float, latencies: list[float]) -> dict[str, float]:
+def _figures(items: int, seconds: float, latencies: list[float], cpu: float) -> dict[str, float]:
     cuts = statistics.quantiles(latencies, n=100)
     return {
         "items": items,
         "seconds": seconds,
         "rate": items / seconds,
+        "cpu_ms": cpu / items * 1000,
         "p50_ms": cuts[49] * 1000,
         "p99_ms": cuts[98] * 1000,
     }
@@ -251,7 +263,7 @@ def bench_nabd(args: argparse.Namespace, database_url: str, data_dir: Path) -> l
     try:
         path = f"/api/v1/surveys/{survey_id}/responses"
         headers = {"Authorization": f"Bearer {token}"}
-        return measure(base, headers, ids, args, path, path + "/batch")
+        return measure(base, headers, ids, args, path, path + "/batch", server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -315,7 +327,7 @@ def bench_bare(args: argparse.Namespace, data_dir: Path) -> list[Any]:
     server = start(command, env, base)
     ids = {"nps": 1, "what_went_wrong": 2, "what_you_liked": 3, "csat": 4}
     try:
-        return measure(base, {}, ids, args, "/responses", "/responses/batch")
+        return measure(base, {}, ids, args, "/responses", "/responses/batch", server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -331,6 +343,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--bare", action="store_true", help="measure the bare anchor instead")
     args = parser.parse_args()
+    load_before = f"{os.getloadavg()[0]:.2f}"
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch)
         if args.bare:
@@ -340,11 +353,16 @@ def main() -> None:
             engine_name = database_url.split(":", 1)[0].split("+")[0]
             results = bench_nabd(args, database_url, data_dir)
     print(f"\nengine: {engine_name}")
-    print(f"{'path':<28} {'items':>8} {'seconds':>8} {'items/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"load average before: {load_before}, after: {os.getloadavg()[0]:.2f}")
+    print(
+        f"{'path':<28} {'items':>8} {'seconds':>8} {'items/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'server CPU ms/item':>19}"
+    )
     for label, figures in results:
         print(
             f"{label:<28} {int(figures['items']):>8,} {figures['seconds']:>8.1f} "
             f"{figures['rate']:>9,.0f} {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
+            f" {figures['cpu_ms']:>19.3f}"
         )
 
 

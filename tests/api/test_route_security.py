@@ -32,6 +32,8 @@ PUBLIC_ROUTES = {
     ("POST", "/login"),
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
+    # The survey widget's strings, read from the company's own site (the link is the key).
+    ("GET", "/s/{token}/widget.json"),
     # The website snippet posts here with the workspace's public write key (events only).
     ("POST", "/api/v1/collect"),
 }

@@ -1,19 +1,26 @@
 """The surveys and responses API over real HTTP."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from nabd.core.db import create_session_factory, transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys import service as journeys
+from nabd.metrics.models import MetricRollup
 from nabd.surveys import responses as recording
+from nabd.surveys.definitions import ResponseContext
 from nabd.surveys.models import SurveyResponse
 from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
+from tests.query_counter import count_queries
 from tests.surveys.factories import NPS_SURVEY, make_survey, question_ids
 
 
@@ -346,22 +353,26 @@ def test_single_response_racing_the_same_key_returns_the_first(
         session, survey=survey, data=data, default_language="ar", idempotency_key="order-9"
     )
     assert created
+    real_context = recording.response_context
     real_lookup = recording.find_by_key
     lookups: list[str] = []
 
-    def late_lookup(session: Session, *, workspace_id: int, key: str) -> SurveyResponse | None:
-        # The first look misses the other request's row; the one after the conflict sees it.
+    def late_context(session: Session, **kwargs: Any) -> ResponseContext:
+        # The first look misses the other request's row, as if it committed just after.
+        return replace(real_context(session, **kwargs), existing_id=None)
+
+    def lookup(session: Session, *, workspace_id: int, key: str) -> SurveyResponse | None:
         lookups.append(key)
-        if len(lookups) == 1:
-            return None
         return real_lookup(session, workspace_id=workspace_id, key=key)
 
-    monkeypatch.setattr(recording, "find_by_key", late_lookup)
+    monkeypatch.setattr(recording, "response_context", late_context)
+    monkeypatch.setattr(recording, "find_by_key", lookup)
     again, created = recording.record_response(
         session, survey=survey, data=data, default_language="ar", idempotency_key="order-9"
     )
     session.commit()
-    assert not created and again.id == stored.id and lookups == ["order-9", "order-9"]
+    # The INSERT did nothing on the conflicting key; the stored response is looked up once.
+    assert not created and again.id == stored.id and lookups == ["order-9"]
     assert session.scalar(select(func.count(SurveyResponse.id))) == 1
 
 
@@ -394,3 +405,110 @@ def test_a_phone_in_any_format_finds_the_customer_events_know(
         client.post(url, json={**answer, "customer": {"phone": "12"}}, headers=headers)
     )
     assert field == "customer.phone"
+
+
+def test_a_changed_survey_is_checked_against_its_new_questions(
+    client: TestClient, session: Session
+) -> None:
+    """The response path caches each survey's compiled questions; an edit must reach it."""
+    headers = _headers(session)
+    created = _create(client, headers)
+    path = f"/api/v1/surveys/{created['id']}/responses"
+    ids = _ids(created)
+    body = {
+        "answers": [
+            {"question_id": ids["nps"], "value": 3},
+            {"question_id": ids["what_went_wrong"], "value": "late delivery"},
+        ]
+    }
+    assert client.post(path, json=body, headers=headers).status_code == 201
+    questions = [dict(q) for q in NPS_SURVEY["questions"]]
+    questions[1]["max_length"] = 5
+    questions.append(
+        {"key": "ease", "type": "ces", "text": {"ar": "سهولة", "en": "Ease"}, "required": True}
+    )
+    changed = client.patch(
+        f"/api/v1/surveys/{created['id']}", json={"questions": questions}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    ease = _ids(changed.json())["ease"]
+    refused = client.post(path, json=body, headers=headers)
+    assert refused.status_code == 422
+    fields = {detail["field"] for detail in refused.json()["error"]["details"]}
+    assert fields == {"answers.1.value"}  # the new limit, before the new required question
+    shorter = {"answers": [body["answers"][0], {"question_id": ease, "value": 7}]}
+    stored = client.post(path, json=shorter, headers=headers)
+    assert stored.status_code == 201, stored.text
+    assert {a["question_id"] for a in stored.json()["answers"]} == {ids["nps"], ease}
+    missing = client.post(path, json={"answers": [body["answers"][0]]}, headers=headers)
+    assert missing.status_code == 422
+    assert "ease" in missing.json()["error"]["details"][0]["reason"]
+
+
+def test_links_are_created_through_the_api(client: TestClient, session: Session) -> None:
+    headers = _headers(session)
+    created = _create(client, headers)
+    link = client.post(f"/api/v1/surveys/{created['id']}/links", json={}, headers=headers)
+    assert link.status_code == 201, link.text
+    body = link.json()
+    assert body["survey_id"] == created["id"] and body["path"] == f"/s/{body['token']}"
+    assert not body["personal"]
+
+
+def test_two_concurrent_requests_with_one_key_store_one_response(
+    session: Session, engine: Engine
+) -> None:
+    """Real concurrency: two transactions at once, neither sees the other's row at first."""
+    survey = make_survey(session, make_workspace(session))
+    data = ResponseIn.model_validate(
+        {
+            "customer": {"external_id": "c-42"},
+            "answers": [{"question_id": question_ids(survey)["nps"], "value": 9}],
+        }
+    )
+    factory = create_session_factory(engine)
+    start = threading.Barrier(2)
+
+    def submit() -> tuple[int, bool]:
+        start.wait()
+        with transaction(factory) as own:
+            stored, created = recording.record_response(
+                own, survey=survey, data=data, default_language="ar", idempotency_key="same"
+            )
+            return stored.id, created
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: submit(), range(2)))
+    assert sorted(created for _, created in results) == [False, True]
+    assert results[0][0] == results[1][0]
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 1
+    assert session.scalar(select(func.count(FeedbackItem.id))) == 0
+    counted = session.scalar(select(func.sum(MetricRollup.answer_count)))
+    assert counted == 1  # the rollup counted the stored response once
+
+
+def test_a_keyed_response_from_a_known_customer_takes_seven_statements(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    """Token, context (survey, channel, key), customer, response, answers, feedback, rollup."""
+    headers = _headers(session)
+    created = _create(client, headers)
+    ids = _ids(created)
+    path = f"/api/v1/surveys/{created['id']}/responses"
+
+    def body(score: int) -> dict[str, Any]:
+        return {
+            "customer": {"external_id": "c-1"},
+            "answers": [
+                {"question_id": ids["nps"], "value": score},
+                {"question_id": ids["what_went_wrong"], "value": "late"},
+            ],
+        }
+
+    assert client.post(path, json=body(3), headers=headers | {"Idempotency-Key": "k1"}).is_success
+    with count_queries(engine) as counter:
+        second = client.post(path, json=body(4), headers=headers | {"Idempotency-Key": "k2"})
+    assert second.status_code == 201
+    assert counter.count == 7, counter.statements
+    again = client.post(path, json=body(4), headers=headers | {"Idempotency-Key": "k2"})
+    assert again.status_code == 200 and again.json()["id"] == second.json()["id"]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_session_factory, transaction
+from nabd.core.i18n import gettext
 from nabd.core.types import utcnow
 from nabd.customers import service as customers
 from nabd.surveys import delivery
@@ -20,6 +21,7 @@ from nabd.surveys.delivery_settings import update_delivery_settings
 from nabd.surveys.distribution_schemas import DeliverySettingsIn, InvitationIn
 from nabd.surveys.invitations import create_invitations, response_rate_by_channel
 from nabd.surveys.models import SurveyInvitation, SurveyResponse
+from nabd.surveys.public_views import WIDGET_TEXT
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
 from tests.factories import csrf_from, make_member, make_token, make_workspace, sign_in
@@ -228,6 +230,7 @@ def test_analysts_send_invitations_and_add_triggers_from_the_survey_page(
     widget = client.get("/static/widget.js")
     assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
     assert 'getAttribute("data-survey")' in widget.text
+    assert not any("\u0600" <= char <= "\u06ff" for char in widget.text)  # no hard-coded Arabic
 
     sent = client.post(
         f"/surveys/{survey.id}/invitations",
@@ -318,3 +321,24 @@ def test_links_for_in_app_prompts_are_handed_over_at_once(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert refused.status_code == 409
+
+
+def test_the_widget_takes_its_strings_from_the_catalogue(
+    session: Session, client: TestClient
+) -> None:
+    survey = make_survey(session, make_workspace(session))
+    link = make_link(session, survey)
+    session.commit()
+    arabic = client.get(f"/s/{link.token}/widget.json", params={"lang": "ar"})
+    assert arabic.status_code == 200 and arabic.headers["access-control-allow-origin"] == "*"
+    body = arabic.json()
+    assert body["open"] and body["lang"] == "ar" and body["dir"] == "rtl"
+    assert body["text"]["button"] == gettext("ar", WIDGET_TEXT["button"]) == "رأيك يهمنا"
+    assert body["text"]["close"] == "إغلاق"
+    english = client.get(f"/s/{link.token}/widget.json", params={"lang": "en"}).json()
+    assert english["text"]["start"] == "Start the survey" and english["dir"] == "ltr"
+    assert client.get("/s/no-such-link/widget.json").status_code == 404
+
+    survey.status = "closed"
+    session.commit()
+    assert client.get(f"/s/{link.token}/widget.json").json() == {"open": False}

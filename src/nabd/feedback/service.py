@@ -6,10 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nabd.core.bulk import insert_rows
 from nabd.feedback.models import FEEDBACK_SOURCES, FeedbackItem
 from nabd.text.tasks import annotate_soon
 
@@ -120,5 +121,5 @@ def record_new_feedback(
             {f.name: getattr(item, f.name) for f in fields(item)} | {"workspace_id": workspace_id}
         )
     table = cast(Table, FeedbackItem.__table__)  # Core: no ORM bookkeeping per row
-    item_ids = session.scalars(insert(table).returning(table.c.id), rows).all()
+    item_ids = [item_id for (item_id,) in insert_rows(session, table, rows, returning=("id",))]
     annotate_soon(session, workspace_id=workspace_id, item_ids=list(item_ids))

@@ -62,6 +62,24 @@ class Counts:
 Contribution = Mapping[RollupKey, Counts]
 
 
+class CountedQuestion(Protocol):
+    """What the rollup reads of a question (a `SurveyQuestion` or a compiled spec)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+
+
+class CountedSurvey(Protocol):
+    """What the rollup reads of a survey: a `Survey` or the response path's compiled copy."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def questions(self) -> Sequence[CountedQuestion]: ...
+
+
 class CountedAnswer(Protocol):
     """What the rollup reads of an answer (a stored `SurveyAnswer` or a row being stored)."""
 
@@ -102,7 +120,9 @@ def answer_counts(kind: str, score: int) -> tuple[int, ...]:
     )
 
 
-def contribution(survey: Survey, responses: Iterable[CountedResponse]) -> dict[RollupKey, Counts]:
+def contribution(
+    survey: CountedSurvey, responses: Iterable[CountedResponse]
+) -> dict[RollupKey, Counts]:
     """What these responses of one survey, as they are in memory now, add to the rollup."""
     kinds = {q.id: q.type for q in survey.questions if q.type in ROLLUP_KINDS}
     totals: dict[RollupKey, Counts] = {}
@@ -126,7 +146,7 @@ def contribution(survey: Survey, responses: Iterable[CountedResponse]) -> dict[R
 
 
 def record_responses(
-    session: Session, *, survey: Survey, responses: Iterable[CountedResponse]
+    session: Session, *, survey: CountedSurvey, responses: Iterable[CountedResponse]
 ) -> None:
     """Count newly stored responses; call in the transaction that stores them."""
     _apply(session, contribution(survey, responses))
@@ -158,21 +178,19 @@ def _apply(session: Session, deltas: Contribution) -> None:
         # Sorted, so concurrent writers lock rows in the same order and cannot deadlock.
         for key, counts in sorted(deltas.items(), key=lambda item: item[0])
     ]
-    statement = _upsert(session.get_bind().dialect.name)
-    session.execute(statement, rows)
+    connection = session.connection()  # a plain table: no ORM layer needed
+    connection.execute(_upsert(connection.dialect.name), rows)
 
 
 @cache
 def _upsert(dialect_name: str) -> Any:
     """The upsert for one dialect, built once: the rows are its parameters."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(MetricRollup)
+    table = MetricRollup.__table__
+    statement = dialect.insert(table)
     return statement.on_conflict_do_update(
         index_elements=[*KEY_COLUMNS, "kind"],
-        set_={
-            name: getattr(MetricRollup, name) + getattr(statement.excluded, name)
-            for name in COUNT_COLUMNS
-        },
+        set_={name: table.c[name] + statement.excluded[name] for name in COUNT_COLUMNS},
     )
 
 

@@ -191,26 +191,29 @@ def submit_response(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ResponseOut:
-    survey = service.get_survey(session, workspace_id=principal.workspace_id, survey_id=survey_id)
-    channels = responses.channel_keys(session, workspace_id=principal.workspace_id)
     stored, created = responses.record_response(
         session,
-        survey=survey,
+        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
         data=data,
         default_language=principal.workspace.default_language,
         idempotency_key=idempotency_key,
-        channels=channels,
     )
-    if not created:
-        response.status_code = 200
-        if stored.survey_id != survey.id:
-            raise ValidationFailed(
-                N_("The request is not valid."),
-                details=[
-                    ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))
-                ],
-            )
-    return response_out(stored, {channel_id: key for key, channel_id in channels.items()})
+    # Committed here rather than when the request's session closes: on SQLite the
+    # connection holds the process's one write lock until it goes back to the pool, and
+    # the close runs only after another hop through the event loop and a worker thread,
+    # which every other writer would wait for.
+    session.commit()
+    if created:
+        channel_id = stored.channel_id
+        names = {channel_id: data.channel} if channel_id is not None and data.channel else {}
+        return response_out(stored, names)
+    response.status_code = 200
+    if stored.survey_id != survey_id:
+        raise ValidationFailed(
+            N_("The request is not valid."),
+            details=[ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))],
+        )
+    return response_out(stored, _channel_names(session, principal.workspace_id))
 
 
 def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
@@ -235,13 +238,13 @@ def submit_batch(
     data: BatchIn,
 ) -> BatchOut:
     """Up to 1,000 responses, each with its own optional idempotency_key."""
-    survey = service.get_survey(session, workspace_id=principal.workspace_id, survey_id=survey_id)
     result = responses.record_batch(
         session,
-        survey=survey,
+        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
         items=data.responses,
         default_language=principal.workspace.default_language,
     )
+    session.commit()  # as in submit_response: the write lock goes back at once
     return BatchOut(
         accepted=result.accepted,
         duplicates=result.duplicates,

@@ -7,7 +7,7 @@ answered once; an anonymous link starts a new response per visitor, rate-limited
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from nabd.api.access import check_csrf, public
@@ -25,6 +25,13 @@ from nabd.workspaces import service as workspaces
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 SESSION_KEY = "survey_responses"
 REQUIRED = N_("This question is required.")
+# The web widget's strings (static/widget.js asks for them in the page's language).
+WIDGET_TEXT = {
+    "button": N_("Your opinion"),
+    "prompt": N_("Do you have a minute to tell us about your experience?"),
+    "start": N_("Start the survey"),
+    "close": N_("Close"),
+}
 
 
 def _language(
@@ -214,4 +221,28 @@ def _within_rate_limit(request: Request, link: SurveyDistribution) -> bool:
         request.app.state.rate_limiter.hit(
             settings.survey_rate_limit, "survey-response", link.token, client
         )
+    )
+
+
+@router.get("/s/{token}/widget.json", dependencies=[Depends(public)])
+def widget_text(request: Request, session: DbSession, token: str) -> Response:
+    """The widget's strings from the catalogue, for a link whose survey is open.
+
+    Read by the widget from the company's own site, so any origin may read it (no cookies
+    are involved); rate-limited per address like the public collection endpoint.
+    """
+    settings = request.app.state.settings
+    client = request.client.host if request.client else "unknown"
+    cors = {"Access-Control-Allow-Origin": "*"}
+    language = coerce_locale(request.query_params.get("lang")) or "ar"
+    if not request.app.state.rate_limiter.hit(settings.collect_rate_limit, "survey-widget", client):
+        message = gettext(language, N_("Too many requests. Wait a minute and try again."))
+        return JSONResponse({"detail": message}, status_code=429, headers=cors)
+    _link, survey = respondent.find_link(session, token=token)
+    if survey.status != "active":
+        return JSONResponse({"open": False}, headers=cors)
+    text = {name: gettext(language, message) for name, message in WIDGET_TEXT.items()}
+    return JSONResponse(
+        {"open": True, "lang": language, "dir": direction(language), "text": text},
+        headers={**cors, "Cache-Control": "public, max-age=300"},
     )

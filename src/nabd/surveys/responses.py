@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from nabd.core.bulk import insert_rows
 from nabd.core.errors import ErrorDetail
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page, PageRequest, paginate
@@ -23,13 +23,14 @@ from nabd.core.validation import field_path
 from nabd.feedback.service import NewFeedback, record_feedback, record_new_feedback
 from nabd.journeys.models import Channel
 from nabd.metrics import rollups
+from nabd.metrics.rollups import CountedSurvey
 from nabd.surveys.branching import is_visible
 from nabd.surveys.customers import resolve_customers
+from nabd.surveys.definitions import CompiledSurvey, response_context
 from nabd.surveys.errors import InvalidResponse
-from nabd.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from nabd.surveys.questions import AnswerInvalid, QuestionSpec, normalise_answer
 from nabd.surveys.schemas import AnswerIn, BatchItemIn, ResponseIn
-from nabd.surveys.service import specs_of
 
 INVALID = N_("The response is not valid.")
 # The score a text answer's feedback item carries, in order of preference.
@@ -69,9 +70,11 @@ def checked_answers(
     *,
     complete: bool,
     field_prefix: str = "answers",
+    by_id: Mapping[int, QuestionSpec] | None = None,
 ) -> dict[int, Any]:
     """Question id → normalised answer; raises InvalidResponse naming each bad field."""
-    by_id = {spec.id: spec for spec in specs}
+    if by_id is None:
+        by_id = {spec.id: spec for spec in specs}
     details: list[ErrorDetail] = []
     values: dict[int, Any] = {}
     for index, answer in enumerate(answers):
@@ -196,15 +199,16 @@ class PreparedResponse:
 
 
 def prepare(
-    survey: Survey,
+    survey: CompiledSurvey,
     data: ResponseIn,
     *,
-    specs: Sequence[QuestionSpec],
     channels: Mapping[str, int],
     default_language: str,
     idempotency_key: str | None,
 ) -> PreparedResponse:
-    values = checked_answers(specs, data.answers, complete=data.completed)
+    values = checked_answers(
+        survey.questions, data.answers, complete=data.completed, by_id=survey.by_id
+    )
     channel_id = None
     if data.channel is not None:
         channel_id = channels.get(data.channel)
@@ -221,7 +225,7 @@ def prepare(
 
 
 def _new_response(
-    survey: Survey, prepared: PreparedResponse, customer_id: int | None
+    survey: CompiledSurvey, prepared: PreparedResponse, customer_id: int | None
 ) -> NewResponse:
     return NewResponse(
         workspace_id=survey.workspace_id,
@@ -241,56 +245,73 @@ def _new_response(
     )
 
 
+class SurveyKey(Protocol):
+    """Which survey a response is for: a loaded `Survey`, or `SurveyId` when only the ids
+    are known (the API, which then loads nothing but the compiled definition)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def workspace_id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class SurveyId:
+    id: int
+    workspace_id: int
+
+
 def record_response(
     session: Session,
     *,
-    survey: Survey,
+    survey: SurveyKey,
     data: ResponseIn,
     default_language: str,
     idempotency_key: str | None = None,
-    channels: Mapping[str, int] | None = None,
 ) -> tuple[SurveyResponse | NewResponse, bool]:
     """Store one response (and its texts as feedback); (response, created).
 
-    `channels` (key → id) saves a query when the caller has them already.
+    A key stored before returns that response; a key a concurrent request stores first
+    makes the INSERT do nothing, and that response is returned instead (no savepoint).
     """
-    if idempotency_key is not None:
-        existing = find_by_key(session, workspace_id=survey.workspace_id, key=idempotency_key)
-        if existing is not None:
-            return existing, False
-    specs = specs_of(survey)
+    workspace_id = survey.workspace_id
+    context = response_context(
+        session,
+        workspace_id=workspace_id,
+        survey_id=survey.id,
+        channel=data.channel,
+        idempotency_key=idempotency_key,
+    )
+    if context.existing_id is not None:
+        return _stored(session, context.existing_id), False
+    compiled = context.survey
+    channels = {data.channel: context.channel_id} if context.channel_id is not None else {}
     prepared = prepare(
-        survey,
+        compiled,
         data,
-        specs=specs,
-        channels=channel_keys(session, workspace_id=survey.workspace_id)
-        if channels is None
-        else channels,
+        channels=cast(dict[str, int], channels),
         default_language=default_language,
         idempotency_key=idempotency_key,
     )
     [customer_id] = resolve_customers(
         session,
-        workspace_id=survey.workspace_id,
+        workspace_id=workspace_id,
         refs=[data.customer],
         languages=[prepared.language],
     )
-    response = _new_response(survey, prepared, customer_id)
-    if idempotency_key is None:
-        # Nothing unique can collide, so no savepoint (two round trips on PostgreSQL).
-        _insert_all(session, [response])
-    else:
-        try:
-            with session.begin_nested():
-                _insert_all(session, [response])
-        except IntegrityError:
-            existing = find_by_key(session, workspace_id=survey.workspace_id, key=idempotency_key)
-            if existing is None:
-                raise
-            return existing, False
-    record_new_texts_as_feedback(session, survey=survey, responses=[response])
-    rollups.record_responses(session, survey=survey, responses=[response])
+    response = _new_response(compiled, prepared, customer_id)
+    if not _insert_all(session, [response]):
+        existing = find_by_key(session, workspace_id=workspace_id, key=idempotency_key or "")
+        if existing is None:  # pragma: no cover - the conflict names this key
+            raise RuntimeError("an idempotency key conflicted but no response holds it")
+        return existing, False
+    record_new_texts_as_feedback(session, survey=compiled, responses=[response])
+    rollups.record_responses(session, survey=compiled, responses=[response])
     return response, True
+
+
+def _stored(session: Session, response_id: int) -> SurveyResponse:
+    return session.get_one(SurveyResponse, response_id)
 
 
 def _rejection(index: int, error: InvalidResponse | ValidationError) -> dict[str, Any]:
@@ -304,23 +325,23 @@ def _rejection(index: int, error: InvalidResponse | ValidationError) -> dict[str
 def record_batch(
     session: Session,
     *,
-    survey: Survey,
+    survey: SurveyKey,
     items: Sequence[Mapping[str, Any]],
     default_language: str,
 ) -> BatchResult:
     """Many responses at once; bad items are rejected one by one, the rest stored."""
     result = BatchResult()
-    specs = specs_of(survey)
-    channels = channel_keys(session, workspace_id=survey.workspace_id)
+    workspace_id = survey.workspace_id
+    compiled = response_context(session, workspace_id=workspace_id, survey_id=survey.id).survey
+    channels = channel_keys(session, workspace_id=workspace_id)
     accepted: list[tuple[BatchItemIn, PreparedResponse]] = []
     seen_keys: set[str] = set()
     for index, raw in enumerate(items):
         try:
             item = BatchItemIn.model_validate(raw)
             prepared = prepare(
-                survey,
+                compiled,
                 item,
-                specs=specs,
                 channels=channels,
                 default_language=default_language,
                 idempotency_key=item.idempotency_key,
@@ -334,45 +355,66 @@ def record_batch(
                 continue
             seen_keys.add(item.idempotency_key)
         accepted.append((item, prepared))
-    existing = _existing_keys(session, workspace_id=survey.workspace_id, keys=seen_keys)
+    existing = _existing_keys(session, workspace_id=workspace_id, keys=seen_keys)
     fresh = [(item, p) for item, p in accepted if p.idempotency_key not in existing]
-    result.duplicates += len(accepted) - len(fresh)
     customer_ids = resolve_customers(
         session,
-        workspace_id=survey.workspace_id,
+        workspace_id=workspace_id,
         refs=[item.customer for item, _ in fresh],
         languages=[prepared.language for _, prepared in fresh],
     )
     responses = [
-        _new_response(survey, prepared, customer_id)
+        _new_response(compiled, prepared, customer_id)
         for (_, prepared), customer_id in zip(fresh, customer_ids, strict=True)
     ]
-    try:
-        with session.begin_nested():
-            _insert_all(session, responses)
-    except IntegrityError:
-        # A concurrent request stored some of these keys first: go one by one.
-        return _record_one_by_one(session, survey, fresh, customer_ids, result)
-    record_new_texts_as_feedback(session, survey=survey, responses=responses)
-    rollups.record_responses(session, survey=survey, responses=responses)
-    result.accepted += len(responses)
+    # Keys a concurrent request stored after the lookup above are skipped by the INSERT.
+    stored = _insert_all(session, responses)
+    record_new_texts_as_feedback(session, survey=compiled, responses=stored)
+    rollups.record_responses(session, survey=compiled, responses=stored)
+    result.accepted += len(stored)
+    result.duplicates += len(accepted) - len(stored)
     return result
 
 
-def _insert_all(session: Session, responses: Sequence[NewResponse]) -> None:
-    """Set-based INSERTs: the responses, then all their answers; each response gets its id,
-    so what is computed from it afterwards (feedback items, rollups, the API's reply) names
-    the stored row."""
+def _insert_all(session: Session, responses: Sequence[NewResponse]) -> list[NewResponse]:
+    """Set-based INSERTs: the responses, then all their answers; the ones stored, each with
+    its id, so what is computed from it afterwards (feedback items, rollups, the API's reply)
+    names the stored row.
+
+    A response whose idempotency key is already stored (by a concurrent transaction that
+    committed or is about to) is skipped by `ON CONFLICT DO NOTHING` rather than failing
+    the statement, so no savepoint is needed.
+    """
     if not responses:
-        return
+        return []
     rows = [{name: getattr(response, name) for name in _RESPONSE_COLUMNS} for response in responses]
+    inserted = insert_rows(
+        session,
+        RESPONSES,
+        rows,
+        returning=("id", "idempotency_key"),
+        skip_conflicts_on=("workspace_id", "idempotency_key"),
+    )
+    by_key = {key: response_id for response_id, key in inserted if key is not None}
+    # Rows without a key cannot conflict; their ids are the rest, in insertion order (one
+    # statement assigns increasing ids in VALUES order, as SQLAlchemy's own
+    # sort_by_parameter_order relies on).
+    unkeyed = iter(sorted(response_id for response_id, key in inserted if key is None))
+    stored: list[NewResponse] = []
     answers: list[dict[str, Any]] = []
-    for response, response_id in zip(responses, _inserted_ids(session, rows), strict=True):
-        response.id = response_id
+    for response in responses:
+        key = response.idempotency_key
+        if key is None:
+            response.id = next(unkeyed)
+        elif key in by_key:
+            response.id = by_key[key]
+        else:
+            continue
+        stored.append(response)
         answers.extend(
             {
                 "workspace_id": response.workspace_id,
-                "response_id": response_id,
+                "response_id": response.id,
                 "question_id": answer.question_id,
                 "number": answer.number,
                 "text": answer.text,
@@ -380,43 +422,8 @@ def _insert_all(session: Session, responses: Sequence[NewResponse]) -> None:
             }
             for answer in response.answers
         )
-    if answers:
-        session.execute(insert(ANSWERS), answers)
-
-
-def _inserted_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the response rows; their new ids, in the order of `rows`.
-
-    PostgreSQL returns them in parameter order (SQLAlchemy's sort_by_parameter_order, one
-    statement). SQLite cannot, so SQLAlchemy would fall back to one INSERT per row; but SQLite
-    gives the rows of an INSERT increasing rowids in VALUES order while it holds the write
-    lock, so the sorted ids are in the order of `rows` as well.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return sorted(session.scalars(insert(RESPONSES).returning(RESPONSES.c.id), rows))
-    statement = insert(RESPONSES).returning(RESPONSES.c.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
-
-
-def _record_one_by_one(
-    session: Session,
-    survey: Survey,
-    fresh: Sequence[tuple[BatchItemIn, PreparedResponse]],
-    customer_ids: Sequence[int | None],
-    result: BatchResult,
-) -> BatchResult:
-    for (_, prepared), customer_id in zip(fresh, customer_ids, strict=True):
-        response = _new_response(survey, prepared, customer_id)
-        try:
-            with session.begin_nested():
-                _insert_all(session, [response])
-        except IntegrityError:
-            result.duplicates += 1
-            continue
-        record_new_texts_as_feedback(session, survey=survey, responses=[response])
-        rollups.record_responses(session, survey=survey, responses=[response])
-        result.accepted += 1
-    return result
+    insert_rows(session, ANSWERS, answers)
+    return stored
 
 
 def _existing_keys(session: Session, *, workspace_id: int, keys: set[str]) -> set[str]:
@@ -433,7 +440,7 @@ def _existing_keys(session: Session, *, workspace_id: int, keys: set[str]) -> se
 
 
 def _rating(
-    survey: Survey, response: SurveyResponse | NewResponse
+    survey: CountedSurvey, response: SurveyResponse | NewResponse
 ) -> tuple[Decimal | None, int | None]:
     numbers = {answer.question_id: answer.number for answer in response.answers}
     for kind, scale_max in RATING_TYPES:
@@ -443,9 +450,16 @@ def _rating(
     return None, None
 
 
-def _feedback_of(survey: Survey, response: SurveyResponse | NewResponse) -> list[NewFeedback]:
+def _text_questions(survey: CountedSurvey) -> frozenset[int]:
+    return frozenset(q.id for q in survey.questions if q.type == "text")
+
+
+def _feedback_of(
+    survey: CountedSurvey,
+    response: SurveyResponse | NewResponse,
+    text_questions: frozenset[int],
+) -> list[NewFeedback]:
     """The feedback items a response's open-text answers become."""
-    text_questions = {q.id for q in survey.questions if q.type == "text"}
     texts = [a for a in response.answers if a.question_id in text_questions and a.text]
     if not texts:
         return []
@@ -472,19 +486,24 @@ def _feedback_of(survey: Survey, response: SurveyResponse | NewResponse) -> list
     ]
 
 
-def record_texts_as_feedback(session: Session, *, survey: Survey, response: SurveyResponse) -> int:
+def record_texts_as_feedback(
+    session: Session, *, survey: CountedSurvey, response: SurveyResponse
+) -> int:
     """Every open-text answer becomes a feedback item (idempotent per response and question)."""
-    items = _feedback_of(survey, response)
+    items = _feedback_of(survey, response, _text_questions(survey))
     for item in items:
         record_feedback(session, workspace_id=response.workspace_id, **asdict(item))
     return len(items)
 
 
 def record_new_texts_as_feedback(
-    session: Session, *, survey: Survey, responses: Sequence[NewResponse]
+    session: Session, *, survey: CompiledSurvey, responses: Sequence[NewResponse]
 ) -> int:
     """The same for responses stored in this transaction, whose items cannot exist yet."""
-    items = [item for response in responses for item in _feedback_of(survey, response)]
+    text_questions = _text_questions(survey)
+    items = [
+        item for response in responses for item in _feedback_of(survey, response, text_questions)
+    ]
     record_new_feedback(session, workspace_id=survey.workspace_id, items=items)
     return len(items)
 

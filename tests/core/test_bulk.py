@@ -1,0 +1,84 @@
+"""insert_rows: one multi-row INSERT on either engine, in order, skipping conflicts."""
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from nabd.core.bulk import insert_rows
+from nabd.surveys.models import SurveyAnswer, SurveyResponse
+from tests.factories import make_workspace
+from tests.surveys.factories import make_survey, question_ids
+
+RESPONSES = cast(Table, SurveyResponse.__table__)
+ANSWERS = cast(Table, SurveyAnswer.__table__)
+
+
+def _row(workspace_id: int, survey_id: int, key: str | None) -> dict[str, Any]:
+    at = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+    return {
+        "workspace_id": workspace_id,
+        "survey_id": survey_id,
+        "language": "ar",
+        "completed": True,
+        "idempotency_key": key,
+        "submitted_at": at,
+        "completed_at": at,
+        "progress": [1, 2],
+    }
+
+
+def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> None:
+    survey = make_survey(session, make_workspace(session))
+    ws, sid = survey.workspace_id, survey.id
+    keys = ("workspace_id", "idempotency_key")
+    first = insert_rows(
+        session,
+        RESPONSES,
+        [_row(ws, sid, "a"), _row(ws, sid, None), _row(ws, sid, "b")],
+        returning=("id", "idempotency_key"),
+        skip_conflicts_on=keys,
+    )
+    # Ids increase with the rows' order (RETURNING itself promises no order).
+    assert [key for _, key in sorted(first)] == ["a", None, "b"]
+    again = insert_rows(
+        session,
+        RESPONSES,
+        [_row(ws, sid, "b"), _row(ws, sid, "c")],
+        returning=("id", "idempotency_key"),
+        skip_conflicts_on=keys,
+    )
+    assert [key for _, key in again] == ["c"]
+    again_ids = list(again)
+    stored = session.execute(select(SurveyResponse).order_by(SurveyResponse.id)).scalars().all()
+    assert [r.idempotency_key for r in stored] == ["a", None, "b", "c"]
+    # Column defaults the rows left out are filled in; values keep their types.
+    assert all(r.received_at is not None and r.progress == [1, 2] for r in stored)
+    assert stored[0].submitted_at == datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+
+    nps = question_ids(survey)["nps"]
+    answer = {"workspace_id": ws, "response_id": first[0][0], "question_id": nps}
+    texts = ["ممتاز 👍🏽", 'quote " back\\slash\nnew line', "123"]
+    written = insert_rows(
+        session,
+        ANSWERS,
+        [{**answer, "number": 9, "text": None, "choices": None}]
+        + [
+            {**answer, "response_id": row_id, "number": None, "text": text, "choices": {"r": [1]}}
+            for (row_id, _), text in zip(sorted(first)[1:] + again_ids, texts, strict=True)
+        ],
+    )
+    assert written == []  # nothing asked back
+    assert insert_rows(session, ANSWERS, []) == []
+    session.commit()
+    # A JSON column given None holds JSON null, as SQLAlchemy's own INSERT stores it.
+    assert session.scalar(select(func.count()).where(SurveyAnswer.choices.is_(None))) == 0
+    assert session.scalar(select(SurveyAnswer.number).where(SurveyAnswer.number.is_not(None))) == 9
+    stored_texts = session.scalars(
+        select(SurveyAnswer.text).where(SurveyAnswer.text.is_not(None)).order_by(SurveyAnswer.id)
+    )
+    assert list(stored_texts) == texts
+    assert session.scalar(select(SurveyAnswer.choices).where(SurveyAnswer.text == "123")) == {
+        "r": [1]
+    }
