@@ -1,7 +1,7 @@
 """workspace phone region; events without their redundant workspace index
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06 15:15:00
 
 The region (ISO 3166) in which each workspace's national phone numbers are read; existing
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
