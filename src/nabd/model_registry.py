@@ -15,7 +15,7 @@ from nabd.customers.models import (
 from nabd.events.models import Event, Transaction, WriteKey
 from nabd.feedback.models import FeedbackItem
 from nabd.goals.models import Goal, GoalNotification
-from nabd.journeys.models import Channel, Touchpoint
+from nabd.journeys.models import Channel, Journey, JourneyStage, StageTouchpoint, Touchpoint
 from nabd.metrics.models import MetricRollup
 from nabd.reports.subscriptions_models import ReportSubscription
 from nabd.surveys.models import (
@@ -52,9 +52,12 @@ __all__ = [
     "FeedbackItem",
     "Goal",
     "GoalNotification",
+    "Journey",
+    "JourneyStage",
     "Membership",
     "MetricRollup",
     "ReportSubscription",
+    "StageTouchpoint",
     "Survey",
     "SurveyAnswer",
     "SurveyDeliverySettings",

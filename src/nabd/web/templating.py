@@ -23,6 +23,7 @@ TEMPLATE_PACKAGES = (
     "nabd.surveys",
     "nabd.text",
     "nabd.goals",
+    "nabd.journeys",
 )
 
 
