@@ -138,6 +138,13 @@ def placements(
     return [Placement(*row) for row in session.execute(statement)]
 
 
+def journey_exists(session: Session, *, workspace_id: int, journey_id: int) -> bool:
+    found = session.scalar(
+        select(Journey.id).where(Journey.workspace_id == workspace_id, Journey.id == journey_id)
+    )
+    return found is not None
+
+
 def stage_journey(session: Session, *, workspace_id: int, stage_id: int) -> int | None:
     """The journey a stage belongs to, or None for a stage of no journey of this workspace."""
     return session.scalar(

@@ -13,6 +13,7 @@ from nabd.metrics import customer_metrics, errors, response_rate, sentiment, sur
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.metrics.estimates import Metric, MetricEstimate
 from nabd.metrics.shapes import (
+    JOURNEY_GROUPS,
     TIME_GROUPS,
     GroupBy,
     MetricGroup,
@@ -70,6 +71,8 @@ def compute_metric(
         raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
     if query.segment_id is not None:
         raise InvalidMetricQuery(field="segment_id", reason=errors.NO_SEGMENTS)
+    if name not in survey_metrics.SURVEY_METRICS:
+        _refuse_journeys(query, group_by)
     if name in survey_metrics.SURVEY_METRICS:
         return survey_metrics.compute(
             session, workspace_id=workspace_id, metric=name, query=query, group_by=group_by
@@ -107,6 +110,15 @@ def _metric_name(metric: str) -> MetricName:
         return MetricName(metric)
     except ValueError:
         raise UnknownMetric(errors.UNKNOWN_METRIC) from None
+
+
+def _refuse_journeys(query: MetricQuery, group_by: GroupBy | None) -> None:
+    """Journeys and stages are sets of touchpoints; only the rollup-backed metrics take them."""
+    for field in ("journey_id", "stage_id"):
+        if getattr(query, field) is not None:
+            raise InvalidMetricQuery(field=field, reason=errors.NOT_BY_JOURNEY)
+    if group_by in JOURNEY_GROUPS:
+        raise InvalidMetricQuery(field="group_by", reason=errors.NOT_BY_JOURNEY)
 
 
 def _group_by(query: MetricQuery) -> GroupBy | None:

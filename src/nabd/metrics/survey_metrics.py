@@ -13,7 +13,14 @@ from nabd.metrics import errors, estimates
 from nabd.metrics.errors import InvalidMetricQuery
 from nabd.metrics.estimates import MetricEstimate
 from nabd.metrics.models import NO_DIMENSION, MetricRollup
-from nabd.metrics.shapes import GroupBy, MetricGroup, MetricName, MetricQuery, MetricResult
+from nabd.metrics.shapes import (
+    JOURNEY_GROUPS,
+    GroupBy,
+    MetricGroup,
+    MetricName,
+    MetricQuery,
+    MetricResult,
+)
 from nabd.surveys import service as surveys
 
 # Which rollup rows (question kind) each survey metric reads.
@@ -115,6 +122,9 @@ def compute(
     if group_by is None:
         total = Sums(*(int(value) for value in session.execute(statement).one()))
         return _result(metric, total, {})
+    if group_by in JOURNEY_GROUPS:
+        keys = _placement_keys(session, workspace_id=workspace_id, group_by=group_by)
+        return _by_touchpoint_set(session, metric=metric, statement=statement, keys=keys)
     column, label = _grouping(session, workspace_id=workspace_id, group_by=group_by)
     rows = session.execute(statement.add_columns(column).group_by(column))
     groups: dict[str | None, Sums] = {}
@@ -123,6 +133,37 @@ def compute(
         groups[key] = groups.get(key, Sums()) + Sums(*(int(value) for value in row[:-1]))
     total = sum(groups.values(), Sums())
     return _result(metric, total, groups)
+
+
+def _by_touchpoint_set(
+    session: Session, *, metric: MetricName, statement: Any, keys: dict[int, list[str]]
+) -> MetricResult:
+    """Groups that are sets of touchpoints (journeys, stages): one read grouped by touchpoint,
+    each touchpoint's sums added to every group holding it. A touchpoint may sit in several
+    journeys, so the total counts each answer once, apart from the groups; answers at a
+    touchpoint in no group form the None group."""
+    rows = session.execute(
+        statement.add_columns(ROLLUP.c.touchpoint_id).group_by(ROLLUP.c.touchpoint_id)
+    )
+    total = Sums()
+    groups: dict[str | None, Sums] = {}
+    for row in rows:
+        sums = Sums(*(int(value) for value in row[:-1]))
+        total += sums
+        for key in keys.get(row[-1]) or [None]:
+            groups[key] = groups.get(key, Sums()) + sums
+    return _result(metric, total, groups)
+
+
+def _placement_keys(
+    session: Session, *, workspace_id: int, group_by: GroupBy
+) -> dict[int, list[str]]:
+    """Touchpoint id → the keys (journey or stage ids, as text) of the groups holding it."""
+    keys: dict[int, list[str]] = {}
+    for placement in journeys.placements(session, workspace_id=workspace_id):
+        group = placement.journey_id if group_by is GroupBy.JOURNEY else placement.stage_id
+        keys.setdefault(placement.touchpoint_id, []).append(str(group))
+    return keys
 
 
 def _result(metric: MetricName, total: Sums, groups: dict[str | None, Sums]) -> MetricResult:
@@ -165,11 +206,32 @@ def _filters(session: Session, *, workspace_id: int, query: MetricQuery) -> list
         if query.touchpoint not in touchpoints:
             raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
         conditions.append(ROLLUP.c.touchpoint_id == touchpoints[query.touchpoint])
+    if query.journey_id is not None or query.stage_id is not None:
+        touchpoints = _journey_touchpoints(session, workspace_id=workspace_id, query=query)
+        conditions.append(ROLLUP.c.touchpoint_id.in_(touchpoints))
     if query.survey_id is not None:
         conditions.append(ROLLUP.c.survey_id == query.survey_id)
     if query.language is not None:
         conditions.append(ROLLUP.c.language == query.language)
     return conditions
+
+
+def _journey_touchpoints(session: Session, *, workspace_id: int, query: MetricQuery) -> list[int]:
+    """The touchpoints of the query's journey or stage (a stage must be of that journey)."""
+    if query.stage_id is not None:
+        journey_id = journeys.stage_journey(
+            session, workspace_id=workspace_id, stage_id=query.stage_id
+        )
+        if journey_id is None or query.journey_id not in (None, journey_id):
+            raise InvalidMetricQuery(field="stage_id", reason=errors.UNKNOWN_STAGE)
+    elif query.journey_id is not None and not journeys.journey_exists(
+        session, workspace_id=workspace_id, journey_id=query.journey_id
+    ):
+        raise InvalidMetricQuery(field="journey_id", reason=errors.UNKNOWN_JOURNEY)
+    placements = journeys.placements(
+        session, workspace_id=workspace_id, journey_id=query.journey_id, stage_id=query.stage_id
+    )
+    return sorted({placement.touchpoint_id for placement in placements})
 
 
 def _grouping(
