@@ -15,7 +15,7 @@ from nabd.core.types import utcnow
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
 from nabd.metrics.engine import MetricQuery, compute_metric
-from nabd.reports.overview import month_key, months_between, trend_start
+from nabd.reports.overview import trend_start
 from nabd.reports.topics import top_topics
 from nabd.surveys.models import Survey
 from nabd.text.annotations import AnnotationTopic
@@ -23,6 +23,7 @@ from nabd.text.annotations_service import annotate_items
 from nabd.workspaces.models import Workspace
 from tests.analytics.seed import seed_spine
 from tests.factories import make_member, make_workspace, sign_in
+from tests.journeys.factories import make_journey, make_touchpoints
 from tests.metrics.factories import answer, make_cx_survey
 
 TEXTS = [
@@ -290,15 +291,29 @@ def test_churn_and_retention_come_from_the_snapshot_and_say_its_age(
         assert as_of.strftime("%Y-%m-%d %H:%M") in freshness
 
 
-def test_heat_map_months_cover_the_period_and_stop_at_its_end() -> None:
-    assert months_between(date(2025, 12, 15), date(2026, 2, 10)) == [
-        (date(2025, 12, 15), date(2025, 12, 31)),
-        (date(2026, 1, 1), date(2026, 1, 31)),
-        (date(2026, 2, 1), date(2026, 2, 10)),
-    ]
-    assert [
-        month_key(first) for first, _ in months_between(date(2024, 2, 1), date(2024, 3, 1))
-    ] == [
-        "2024-02",
-        "2024-03",
-    ]
+def test_journey_and_stage_filters_keep_their_touchpoints(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    make_touchpoints(session, workspace, ["store"])
+    shopping = make_journey(
+        session, workspace, [("Store", ["store"]), ("Checkout", ["web_checkout"])]
+    )
+    elsewhere = make_journey(session, workspace, [("Visit", ["store"])], name_en="Visit")
+    sign_in(client, make_member(session, workspace))
+    page = client.get(f"/?journey={shopping.id}&lang=en").text
+    # Every answer was given at the checkout, which is in the journey's second stage.
+    assert 'data-testid="nps-value">33.3' in _tiles(page)
+    assert f'<option value="{shopping.id}" selected>Buying online</option>' in page
+    assert 'data-testid="sentiment-value"' not in page  # the sentiment index takes no journey
+    assert f"journey={shopping.id}" in page.split('data-testid="export-trend"')[1]
+    store_stage = shopping.stages[0].id
+    empty = client.get(f"/?journey={shopping.id}&stage={store_stage}").text
+    assert 'data-testid="nps-value">—' in _tiles(empty)
+    assert f'<option value="{store_stage}" selected>' in empty
+    assert client.get(f"/overview/export/trend.csv?journey={shopping.id}").status_code == 200
+    # A stage of another journey, and a journey of no one, are refused by name.
+    mismatched = client.get(f"/?journey={elsewhere.id}&stage={store_stage}&lang=en")
+    assert mismatched.status_code == 422 and "Unknown stage of this journey." in mismatched.text
+    assert client.get("/?journey=999999").status_code == 422

@@ -274,9 +274,8 @@ def _set_stages(
     session.flush()
     kept: list[JourneyStage] = []
     for position, stage_in in enumerate(stages, start=1):
-        stage = existing.get(stage_in.id) if stage_in.id is not None else None
-        if stage is None:
-            stage = JourneyStage(workspace_id=journey.workspace_id, journey=journey)
+        found = existing.get(stage_in.id) if stage_in.id is not None else None
+        stage = found or JourneyStage(workspace_id=journey.workspace_id, journey=journey)
         stage.position = position
         stage.name_ar = stage_in.name_ar
         stage.name_en = stage_in.name_en

@@ -66,15 +66,15 @@ def journey_changes(form: FormData, touchpoint_keys: list[str]) -> dict[str, Any
         order = int(position) if position.isdigit() else MAX_STAGES + BLANK_ROWS + row
         rows.append((order, row, {"id": stage_id or None, "name_ar": name_ar, "name_en": name_en}))
     rows.sort(key=lambda item: (item[0], item[1]))
-    stages = {row: {**stage, "touchpoints": []} for _order, row, stage in rows}
+    placed: dict[int, list[str]] = {row: [] for _order, row, _stage in rows}
     for key in touchpoint_keys:
         chosen = _text(form, f"touchpoint-{key}")
-        if chosen.isdigit() and int(chosen) in stages:
-            stages[int(chosen)]["touchpoints"].append(key)
+        if chosen.isdigit() and int(chosen) in placed:
+            placed[int(chosen)].append(key)
     return {
         "name_ar": _text(form, "name_ar"),
         "name_en": _text(form, "name_en"),
-        "stages": [stages[row] for _order, row, _stage in rows],
+        "stages": [{**stage, "touchpoints": placed[row]} for _order, row, stage in rows],
     }
 
 

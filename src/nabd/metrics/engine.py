@@ -12,6 +12,7 @@ from nabd.config import Settings, get_settings
 from nabd.metrics import customer_metrics, errors, response_rate, sentiment, survey_metrics
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.metrics.estimates import Metric, MetricEstimate
+from nabd.metrics.places import Places
 from nabd.metrics.shapes import (
     JOURNEY_GROUPS,
     TIME_GROUPS,
@@ -29,6 +30,7 @@ __all__ = [
     "MetricName",
     "MetricQuery",
     "MetricResult",
+    "Places",
     "as_estimate",
     "compute_metric",
 ]
@@ -56,6 +58,7 @@ def compute_metric(
     metric: str,
     query: MetricQuery,
     settings: Settings | None = None,
+    places: Places | None = None,
 ) -> MetricResult:
     """The metric over the query's slice.
 
@@ -63,7 +66,8 @@ def compute_metric(
     naming the field) for a query the metric cannot answer.
 
     `settings` locate the analytics snapshot and hold the churn and completion windows;
-    they are read from the environment when not given.
+    they are read from the environment when not given. `places` lets a page that asks many
+    metrics look its channel, touchpoint and journey keys up once.
     """
     name = _metric_name(metric)
     group_by = _group_by(query)
@@ -75,7 +79,12 @@ def compute_metric(
         _refuse_journeys(query, group_by)
     if name in survey_metrics.SURVEY_METRICS:
         return survey_metrics.compute(
-            session, workspace_id=workspace_id, metric=name, query=query, group_by=group_by
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            group_by=group_by,
+            places=places,
         )
     if name is MetricName.SENTIMENT:
         return sentiment.compute(session, workspace_id=workspace_id, query=query, group_by=group_by)

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 
 from nabd.config import Settings
 from nabd.core.i18n import N_
-from nabd.metrics.engine import MetricGroup, MetricQuery, MetricResult, as_estimate, compute_metric
+from nabd.metrics import survey_metrics
+from nabd.metrics.engine import (
+    MetricGroup,
+    MetricName,
+    MetricQuery,
+    MetricResult,
+    Places,
+    as_estimate,
+    compute_metric,
+)
 from nabd.metrics.significance import Change, compare
 from nabd.reports.topics import TopTopics, top_topics
 
@@ -30,7 +39,9 @@ TILES = (
     ("retention", N_("Retention"), "%", True),
 )
 # Which filters each metric can apply; a tile whose metric cannot is left out, not misstated.
-_SURVEY_FILTERS = frozenset({"channel", "touchpoint", "language", "survey_id"})
+_SURVEY_FILTERS = frozenset(
+    {"channel", "touchpoint", "language", "survey_id", "journey_id", "stage_id"}
+)
 FILTERABLE = {
     "nps": _SURVEY_FILTERS,
     "csat": _SURVEY_FILTERS,
@@ -43,7 +54,8 @@ FILTERABLE = {
 
 @dataclass(frozen=True)
 class OverviewFilters:
-    """What the URL holds: `?from=…&to=…&channel=…&touchpoint=…&language=…&survey=…`.
+    """What the URL holds: `?from=…&to=…&channel=…&touchpoint=…&language=…&survey=…`
+    `&journey=…&stage=…` (journey and stage by id).
 
     Days are UTC, both included; channel and touchpoint are keys.
     """
@@ -54,6 +66,8 @@ class OverviewFilters:
     touchpoint: str | None = None
     language: str | None = None
     survey_id: int | None = None
+    journey_id: int | None = None
+    stage_id: int | None = None
 
     @property
     def previous(self) -> "OverviewFilters":
@@ -64,7 +78,7 @@ class OverviewFilters:
     @property
     def active(self) -> frozenset[str]:
         """The names of the filters set besides the dates."""
-        names = ("channel", "touchpoint", "language", "survey_id")
+        names = ("channel", "touchpoint", "language", "survey_id", "journey_id", "stage_id")
         return frozenset(name for name in names if getattr(self, name) is not None)
 
     def applies_to(self, metric: str) -> bool:
@@ -86,6 +100,8 @@ class OverviewFilters:
             survey_id=self.survey_id,
             language=self.language,
             group_by=group_by,
+            journey_id=self.journey_id,
+            stage_id=self.stage_id,
         )
 
     def params(self) -> dict[str, str]:
@@ -97,6 +113,8 @@ class OverviewFilters:
             "touchpoint": self.touchpoint,
             "language": self.language,
             "survey": str(self.survey_id) if self.survey_id is not None else None,
+            "journey": str(self.journey_id) if self.journey_id is not None else None,
+            "stage": str(self.stage_id) if self.stage_id is not None else None,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -170,13 +188,23 @@ def build_overview(
     filters: OverviewFilters,
     settings: Settings | None = None,
     snapshot_as_of: datetime | None = None,
+    places: Places | None = None,
 ) -> CxOverview:
     """Every number of the CX overview: grouped sums over the rollup table, the snapshot
-    (churn, retention) and one aggregate over the topic annotations."""
+    (churn, retention) and one aggregate over the topic annotations.
+
+    `places` (the workspace's channels, touchpoints, journeys) is shared by every metric of
+    the page, so their keys are looked up once."""
+    places = places or Places(session, workspace_id=workspace_id)
 
     def metric(name: str, query: MetricQuery) -> MetricResult:
         return compute_metric(
-            session, workspace_id=workspace_id, metric=name, query=query, settings=settings
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            settings=settings,
+            places=places,
         )
 
     tiles = []
@@ -199,10 +227,13 @@ def build_overview(
     trend_from = min(trend_start(filters.end), filters.start)
     by_touchpoint = metric("nps", filters.query("touchpoint"))
     heatmap = _heatmap(
-        [
-            (month_key(month), metric("nps", filters.query("touchpoint", start=month, end=last)))
-            for month, last in months_between(trend_start(filters.end), filters.end)
-        ]
+        survey_metrics.by_touchpoint_and_month(
+            session,
+            workspace_id=workspace_id,
+            metric=MetricName.NPS,
+            query=filters.query(start=trend_start(filters.end)),
+            places=places,
+        )
     )
     nps_trend = metric("nps", filters.query("month", start=trend_from))
     topics = None
@@ -230,31 +261,12 @@ def build_overview(
     )
 
 
-def _heatmap(by_month: list[tuple[str, MetricResult]]) -> list[HeatRow]:
-    """Rows of the touchpoints with most answers over the months, from one read per month
-    grouped by touchpoint (at most TREND_MONTHS reads, whatever the number of touchpoints)."""
-    rows: dict[str, dict[str, MetricGroup]] = {}
-    for month, result in by_month:
-        for group in result.groups:
-            if group.key is not None:
-                rows.setdefault(group.key, {})[month] = group
+def _heatmap(grid: dict[str | None, dict[str, MetricGroup]]) -> list[HeatRow]:
+    """Rows of the touchpoints with most answers over the months, from one read grouped by
+    touchpoint and month; answers at no touchpoint have no row."""
+    rows = {key: months for key, months in grid.items() if key is not None}
     ranked = sorted(rows.items(), key=lambda row: (-sum(g.n for g in row[1].values()), row[0]))
     return [HeatRow(touchpoint, months) for touchpoint, months in ranked[:HEATMAP_TOUCHPOINTS]]
-
-
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def months_between(start: date, end: date) -> list[tuple[date, date]]:
-    """The calendar months from `start`'s to `end`'s as (first day, last day ≤ end) pairs."""
-    months = []
-    first = start.replace(day=1)
-    while first <= end:
-        following = (first + timedelta(days=32)).replace(day=1)
-        months.append((max(first, start), min(end, following - timedelta(days=1))))
-        first = following
-    return months
 
 
 def trend_start(end: date) -> date:

@@ -20,10 +20,10 @@ from nabd.customers import service as customers
 from nabd.events import service as events
 from nabd.goals.panel import goals_panel
 from nabd.journeys import service as journeys
-from nabd.journeys.models import Channel, Touchpoint
+from nabd.journeys.models import Channel, Journey, Touchpoint
+from nabd.metrics.places import Places
 from nabd.reports import cx, tables
 from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
-from nabd.surveys import service as surveys
 from nabd.surveys.models import Survey
 from nabd.text.workspace_topics import workspace_taxonomy
 from nabd.web.locale import request_locale
@@ -50,6 +50,8 @@ class CxFilterParams:
     touchpoint: Annotated[str | None, Query(max_length=50)] = None
     language: Annotated[str | None, Query(pattern="^([a-z]{2})?$")] = None
     survey: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
+    journey: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
+    stage: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class CxPage:
     channels: list[Channel]
     touchpoints: list[Touchpoint]
     surveys: dict[int, str]
+    journeys: list[Journey]
     locale: str
     topic_names: dict[str, dict[str, str]]
 
@@ -91,6 +94,7 @@ def checked_filters(
     channels: Sequence[Channel],
     touchpoints: Sequence[Touchpoint],
     survey_ids: Sequence[int],
+    journeys: Sequence[Journey] = (),
 ) -> OverviewFilters:
     """The URL's filters, each key checked against the workspace's own (the page, its
     exports and its PDF all read them so)."""
@@ -105,6 +109,9 @@ def checked_filters(
         known_channels=[channel.key for channel in channels],
         known_touchpoints=[touchpoint.key for touchpoint in touchpoints],
         known_surveys=survey_ids,
+        journey_id=int(params.journey) if params.journey else None,
+        stage_id=int(params.stage) if params.stage else None,
+        known_stages={journey.id: [stage.id for stage in journey.stages] for journey in journeys},
     )
 
 
@@ -114,10 +121,15 @@ def _cx_page(
     workspace_id = principal.workspace_id
     locale = request_locale(request)
     channels = journeys.list_channels(session, workspace_id=workspace_id)
-    touchpoints = surveys.list_touchpoints(session, workspace_id=workspace_id)
+    touchpoints = journeys.list_touchpoints(session, workspace_id=workspace_id)
+    journey_maps = journeys.list_journeys(session, workspace_id=workspace_id)
     titles = _survey_titles(session, workspace_id=workspace_id, locale=locale)
     filters = checked_filters(
-        params, channels=channels, touchpoints=touchpoints, survey_ids=list(titles)
+        params,
+        channels=channels,
+        touchpoints=touchpoints,
+        survey_ids=list(titles),
+        journeys=journey_maps,
     )
     taxonomy = workspace_taxonomy(session, workspace_id=workspace_id).taxonomy
     overview = build_overview(
@@ -126,12 +138,16 @@ def _cx_page(
         filters=filters,
         settings=request.app.state.settings,
         snapshot_as_of=snapshot_freshness(session, workspace_id=workspace_id),
+        places=Places(
+            session, workspace_id=workspace_id, channels=channels, touchpoints=touchpoints
+        ),
     )
     return CxPage(
         overview=overview,
         channels=channels,
         touchpoints=touchpoints,
         surveys=titles,
+        journeys=journey_maps,
         locale=locale,
         topic_names={topic.id: dict(topic.labels) for topic in taxonomy.topics},
     )
@@ -176,6 +192,7 @@ def overview(
                 touchpoints=page.touchpoints,
                 topic_label=page.topic_label,
                 surveys=page.surveys,
+                journeys=page.journeys,
             ),
         },
     )
