@@ -36,6 +36,7 @@ def test_sign_in_switch_language_and_sign_out(
     assert _nav_labels(page) == [
         "Overview",
         "Customers",
+        "Journeys",
         "Surveys",
         "Feedback",
         "Goals",
@@ -50,6 +51,7 @@ def test_sign_in_switch_language_and_sign_out(
     assert _nav_labels(page) == [
         "نظرة عامة",
         "العملاء",
+        "الرحلات",
         "الاستبيانات",
         "الملاحظات",
         "الأهداف",
@@ -75,6 +77,7 @@ def test_sign_in_switch_language_and_sign_out(
     assert _nav_labels(page) == [
         "Overview",
         "Customers",
+        "Journeys",
         "Surveys",
         "Feedback",
         "Goals",
