@@ -15,6 +15,7 @@ from nabd.core.types import utcnow
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
 from nabd.metrics.engine import MetricQuery, compute_metric
+from nabd.metrics.survey_metrics import channel_ids
 from nabd.reports.overview import trend_start
 from nabd.reports.topics import top_topics
 from nabd.surveys.models import Survey
@@ -317,3 +318,22 @@ def test_journey_and_stage_filters_keep_their_touchpoints(
     mismatched = client.get(f"/?journey={elsewhere.id}&stage={store_stage}&lang=en")
     assert mismatched.status_code == 422 and "Unknown stage of this journey." in mismatched.text
     assert client.get("/?journey=999999").status_code == 422
+
+
+def test_every_tile_and_breakdown_row_drills_down_to_its_texts(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/?lang=en").text
+    for metric in ("nps", "csat", "ces"):
+        link = page.split(f'data-testid="{metric}-drilldown"')[0].rsplit("href=", 1)[1]
+        assert link.startswith('"/feedback?source=survey&amp;since='), metric
+    texts = page.split('data-testid="sentiment-drilldown"')[0].rsplit("href=", 1)[1]
+    assert texts.startswith('"/feedback?since=') and "source=" not in texts
+    channel_table = page.split('data-testid="nps-channel-table"')[1].split("</table>")[0]
+    web_id = channel_ids(session, workspace_id=workspace.id)["web"]
+    assert f"channel_id={web_id}" in channel_table
+    heat_table = page.split('data-testid="nps-heatmap-table"')[1].split("</table>")[0]
+    assert "touchpoint_id=" in heat_table

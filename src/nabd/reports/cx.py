@@ -1,6 +1,7 @@
 """What the overview page needs around the CX numbers: its URL filters, chart data, links."""
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -127,6 +128,12 @@ def page_context(
     def topic_link(topic: str, sentiment: str) -> str:
         return topic_url(filters, channels, touchpoints, topic=topic, sentiment=sentiment)
 
+    def drill(place: str, key: str | None) -> str | None:
+        """The comments behind one row of a breakdown: the same slice, at that place."""
+        if key is None:
+            return None
+        return drilldown_url(replace(filters, **{place: key}), channels, touchpoints)
+
     return {
         "cx": overview,
         "cx_channels": {channel.key: channel for channel in channels},
@@ -135,6 +142,8 @@ def page_context(
         "cx_journeys": journeys,
         "cx_query": urlencode(filters.params()),
         "cx_drilldown": drilldown_url(filters, channels, touchpoints),
+        "cx_drill": drill,
+        "cx_texts": "/feedback?" + urlencode(explorer_params(filters, channels, touchpoints)),
         "cx_topic_link": topic_link,
         "topic_label": topic_label,
         "cx_previous_end": filters.start - timedelta(days=1),
