@@ -169,6 +169,11 @@ def test_build_a_journey_and_filter_the_overview_by_it(
     expect(page.locator("#cx-journey option:checked")).to_have_text("رحلة الشراء")
     expect(page).to_have_url(re.compile(r"journey=\d+"))
     page.screenshot(path=artifacts / "overview-cx-journey-ar.png", full_page=True)
+    page.goto(f"{live_server.url}/journeys")
+    expect(page.locator("h1")).to_have_text("الرحلات")
+    expect(page.get_by_text("رحلة الشراء")).to_be_visible()
+    expect(page.get_by_text("الشراء", exact=True)).to_be_visible()
+    page.screenshot(path=artifacts / "journeys-ar.png", full_page=True)
     page.click("[data-testid=switch-language]")  # leave the user in English for other tests
     context.close()
 

@@ -132,7 +132,12 @@ def page_context(
         """The comments behind one row of a breakdown: the same slice, at that place."""
         if key is None:
             return None
-        return drilldown_url(replace(filters, **{place: key}), channels, touchpoints)
+        at_place = (
+            replace(filters, channel=key)
+            if place == "channel"
+            else replace(filters, touchpoint=key)
+        )
+        return drilldown_url(at_place, channels, touchpoints)
 
     return {
         "cx": overview,
