@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from nabd.config import Settings
+from nabd.config import Settings, get_settings
 from nabd.core.i18n import N_
 from nabd.metrics import survey_metrics
 from nabd.metrics.engine import (
@@ -196,6 +196,8 @@ def build_overview(
     `places` (the workspace's channels, touchpoints, journeys) is shared by every metric of
     the page, so their keys are looked up once."""
     places = places or Places(session, workspace_id=workspace_id)
+    # Read once: the snapshot metrics would each parse the environment again (4 ms a time).
+    settings = settings or get_settings()
 
     def metric(name: str, query: MetricQuery) -> MetricResult:
         return compute_metric(
