@@ -17,6 +17,7 @@ from nabd.feedback.models import FeedbackItem
 from nabd.goals.models import Goal, GoalNotification
 from nabd.journeys.models import Channel, Journey, JourneyStage, StageTouchpoint, Touchpoint
 from nabd.metrics.models import MetricRollup
+from nabd.metrics.settings_models import MetricsSettings
 from nabd.reports.subscriptions_models import ReportSubscription
 from nabd.surveys.models import (
     Survey,
@@ -56,6 +57,7 @@ __all__ = [
     "JourneyStage",
     "Membership",
     "MetricRollup",
+    "MetricsSettings",
     "ReportSubscription",
     "StageTouchpoint",
     "Survey",

@@ -28,6 +28,7 @@ from nabd.imports import views as import_views
 from nabd.journeys import api as journey_api
 from nabd.journeys import views as journey_views
 from nabd.metrics import api as metrics_api
+from nabd.metrics import settings_views as metrics_settings_views
 from nabd.reports import pdf_views as report_pdf_views
 from nabd.reports import subscriptions_views as report_subscription_views
 from nabd.reports import views as report_views
@@ -94,6 +95,7 @@ ROUTERS = (
     metrics_api.router,
     journey_api.router,
     journey_views.router,
+    metrics_settings_views.router,
 )
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,

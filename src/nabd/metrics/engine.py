@@ -9,7 +9,14 @@ transactions through the analytics snapshot. Definitions: docs/how-we-compute/.
 from sqlalchemy.orm import Session
 
 from nabd.config import Settings, get_settings
-from nabd.metrics import customer_metrics, errors, response_rate, sentiment, survey_metrics
+from nabd.metrics import (
+    customer_metrics,
+    errors,
+    response_rate,
+    sentiment,
+    survey_metrics,
+    workspace_settings,
+)
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.metrics.estimates import Metric, MetricEstimate
 from nabd.metrics.places import Places
@@ -65,8 +72,9 @@ def compute_metric(
     Raises UnknownMetric (404) for a name not in MetricName and InvalidMetricQuery (422,
     naming the field) for a query the metric cannot answer.
 
-    `settings` locate the analytics snapshot and hold the churn and completion windows;
-    they are read from the environment when not given. `places` lets a page that asks many
+    `settings` locate the analytics snapshot and hold the completion window and the default
+    churn window (a workspace may set its own); they are read from the environment when not
+    given. `places` lets a page that asks many
     metrics look its channel, touchpoint and journey keys up once.
     """
     name = _metric_name(metric)
@@ -92,12 +100,13 @@ def compute_metric(
         return response_rate.compute(
             session, workspace_id=workspace_id, query=query, group_by=group_by
         )
+    settings = settings or get_settings()
+    if name is MetricName.CHURN_RATE:
+        settings = workspace_settings.effective_settings(
+            session, workspace_id=workspace_id, settings=settings
+        )
     return customer_metrics.compute(
-        workspace_id=workspace_id,
-        metric=name,
-        query=query,
-        group_by=group_by,
-        settings=settings or get_settings(),
+        workspace_id=workspace_id, metric=name, query=query, group_by=group_by, settings=settings
     )
 
 

@@ -24,6 +24,7 @@ TEMPLATE_PACKAGES = (
     "nabd.text",
     "nabd.goals",
     "nabd.journeys",
+    "nabd.metrics",
 )
 
 

@@ -4,7 +4,8 @@ Revision ID: 0018
 Revises: 0014
 Create Date: 2026-12-06 14:48:55
 
-Journeys with ordered stages, and the touchpoints each stage holds (one stage per journey).
+Journeys with ordered stages, and the touchpoints each stage holds (one stage per journey);
+a workspace's own churn window (metrics_settings).
 """
 
 from collections.abc import Sequence
@@ -134,8 +135,33 @@ def upgrade() -> None:
             batch_op.f("ix_journey_stage_touchpoints_workspace_id"), ["workspace_id"], unique=False
         )
 
+    op.create_table(
+        "metrics_settings",
+        sa.Column("churn_inactive_days", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_metrics_settings_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics_settings")),
+        sa.UniqueConstraint("workspace_id", name=op.f("uq_metrics_settings_workspace_id")),
+    )
+    with op.batch_alter_table("metrics_settings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_metrics_settings_workspace_id"), ["workspace_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("metrics_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_metrics_settings_workspace_id"))
+    op.drop_table("metrics_settings")
     with op.batch_alter_table("journey_stage_touchpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journey_stage_touchpoints_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_journey_stage_touchpoints_touchpoint_id"))
