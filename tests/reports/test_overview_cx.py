@@ -23,7 +23,7 @@ from nabd.text.annotations import AnnotationTopic
 from nabd.text.annotations_service import annotate_items
 from nabd.workspaces.models import Workspace
 from tests.analytics.seed import seed_spine
-from tests.factories import make_member, make_workspace, sign_in
+from tests.factories import make_member, make_workspace, page_csrf, sign_in
 from tests.journeys.factories import make_journey, make_touchpoints
 from tests.metrics.factories import answer, make_cx_survey
 
@@ -337,3 +337,26 @@ def test_every_tile_and_breakdown_row_drills_down_to_its_texts(
     assert f"channel_id={web_id}" in channel_table
     heat_table = page.split('data-testid="nps-heatmap-table"')[1].split("</table>")[0]
     assert "touchpoint_id=" in heat_table
+
+
+def test_the_period_reads_in_hijri_and_arabic_digits_when_chosen(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session, language="ar")
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    url = "/?from=2026-11-01&to=2026-11-30"
+    plain = client.get(url).text
+    assert "2026-11-01" in plain and 'data-testid="cx-from-hijri"' not in plain
+    saved = client.post(
+        "/settings/display",
+        data={"csrf_token": page_csrf(client), "digits": "arabic", "calendar": "hijri"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    page = client.get(url).text
+    # 1 November 2026 is 21 Jumada al-Ula 1448 in the Umm al-Qura calendar.
+    assert "٢١ جمادى الأولى ١٤٤٨ هـ" in page.split('data-testid="cx-from-hijri">')[1]
+    assert 'value="2026-11-01"' in page  # the input itself stays ISO
+    period = page.split('data-testid="cx-filters"')[1].split("</form>")[1].split("</p>")[0]
+    assert "٢١ جمادى الأولى ١٤٤٨ هـ" in period and "2026-11-01" not in period
