@@ -97,10 +97,14 @@ def test_grouped_by_journey_and_by_stage(client: TestClient, session: Session) -
     }
     # Each answer counts once in the total, though the store is in two journeys.
     assert (by_journey["value"], by_journey["n"]) == (_nps(TOUCHPOINT, "store", "call"), 8)
+    # With a journey, its own stages only (not those of the journey sharing the store).
     by_stage = _get(client, token, f"journey_id={ids['shopping']}&group_by=stage")
-    assert {group["key"]: group["n"] for group in by_stage["groups"]} == {
+    assert {group["key"]: group["n"] for group in by_stage["groups"]} == {str(ids["purchase"]): 7}
+    every_stage = _get(client, token, "group_by=stage")
+    assert {group["key"]: group["n"] for group in every_stage["groups"]} == {
         str(ids["purchase"]): 7,
         str(ids["visit_stage"]): 4,
+        None: 1,
     }
 
 

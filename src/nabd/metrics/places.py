@@ -87,10 +87,14 @@ class Places:
             }
         )
 
-    def group_keys(self, group_by: GroupBy) -> dict[int, list[str]]:
-        """Touchpoint id → the keys (journey or stage ids, as text) of the groups holding it."""
+    def group_keys(self, group_by: GroupBy, journey_id: int | None = None) -> dict[int, list[str]]:
+        """Touchpoint id → the keys (journey or stage ids, as text) of the groups holding it;
+        with `journey_id`, only that journey's (its stages, not those of journeys sharing a
+        touchpoint with it)."""
         keys: dict[int, list[str]] = {}
         for placement in self.placements:
+            if journey_id not in (None, placement.journey_id):
+                continue
             group = placement.journey_id if group_by is GroupBy.JOURNEY else placement.stage_id
             keys.setdefault(placement.touchpoint_id, []).append(str(group))
         return keys

@@ -123,7 +123,8 @@ def compute(
         rows = session.execute(
             statement.add_columns(ROLLUP.c.touchpoint_id).group_by(ROLLUP.c.touchpoint_id)
         )
-        return _by_touchpoint_set(metric, rows, keys=places.group_keys(group_by))
+        keys = places.group_keys(group_by, query.journey_id)
+        return _by_touchpoint_set(metric, rows, keys=keys)
     column, label = _grouping(places, group_by=group_by)
     rows = session.execute(statement.add_columns(column).group_by(column))
     groups: dict[str | None, Sums] = {}
