@@ -1,13 +1,18 @@
-"""Survey metrics by journey and stage: a journey is its touchpoints, read from the rollups."""
+"""Survey metrics by journey and stage (a journey is its touchpoints) and by touchpoint x month."""
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.metrics import estimates
+from nabd.metrics.engine import MetricQuery, compute_by_touchpoint_and_month, compute_metric
+from nabd.metrics.errors import InvalidMetricQuery
 from nabd.surveys import service as surveys
 from nabd.surveys.models import Survey
 from nabd.surveys.schemas import SurveyIn
@@ -135,3 +140,30 @@ def test_another_workspace_cannot_use_this_journey(client: TestClient, session: 
     )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "journey_id"
+
+
+def test_touchpoint_by_month_grid_equals_one_metric_per_touchpoint(session: Session) -> None:
+    _fill(session)
+    workspace_id = session.scalars(select(Workspace.id)).one()
+    query = MetricQuery(start=date(2026, 11, 1), end=date(2026, 11, 30))
+    grid = compute_by_touchpoint_and_month(
+        session, workspace_id=workspace_id, metric="nps", query=query
+    )
+    assert set(grid) == set(SCORES)
+    for touchpoint in SCORES:
+        [month] = compute_metric(
+            session,
+            workspace_id=workspace_id,
+            metric="nps",
+            query=replace(query, touchpoint=touchpoint, group_by="month"),
+        ).groups
+        cell = grid[touchpoint]["2026-11"]
+        assert (cell.value, cell.n, cell.margin_of_error) == (
+            month.value,
+            month.n,
+            month.margin_of_error,
+        )
+    with pytest.raises(InvalidMetricQuery):
+        compute_by_touchpoint_and_month(
+            session, workspace_id=workspace_id, metric="churn_rate", query=query
+        )

@@ -39,6 +39,7 @@ __all__ = [
     "MetricResult",
     "Places",
     "as_estimate",
+    "compute_by_touchpoint_and_month",
     "compute_metric",
 ]
 
@@ -74,8 +75,8 @@ def compute_metric(
 
     `settings` locate the analytics snapshot and hold the completion window and the default
     churn window (a workspace may set its own); they are read from the environment when not
-    given. `places` lets a page that asks many
-    metrics look its channel, touchpoint and journey keys up once.
+    given. `places` lets a page that asks many metrics look its channel, touchpoint and
+    journey keys up once.
     """
     name = _metric_name(metric)
     group_by = _group_by(query)
@@ -107,6 +108,31 @@ def compute_metric(
         )
     return customer_metrics.compute(
         workspace_id=workspace_id, metric=name, query=query, group_by=group_by, settings=settings
+    )
+
+
+def compute_by_touchpoint_and_month(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: str,
+    query: MetricQuery,
+    places: Places | None = None,
+) -> dict[str | None, dict[str, MetricGroup]]:
+    """A survey metric by touchpoint key and month ("2026-11") in one read: the heat map.
+
+    Checks the query as `compute_metric` does, so both refuse (and later apply) the same
+    filters; only the survey metrics, which the rollups hold by touchpoint, have it.
+    """
+    name = _metric_name(metric)
+    if name not in survey_metrics.SURVEY_METRICS:
+        raise InvalidMetricQuery(field="metric", reason=errors.NOT_BY_DIMENSION)
+    if query.start > query.end:
+        raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
+    if query.segment_id is not None:
+        raise InvalidMetricQuery(field="segment_id", reason=errors.NO_SEGMENTS)
+    return survey_metrics.by_touchpoint_and_month(
+        session, workspace_id=workspace_id, metric=name, query=query, places=places
     )
 
 

@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from nabd.config import Settings, get_settings
 from nabd.core.i18n import N_
-from nabd.metrics import survey_metrics
 from nabd.metrics.engine import (
     MetricGroup,
-    MetricName,
     MetricQuery,
     MetricResult,
     Places,
     as_estimate,
+    compute_by_touchpoint_and_month,
     compute_metric,
 )
 from nabd.metrics.significance import Change, compare
@@ -229,10 +228,10 @@ def build_overview(
     trend_from = min(trend_start(filters.end), filters.start)
     by_touchpoint = metric("nps", filters.query("touchpoint"))
     heatmap = _heatmap(
-        survey_metrics.by_touchpoint_and_month(
+        compute_by_touchpoint_and_month(
             session,
             workspace_id=workspace_id,
-            metric=MetricName.NPS,
+            metric="nps",
             query=filters.query(start=trend_start(filters.end)),
             places=places,
         )
