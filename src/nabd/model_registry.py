@@ -15,8 +15,9 @@ from nabd.customers.models import (
 from nabd.events.models import Event, Transaction, WriteKey
 from nabd.feedback.models import FeedbackItem
 from nabd.goals.models import Goal, GoalNotification
-from nabd.journeys.models import Channel, Touchpoint
+from nabd.journeys.models import Channel, Journey, JourneyStage, StageTouchpoint, Touchpoint
 from nabd.metrics.models import MetricRollup
+from nabd.metrics.settings_models import MetricsSettings
 from nabd.reports.subscriptions_models import ReportSubscription
 from nabd.segments.models import Segment, SegmentMembership
 from nabd.surveys.models import (
@@ -53,11 +54,15 @@ __all__ = [
     "FeedbackItem",
     "Goal",
     "GoalNotification",
+    "Journey",
+    "JourneyStage",
     "Membership",
     "MetricRollup",
+    "MetricsSettings",
     "ReportSubscription",
     "Segment",
     "SegmentMembership",
+    "StageTouchpoint",
     "Survey",
     "SurveyAnswer",
     "SurveyDeliverySettings",

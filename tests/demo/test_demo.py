@@ -16,6 +16,7 @@ from nabd.demo.catalogue import DEMO_PASSWORD, DEMO_USERS
 from nabd.demo.surveys import demo_texts
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
+from nabd.journeys.models import Journey
 from nabd.metrics import rollups
 from nabd.segments.models import Segment
 from nabd.text.annotations import FeedbackAnnotation
@@ -82,3 +83,17 @@ def test_demo_loads_once_and_serves_a_populated_overview(
     assert page.status_code == 200
     assert 'dir="rtl"' in page.text  # the demo workspace is Arabic-first
     assert "3,000" in page.text or "3٬000" in page.text
+    # The retail journey's stages, and the overview filtered by it still has NPS answers.
+    retail = session.scalars(
+        select(Journey).where(Journey.workspace_id == demo_id, Journey.name_en == "Retail journey")
+    ).one()
+    assert [stage.name_en for stage in retail.stages] == [
+        "Awareness",
+        "Purchase",
+        "Delivery",
+        "Support",
+        "Loyalty",
+    ]
+    by_journey = client.get(f"/?journey={retail.id}")
+    assert by_journey.status_code == 200
+    assert 'data-testid="nps-value">—' not in by_journey.text

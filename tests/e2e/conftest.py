@@ -69,6 +69,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "NABD_DATA_DIR": str(data_dir),
             "NABD_DATABASE_URL": database_url,
             "NABD_LOG_LEVEL": "warning",
+            # The browser tests sign the same user in more than ten times a minute; the limit
+            # itself is tested over HTTP in tests/workspaces.
+            "NABD_LOGIN_RATE_LIMIT": "100/minute",
         }
         server = LiveServer(url="", email="maha@e2e.example", password="e2e-browser-password")
         _nabd(environment, "db", "upgrade")

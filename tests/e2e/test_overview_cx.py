@@ -133,3 +133,93 @@ def test_overview_filter_form_heat_map_and_topics_in_both_languages(
     page.screenshot(path=artifacts / "overview-cx-filtered-ar.png", full_page=True)
     page.click("[data-testid=switch-language]")  # leave the user in English for other tests
     context.close()
+
+
+def test_build_a_journey_and_filter_the_overview_by_it(
+    browser: Browser, live_server: LiveServer, answered: None, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    _sign_in_in(page, live_server, "ltr")
+    page.goto(f"{live_server.url}/journeys")
+    form = page.locator("[data-testid=new-journey]")
+    form.locator("#name_ar").fill("رحلة الشراء")
+    form.locator("#name_en").fill("Buying journey")
+    form.locator("[data-testid=create-journey]").click()
+    expect(page).to_have_url(re.compile(r"/journeys/\d+$"))
+    row = page.locator("[data-testid=stage-row-0]")
+    row.locator("input[name='stage-0-name_ar']").fill("الشراء")
+    row.locator("input[name='stage-0-name_en']").fill("Purchase")
+    page.locator("select[name='touchpoint-web_checkout']").select_option("0")
+    page.locator("[data-testid=save-journey]").click()
+    expect(page.locator("select[name='touchpoint-web_checkout']")).to_have_value("0")
+    page.screenshot(path=artifacts / "journey-edit-en.png", full_page=True)
+
+    page.goto(f"{live_server.url}/")
+    filters = page.locator("[data-testid=cx-filters]")
+    filters.locator("#cx-journey").select_option(label="Buying journey")
+    filters.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"journey=\d+"))
+    expect(page.locator("#cx-journey option:checked")).to_have_text("Buying journey")
+    expect(page.locator("[data-testid=nps-value]")).not_to_have_text("—")
+    expect(page.locator("#nps-trend-chart svg")).to_be_visible()
+
+    page.click("[data-testid=switch-language]")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#cx-journey option:checked")).to_have_text("رحلة الشراء")
+    expect(page).to_have_url(re.compile(r"journey=\d+"))
+    page.screenshot(path=artifacts / "overview-cx-journey-ar.png", full_page=True)
+    page.goto(f"{live_server.url}/journeys")
+    expect(page.locator("h1")).to_have_text("الرحلات")
+    expect(page.get_by_text("رحلة الشراء")).to_be_visible()
+    expect(page.get_by_text("الشراء", exact=True)).to_be_visible()
+    page.screenshot(path=artifacts / "journeys-ar.png", full_page=True)
+    page.click("[data-testid=switch-language]")  # leave the user in English for other tests
+    context.close()
+
+
+ARABIC_INDIC = re.compile("[٠-٩]")
+
+
+def test_charts_and_dates_follow_the_arabic_digits_and_hijri_preference(
+    browser: Browser, live_server: LiveServer, answered: None, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="ar")
+    page = context.new_page()
+    _sign_in_in(page, live_server, "rtl")
+
+    def choose(digits: str, calendar: str) -> None:
+        page.goto(f"{live_server.url}/settings/display")
+        page.select_option("#digits", digits)
+        page.select_option("#calendar", calendar)
+        page.locator("[data-testid=display-preferences] button[type=submit]").click()
+
+    choose("arabic", "hijri")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("html")).to_have_attribute("data-digits", "arabic")
+    # The range stays in ISO date inputs; its Hijri reading is shown beside them.
+    expect(page.locator("[data-testid=cx-from-hijri]")).to_contain_text("هـ")
+    expect(page.locator("[data-testid=cx-to-hijri]")).to_contain_text("هـ")
+    trend = page.locator("#nps-trend-chart svg")
+    expect(trend).to_be_visible()
+    labels = trend.locator("text").all_text_contents()
+    assert any(ARABIC_INDIC.search(label) for label in labels), labels
+    assert not any(re.search("[0-9]", label) for label in labels), labels
+    # The month axis names the month (نوفمبر …), not "2026-11"; the tooltip adds its Hijri months.
+    assert not any(re.search(r"[0-9٠-٩]{4}-", label) for label in labels), labels
+    heat = page.locator("#nps-heatmap-chart svg text").all_text_contents()
+    assert heat and not any(re.search("[0-9]", label) for label in heat), heat
+    trend.hover()
+    box = trend.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#nps-trend-chart")).to_contain_text("هـ")
+    page.screenshot(path=artifacts / "overview-cx-hijri-arabic-digits.png", full_page=True)
+
+    choose("latin", "gregorian")  # leave the user as the other tests expect
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("[data-testid=cx-from-hijri]")).to_have_count(0)
+    latin = page.locator("#nps-trend-chart svg text").all_text_contents()
+    assert not any(ARABIC_INDIC.search(label) for label in latin), latin
+    page.click("[data-testid=switch-language]")  # leave the user in English for other tests
+    context.close()

@@ -36,6 +36,7 @@ def test_sign_in_switch_language_and_sign_out(
     assert _nav_labels(page) == [
         "Overview",
         "Customers",
+        "Journeys",
         "Surveys",
         "Feedback",
         "Segments",
@@ -51,6 +52,7 @@ def test_sign_in_switch_language_and_sign_out(
     assert _nav_labels(page) == [
         "نظرة عامة",
         "العملاء",
+        "الرحلات",
         "الاستبيانات",
         "الملاحظات",
         "الشرائح",
@@ -77,6 +79,7 @@ def test_sign_in_switch_language_and_sign_out(
     assert _nav_labels(page) == [
         "Overview",
         "Customers",
+        "Journeys",
         "Surveys",
         "Feedback",
         "Segments",

@@ -13,6 +13,7 @@ from nabd.events.service import add_events, add_transactions
 from nabd.journeys.service import ensure_channel
 from nabd.workspaces.models import Workspace
 from tests.factories import make_member, make_workspace, sign_in
+from tests.journeys.factories import make_journey
 from tests.metrics.factories import answer, make_cx_survey
 from tests.query_counter import count_queries
 
@@ -98,10 +99,28 @@ def test_overview_query_count_does_not_grow_with_data(
     _seed(session, workspace, customers=40, first=2)
     with count_queries(engine) as large:
         assert client.get("/").status_code == 200
-    # The CX tiles' and charts' rollup reads (the heat map: one per month, each with its
-    # touchpoint-key lookup), the sentiment and topic aggregates, the snapshot watermarks, the
-    # filter choices and the goals panel; none depends on the data's size.
-    assert large.count == small.count <= 55
+    # The CX tiles' and charts' rollup reads (the heat map is one read grouped by touchpoint
+    # and month), the sentiment and topic aggregates, the snapshot watermarks, the filter
+    # choices (channels, touchpoints, journeys, surveys: read once, shared by every metric),
+    # the workspace's churn window and the goals panel; none depends on the data's size.
+    assert large.count == small.count <= 32
+
+
+def test_overview_filters_add_no_lookup_per_metric(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    workspace = make_workspace(session)
+    make_cx_survey(session, workspace)
+    journey = make_journey(session, workspace, [("Purchase", ["web_checkout"])])
+    sign_in(client, make_member(session, workspace))
+    with count_queries(engine) as plain:
+        assert client.get("/").status_code == 200
+    filtered = f"/?channel=web&touchpoint=web_checkout&journey={journey.id}"
+    with count_queries(engine) as counter:
+        assert client.get(filtered).status_code == 200
+    # The journey is checked and its touchpoints read once for every metric of the page; the
+    # channel and touchpoint keys come from the filter form's own lists.
+    assert counter.count <= plain.count + 2
 
 
 def test_cx_tiles_trend_and_breakdowns_follow_the_url_filters(

@@ -15,14 +15,16 @@ from nabd.core.types import utcnow
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
 from nabd.metrics.engine import MetricQuery, compute_metric
-from nabd.reports.overview import month_key, months_between, trend_start
+from nabd.metrics.survey_metrics import channel_ids
+from nabd.reports.overview import trend_start
 from nabd.reports.topics import top_topics
 from nabd.surveys.models import Survey
 from nabd.text.annotations import AnnotationTopic
 from nabd.text.annotations_service import annotate_items
 from nabd.workspaces.models import Workspace
 from tests.analytics.seed import seed_spine
-from tests.factories import make_member, make_workspace, sign_in
+from tests.factories import make_member, make_workspace, page_csrf, sign_in
+from tests.journeys.factories import make_journey, make_touchpoints
 from tests.metrics.factories import answer, make_cx_survey
 
 TEXTS = [
@@ -290,15 +292,71 @@ def test_churn_and_retention_come_from_the_snapshot_and_say_its_age(
         assert as_of.strftime("%Y-%m-%d %H:%M") in freshness
 
 
-def test_heat_map_months_cover_the_period_and_stop_at_its_end() -> None:
-    assert months_between(date(2025, 12, 15), date(2026, 2, 10)) == [
-        (date(2025, 12, 15), date(2025, 12, 31)),
-        (date(2026, 1, 1), date(2026, 1, 31)),
-        (date(2026, 2, 1), date(2026, 2, 10)),
-    ]
-    assert [
-        month_key(first) for first, _ in months_between(date(2024, 2, 1), date(2024, 3, 1))
-    ] == [
-        "2024-02",
-        "2024-03",
-    ]
+def test_journey_and_stage_filters_keep_their_touchpoints(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    make_touchpoints(session, workspace, ["store"])
+    shopping = make_journey(
+        session, workspace, [("Store", ["store"]), ("Checkout", ["web_checkout"])]
+    )
+    elsewhere = make_journey(session, workspace, [("Visit", ["store"])], name_en="Visit")
+    sign_in(client, make_member(session, workspace))
+    page = client.get(f"/?journey={shopping.id}&lang=en").text
+    # Every answer was given at the checkout, which is in the journey's second stage.
+    assert 'data-testid="nps-value">33.3' in _tiles(page)
+    assert f'<option value="{shopping.id}" selected>Buying online</option>' in page
+    assert 'data-testid="sentiment-value"' not in page  # the sentiment index takes no journey
+    assert f"journey={shopping.id}" in page.split('data-testid="export-trend"')[1]
+    store_stage = shopping.stages[0].id
+    empty = client.get(f"/?journey={shopping.id}&stage={store_stage}").text
+    assert 'data-testid="nps-value">—' in _tiles(empty)
+    assert f'<option value="{store_stage}" selected>' in empty
+    assert client.get(f"/overview/export/trend.csv?journey={shopping.id}").status_code == 200
+    # A stage of another journey, and a journey of no one, are refused by name.
+    mismatched = client.get(f"/?journey={elsewhere.id}&stage={store_stage}&lang=en")
+    assert mismatched.status_code == 422 and "Unknown stage of this journey." in mismatched.text
+    assert client.get("/?journey=999999").status_code == 422
+
+
+def test_every_tile_and_breakdown_row_drills_down_to_its_texts(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    page = client.get("/?lang=en").text
+    for metric in ("nps", "csat", "ces"):
+        link = page.split(f'data-testid="{metric}-drilldown"')[0].rsplit("href=", 1)[1]
+        assert link.startswith('"/feedback?source=survey&amp;since='), metric
+    texts = page.split('data-testid="sentiment-drilldown"')[0].rsplit("href=", 1)[1]
+    assert texts.startswith('"/feedback?since=') and "source=" not in texts
+    channel_table = page.split('data-testid="nps-channel-table"')[1].split("</table>")[0]
+    web_id = channel_ids(session, workspace_id=workspace.id)["web"]
+    assert f"channel_id={web_id}" in channel_table
+    heat_table = page.split('data-testid="nps-heatmap-table"')[1].split("</table>")[0]
+    assert "touchpoint_id=" in heat_table
+
+
+def test_the_period_reads_in_hijri_and_arabic_digits_when_chosen(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session, language="ar")
+    _seed(session, workspace)
+    sign_in(client, make_member(session, workspace))
+    url = "/?from=2026-11-01&to=2026-11-30"
+    plain = client.get(url).text
+    assert "2026-11-01" in plain and 'data-testid="cx-from-hijri"' not in plain
+    saved = client.post(
+        "/settings/display",
+        data={"csrf_token": page_csrf(client), "digits": "arabic", "calendar": "hijri"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    page = client.get(url).text
+    # 1 November 2026 is 21 Jumada al-Ula 1448 in the Umm al-Qura calendar.
+    assert "٢١ جمادى الأولى ١٤٤٨ هـ" in page.split('data-testid="cx-from-hijri">')[1]
+    assert 'value="2026-11-01"' in page  # the input itself stays ISO
+    period = page.split('data-testid="cx-filters"')[1].split("</form>")[1].split("</p>")[0]
+    assert "٢١ جمادى الأولى ١٤٤٨ هـ" in period and "2026-11-01" not in period

@@ -15,7 +15,9 @@ import polars as pl
 
 from nabd.analytics.query import Snapshot, _duckdb_frame, _months
 
-ScoreGroup = Literal["day", "channel", "touchpoint", "survey", "language", "segment"]
+ScoreGroup = Literal[
+    "day", "channel", "touchpoint", "touchpoint_month", "survey", "language", "segment"
+]
 SUM_COLUMNS = (
     "answer_count",
     "promoters",
@@ -30,6 +32,10 @@ _KEYS: dict[str, str] = {
     "day": "CAST(s.submitted_at AS DATE)",
     "channel": "s.channel_id",
     "touchpoint": "s.touchpoint_id",
+    # "<touchpoint id> <YYYY-MM>": the heat map's two keys in one.
+    "touchpoint_month": (
+        "CAST(s.touchpoint_id AS VARCHAR) || ' ' || strftime(CAST(s.submitted_at AS DATE), '%Y-%m')"
+    ),
     "survey": "s.survey_id",
     "language": "s.language",
     "segment": "m.segment_id",
@@ -55,6 +61,8 @@ class ScoreSlice:
     end: datetime
     channel_id: int | None = None
     touchpoint_id: int | None = None
+    # None: any touchpoint. A list: only answers at these (a journey's or a stage's).
+    touchpoint_ids: Sequence[int] | None = None
     survey_id: int | None = None
     language: str | None = None
     # None: every answer. A list: only answers of customers in one of these segments.
@@ -127,6 +135,10 @@ def score_sums(
         if value is not None:
             conditions.append(f"s.{column} = ?")
             parameters.append(value)
+    if slice_.touchpoint_ids is not None:
+        marks = ", ".join("?" for _ in slice_.touchpoint_ids) or "NULL"
+        conditions.append(f"s.touchpoint_id IN ({marks})")
+        parameters += list(slice_.touchpoint_ids)
     if slice_.segment_ids is not None:
         conditions.append(f"m.segment_id IN ({', '.join('?' for _ in slice_.segment_ids)})")
         parameters += list(slice_.segment_ids)

@@ -25,7 +25,10 @@ from nabd.feedback import api as feedback_api
 from nabd.goals import api as goal_api
 from nabd.goals import views as goal_views
 from nabd.imports import views as import_views
+from nabd.journeys import api as journey_api
+from nabd.journeys import views as journey_views
 from nabd.metrics import api as metrics_api
+from nabd.metrics import settings_views as metrics_settings_views
 from nabd.reports import pdf_views as report_pdf_views
 from nabd.reports import subscriptions_views as report_subscription_views
 from nabd.reports import views as report_views
@@ -94,10 +97,14 @@ ROUTERS = (
     metrics_api.router,
     segment_views.router,
     segment_api.router,
+    journey_api.router,
+    journey_views.router,
+    metrics_settings_views.router,
 )
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,
     *customer_views.NAV_ITEMS,
+    *journey_views.NAV_ITEMS,
     *survey_views.NAV_ITEMS,
     *text_views.NAV_ITEMS,
     *settings_views.NAV_ITEMS,

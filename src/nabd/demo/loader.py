@@ -27,6 +27,7 @@ from nabd.demo.catalogue import (
     TOUCHPOINTS,
 )
 from nabd.demo.feedback import demo_feedback
+from nabd.demo.journeys import load_demo_journeys
 from nabd.demo.segments import load_demo_segments
 from nabd.demo.surveys import demo_texts, load_demo_surveys
 from nabd.events import service as events
@@ -277,6 +278,7 @@ def load_demo(
     )
     record_new_feedback(session, workspace_id=workspace.id, items=feedback)
     load_demo_surveys(session, workspace_id=workspace.id, now=now, customer_ids=list(last_seen))
+    load_demo_journeys(session, workspace_id=workspace.id)
     _annotate_texts(session, workspace_id=workspace.id)
     load_demo_segments(session, workspace_id=workspace.id)
     record_audit(

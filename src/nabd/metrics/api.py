@@ -35,6 +35,12 @@ def get_metric(
     segment_id: Annotated[int | None, Query(ge=1)] = None,
     language: Annotated[str | None, Query(pattern="^[a-z]{2}$")] = None,
     group_by: Annotated[GroupBy | None, Query()] = None,
+    journey_id: Annotated[
+        int | None, Query(ge=1, description="Only the touchpoints of this journey.")
+    ] = None,
+    stage_id: Annotated[
+        int | None, Query(ge=1, description="Only the touchpoints of this journey stage.")
+    ] = None,
 ) -> MetricOut:
     """The metric over `from`…`to` (UTC days, both included) with n and its 95 % margin."""
     end = end or utcnow().date()
@@ -47,6 +53,8 @@ def get_metric(
         segment_id=segment_id,
         language=language,
         group_by=group_by.value if group_by else None,
+        journey_id=journey_id,
+        stage_id=stage_id,
     )
     result = compute_metric(
         session,

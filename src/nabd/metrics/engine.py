@@ -17,10 +17,13 @@ from nabd.metrics import (
     segment_metrics,
     sentiment,
     survey_metrics,
+    workspace_settings,
 )
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.metrics.estimates import Metric, MetricEstimate
+from nabd.metrics.places import Places
 from nabd.metrics.shapes import (
+    JOURNEY_GROUPS,
     TIME_GROUPS,
     GroupBy,
     MetricGroup,
@@ -37,7 +40,9 @@ __all__ = [
     "MetricName",
     "MetricQuery",
     "MetricResult",
+    "Places",
     "as_estimate",
+    "compute_by_touchpoint_and_month",
     "compute_metric",
 ]
 
@@ -64,14 +69,17 @@ def compute_metric(
     metric: str,
     query: MetricQuery,
     settings: Settings | None = None,
+    places: Places | None = None,
 ) -> MetricResult:
     """The metric over the query's slice.
 
     Raises UnknownMetric (404) for a name not in MetricName and InvalidMetricQuery (422,
     naming the field) for a query the metric cannot answer.
 
-    `settings` locate the analytics snapshot and hold the churn and completion windows;
-    they are read from the environment when not given.
+    `settings` locate the analytics snapshot and hold the completion window and the default
+    churn window (a workspace may set its own); they are read from the environment when not
+    given. `places` lets a page that asks many metrics look its channel, touchpoint and
+    journey keys up once.
     """
     name = _metric_name(metric)
     group_by = _group_by(query)
@@ -81,6 +89,8 @@ def compute_metric(
         session, workspace_id=workspace_id, segment_id=query.segment_id
     ):
         raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
+    if name not in survey_metrics.SURVEY_METRICS:
+        _refuse_journeys(query, group_by)
     by_segment = query.segment_id is not None or group_by is GroupBy.SEGMENT
     if name in survey_metrics.SURVEY_METRICS and by_segment:
         return segment_metrics.compute(
@@ -90,10 +100,16 @@ def compute_metric(
             query=query,
             group_by=group_by,
             settings=settings or get_settings(),
+            places=places,
         )
     if name in survey_metrics.SURVEY_METRICS:
         return survey_metrics.compute(
-            session, workspace_id=workspace_id, metric=name, query=query, group_by=group_by
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            group_by=group_by,
+            places=places,
         )
     if query.segment_id is not None and name is MetricName.RESPONSE_RATE:
         raise InvalidMetricQuery(field="segment_id", reason=errors.NOT_BY_SEGMENT)
@@ -103,12 +119,51 @@ def compute_metric(
         return response_rate.compute(
             session, workspace_id=workspace_id, query=query, group_by=group_by
         )
+    settings = settings or get_settings()
+    if name is MetricName.CHURN_RATE:
+        settings = workspace_settings.effective_settings(
+            session, workspace_id=workspace_id, settings=settings
+        )
     return customer_metrics.compute(
-        workspace_id=workspace_id,
-        metric=name,
-        query=query,
-        group_by=group_by,
-        settings=settings or get_settings(),
+        workspace_id=workspace_id, metric=name, query=query, group_by=group_by, settings=settings
+    )
+
+
+def compute_by_touchpoint_and_month(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: str,
+    query: MetricQuery,
+    places: Places | None = None,
+    settings: Settings | None = None,
+) -> dict[str | None, dict[str, MetricGroup]]:
+    """A survey metric by touchpoint key and month ("2026-11") in one read: the heat map.
+
+    Checks the query as `compute_metric` does, so both refuse and apply the same filters;
+    only the survey metrics, which the rollups hold by touchpoint, have it. A segment's map
+    comes from the analytics snapshot, as its other slices do.
+    """
+    name = _metric_name(metric)
+    if name not in survey_metrics.SURVEY_METRICS:
+        raise InvalidMetricQuery(field="metric", reason=errors.NOT_BY_DIMENSION)
+    if query.start > query.end:
+        raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
+    if query.segment_id is not None:
+        if not segments.segment_exists(
+            session, workspace_id=workspace_id, segment_id=query.segment_id
+        ):
+            raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
+        return segment_metrics.by_touchpoint_and_month(
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            settings=settings or get_settings(),
+            places=places,
+        )
+    return survey_metrics.by_touchpoint_and_month(
+        session, workspace_id=workspace_id, metric=name, query=query, places=places
     )
 
 
@@ -130,6 +185,15 @@ def _metric_name(metric: str) -> MetricName:
         return MetricName(metric)
     except ValueError:
         raise UnknownMetric(errors.UNKNOWN_METRIC) from None
+
+
+def _refuse_journeys(query: MetricQuery, group_by: GroupBy | None) -> None:
+    """Journeys and stages are sets of touchpoints; only the rollup-backed metrics take them."""
+    for field in ("journey_id", "stage_id"):
+        if getattr(query, field) is not None:
+            raise InvalidMetricQuery(field=field, reason=errors.NOT_BY_JOURNEY)
+    if group_by in JOURNEY_GROUPS:
+        raise InvalidMetricQuery(field="group_by", reason=errors.NOT_BY_JOURNEY)
 
 
 def _group_by(query: MetricQuery) -> GroupBy | None:

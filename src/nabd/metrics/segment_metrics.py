@@ -15,15 +15,23 @@ from sqlalchemy.orm import Session
 from nabd.analytics.query import Snapshot
 from nabd.analytics.score_slices import ScoreSlice, Thresholds, score_sums
 from nabd.config import Settings
-from nabd.metrics import errors, survey_metrics
-from nabd.metrics.errors import InvalidMetricQuery
+from nabd.metrics import survey_metrics
 from nabd.metrics.estimates import (
     CES_AGREE_MIN,
     CSAT_SATISFIED_MIN,
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
 )
-from nabd.metrics.shapes import TIME_GROUPS, GroupBy, MetricName, MetricQuery, MetricResult
+from nabd.metrics.places import Places
+from nabd.metrics.shapes import (
+    JOURNEY_GROUPS,
+    TIME_GROUPS,
+    GroupBy,
+    MetricGroup,
+    MetricName,
+    MetricQuery,
+    MetricResult,
+)
 from nabd.metrics.survey_metrics import Sums, period_key
 from nabd.segments import service as segments
 
@@ -43,10 +51,13 @@ def compute(
     query: MetricQuery,
     group_by: GroupBy | None,
     settings: Settings,
+    places: Places | None = None,
 ) -> MetricResult:
     """The metric over the segment's members (or per segment), with the rollups' maths."""
+    groups: dict[str | None, Sums]
     snapshot = Snapshot.of(settings, workspace_id)
-    slice_ = _slice(session, workspace_id=workspace_id, metric=metric, query=query)
+    places = places or Places(session, workspace_id=workspace_id)
+    slice_ = _slice(places, metric=metric, query=query)
     if group_by is None:
         return survey_metrics.result_of(metric, _total(snapshot, slice_), {})
     if group_by is GroupBy.SEGMENT:
@@ -58,42 +69,72 @@ def compute(
         by_segment = _sums(snapshot, grouped_slice, "segment", str)
         # Segments overlap: the total counts each answer once, not the sum of the groups.
         return survey_metrics.result_of(metric, _total(snapshot, slice_), by_segment)
+    if group_by in JOURNEY_GROUPS:
+        keys = places.group_keys(group_by, query.journey_id)
+        groups = _by_touchpoint_set(_sums(snapshot, slice_, "touchpoint", str), keys)
+        # Journeys share touchpoints: the total counts each answer once.
+        return survey_metrics.result_of(metric, _total(snapshot, slice_), groups)
     if group_by in TIME_GROUPS:
         by_day = _sums(snapshot, slice_, "day", str)
-        groups: dict[str | None, Sums] = {}
+        groups = {}
         for day, sums in by_day.items():
             key = period_key(date.fromisoformat(str(day)), group_by)
             groups[key] = groups.get(key, Sums()) + sums
     else:
-        labeller = _labeller(session, workspace_id, group_by)
+        labeller = _labeller(places, group_by)
         groups = _sums(snapshot, slice_, group_by.value, labeller)
     return survey_metrics.result_of(metric, sum(groups.values(), Sums()), groups)
 
 
-def _slice(
-    session: Session, *, workspace_id: int, metric: MetricName, query: MetricQuery
-) -> ScoreSlice:
-    channel_id = touchpoint_id = None
-    if query.channel is not None:
-        channels = survey_metrics.channel_ids(session, workspace_id=workspace_id)
-        if query.channel not in channels:
-            raise InvalidMetricQuery(field="channel", reason=errors.UNKNOWN_CHANNEL)
-        channel_id = channels[query.channel]
-    if query.touchpoint is not None:
-        touchpoints = survey_metrics.touchpoint_ids(session, workspace_id=workspace_id)
-        if query.touchpoint not in touchpoints:
-            raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
-        touchpoint_id = touchpoints[query.touchpoint]
+def _by_touchpoint_set(
+    by_touchpoint: dict[str | None, Sums], keys: dict[int, list[str]]
+) -> dict[str | None, Sums]:
+    """Sums per touchpoint id into the journeys or stages holding it (None: held by none)."""
+    groups: dict[str | None, Sums] = {}
+    for touchpoint, sums in by_touchpoint.items():
+        holders: list[str | None] = [*keys.get(int(touchpoint), [])] if touchpoint else []
+        for key in holders or [None]:
+            groups[key] = groups.get(key, Sums()) + sums
+    return groups
+
+
+def _slice(places: Places, *, metric: MetricName, query: MetricQuery) -> ScoreSlice:
+    journey_touchpoints = None
+    if query.journey_id is not None or query.stage_id is not None:
+        journey_touchpoints = places.journey_touchpoints(query.journey_id, query.stage_id)
     return ScoreSlice(
         kind=survey_metrics.SURVEY_METRICS[metric],
         start=datetime.combine(query.start, time(), tzinfo=UTC),
         end=datetime.combine(query.end + timedelta(days=1), time(), tzinfo=UTC),
-        channel_id=channel_id,
-        touchpoint_id=touchpoint_id,
+        channel_id=None if query.channel is None else places.channel_id(query.channel),
+        touchpoint_id=None if query.touchpoint is None else places.touchpoint_id(query.touchpoint),
+        touchpoint_ids=journey_touchpoints,
         survey_id=query.survey_id,
         language=query.language,
         segment_ids=[query.segment_id] if query.segment_id is not None else None,
     )
+
+
+def by_touchpoint_and_month(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    settings: Settings,
+    places: Places | None = None,
+) -> dict[str | None, dict[str, MetricGroup]]:
+    """The heat map (touchpoint key → month → metric) of a segment's members, in one read."""
+    places = places or Places(session, workspace_id=workspace_id)
+    slice_ = _slice(places, metric=metric, query=query)
+    touchpoint_keys = {str(identifier): key for key, identifier in places.touchpoints.items()}
+    grid: dict[str | None, dict[str, MetricGroup]] = {}
+    by_cell = _sums(Snapshot.of(settings, workspace_id), slice_, "touchpoint_month", str)
+    for cell, sums in by_cell.items():
+        touchpoint, month = str(cell).split(" ")
+        key = touchpoint_keys.get(touchpoint)
+        grid.setdefault(key, {})[month] = survey_metrics.group_of(metric, month, sums)
+    return grid
 
 
 def _total(snapshot: Snapshot, slice_: ScoreSlice) -> Sums:
@@ -114,15 +155,11 @@ def _sums(
     return sums
 
 
-def _labeller(
-    session: Session, workspace_id: int, group_by: GroupBy
-) -> Callable[[str], str | None]:
+def _labeller(places: Places, group_by: GroupBy) -> Callable[[str], str | None]:
     if group_by is GroupBy.CHANNEL:
-        channels = survey_metrics.channel_ids(session, workspace_id=workspace_id)
-        channel_keys = {str(identifier): key for key, identifier in channels.items()}
+        channel_keys = {str(identifier): key for key, identifier in places.channels.items()}
         return lambda value: channel_keys.get(value)
     if group_by is GroupBy.TOUCHPOINT:
-        touchpoints = survey_metrics.touchpoint_ids(session, workspace_id=workspace_id)
-        touchpoint_keys = {str(identifier): key for key, identifier in touchpoints.items()}
+        touchpoint_keys = {str(identifier): key for key, identifier in places.touchpoints.items()}
         return lambda value: touchpoint_keys.get(value)
     return str

@@ -35,9 +35,13 @@ class GroupBy(StrEnum):
     SURVEY = "survey"
     LANGUAGE = "language"
     SEGMENT = "segment"
+    JOURNEY = "journey"
+    STAGE = "stage"
 
 
 TIME_GROUPS = frozenset({GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH, GroupBy.QUARTER})
+# A journey or stage is a set of touchpoints; a touchpoint may sit in several journeys.
+JOURNEY_GROUPS = frozenset({GroupBy.JOURNEY, GroupBy.STAGE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,8 @@ class MetricQuery:
     """Which slice to measure: UTC days `start`…`end`, both included, and optional filters.
 
     `channel` and `touchpoint` are keys (as in the ingestion API), `language` a two-letter
-    code. `group_by` splits the result into groups (see `GroupBy`); None gives the total only.
+    code; `journey_id` and `stage_id` keep the touchpoints of that journey or stage.
+    `group_by` splits the result into groups (see `GroupBy`); None gives the total only.
     """
 
     start: date
@@ -56,6 +61,8 @@ class MetricQuery:
     segment_id: int | None = None
     language: str | None = None
     group_by: str | None = None
+    journey_id: int | None = None
+    stage_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

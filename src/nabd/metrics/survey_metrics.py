@@ -8,13 +8,18 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from nabd.journeys import service as journeys
-from nabd.metrics import errors, estimates
-from nabd.metrics.errors import InvalidMetricQuery
+from nabd.metrics import estimates
 from nabd.metrics.estimates import MetricEstimate
 from nabd.metrics.models import NO_DIMENSION, MetricRollup
-from nabd.metrics.shapes import GroupBy, MetricGroup, MetricName, MetricQuery, MetricResult
-from nabd.surveys import service as surveys
+from nabd.metrics.places import Places
+from nabd.metrics.shapes import (
+    JOURNEY_GROUPS,
+    GroupBy,
+    MetricGroup,
+    MetricName,
+    MetricQuery,
+    MetricResult,
+)
 
 # Which rollup rows (question kind) each survey metric reads.
 SURVEY_METRICS = {
@@ -102,26 +107,94 @@ def compute(
     metric: MetricName,
     query: MetricQuery,
     group_by: GroupBy | None,
+    places: Places | None = None,
 ) -> MetricResult:
-    """Sum the matching rollup rows, per group, and apply the metric's definition."""
-    statement = select(*SUMMED).where(
-        ROLLUP.c.workspace_id == workspace_id,
-        ROLLUP.c.kind == SURVEY_METRICS[metric],
-        ROLLUP.c.day >= query.start,
-        ROLLUP.c.day <= query.end,
-    )
-    for condition in _filters(session, workspace_id=workspace_id, query=query):
-        statement = statement.where(condition)
+    """Sum the matching rollup rows, per group, and apply the metric's definition.
+
+    `places` resolves channel, touchpoint and journey keys; a caller asking many metrics in
+    one request passes one, so they are looked up once.
+    """
+    places = places or Places(session, workspace_id=workspace_id)
+    statement = _selected(workspace_id, metric, query, places)
     if group_by is None:
         total = Sums(*(int(value) for value in session.execute(statement).one()))
         return result_of(metric, total, {})
-    column, label = _grouping(session, workspace_id=workspace_id, group_by=group_by)
+    if group_by in JOURNEY_GROUPS:
+        rows = session.execute(
+            statement.add_columns(ROLLUP.c.touchpoint_id).group_by(ROLLUP.c.touchpoint_id)
+        )
+        keys = places.group_keys(group_by, query.journey_id)
+        return _by_touchpoint_set(metric, rows, keys=keys)
+    column, label = _grouping(places, group_by=group_by)
     rows = session.execute(statement.add_columns(column).group_by(column))
     groups: dict[str | None, Sums] = {}
     for row in rows:
         key = label(row[-1])
         groups[key] = groups.get(key, Sums()) + Sums(*(int(value) for value in row[:-1]))
     total = sum(groups.values(), Sums())
+    return result_of(metric, total, groups)
+
+
+def by_touchpoint_and_month(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    places: Places | None = None,
+) -> dict[str | None, dict[str, MetricGroup]]:
+    """Touchpoint key → month ("2026-11") → the metric there: one read grouped by both (the
+    overview's heat map), instead of one read per month."""
+    places = places or Places(session, workspace_id=workspace_id)
+    month = _month_of(session, ROLLUP.c.day)
+    statement = (
+        _selected(workspace_id, metric, query, places)
+        .add_columns(ROLLUP.c.touchpoint_id, month)
+        .group_by(ROLLUP.c.touchpoint_id, month)
+    )
+    touchpoint_keys = _by_id(places.touchpoints)
+    grid: dict[str | None, dict[str, MetricGroup]] = {}
+    for row in session.execute(statement):
+        sums = Sums(*(int(value) for value in row[:-2]))
+        key = touchpoint_keys.get(row[-2])
+        grid.setdefault(key, {})[str(row[-1])] = group_of(metric, str(row[-1]), sums)
+    return grid
+
+
+def _month_of(session: Session, day: Any) -> Any:
+    """ "2026-11" of a DATE column, in the engine's own SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(day, "YYYY-MM")
+    return func.strftime("%Y-%m", day)
+
+
+def _selected(workspace_id: int, metric: MetricName, query: MetricQuery, places: Places) -> Any:
+    statement = select(*SUMMED).where(
+        ROLLUP.c.workspace_id == workspace_id,
+        ROLLUP.c.kind == SURVEY_METRICS[metric],
+        ROLLUP.c.day >= query.start,
+        ROLLUP.c.day <= query.end,
+    )
+    for condition in _filters(places, query=query):
+        statement = statement.where(condition)
+    return statement
+
+
+def _by_touchpoint_set(
+    metric: MetricName, rows: Iterable[Any], *, keys: dict[int, list[str]]
+) -> MetricResult:
+    """Groups that are sets of touchpoints (journeys, stages) from rows grouped by touchpoint:
+    each touchpoint's sums go to every group holding it. A touchpoint may sit in several
+    journeys, so the total counts each answer once, apart from the groups; answers at a
+    touchpoint in no group form the None group."""
+    total = Sums()
+    groups: dict[str | None, Sums] = {}
+    for row in rows:
+        sums = Sums(*(int(value) for value in row[:-1]))
+        total += sums
+        holders: list[str | None] = [*keys.get(row[-1], [])] or [None]
+        for key in holders:
+            groups[key] = groups.get(key, Sums()) + sums
     return result_of(metric, total, groups)
 
 
@@ -133,11 +206,11 @@ def result_of(metric: MetricName, total: Sums, groups: dict[str | None, Sums]) -
         n=overall.n,
         margin_of_error=overall.margin_of_error,
         standard_error=overall.standard_error,
-        groups=[_group(metric, key, sums) for key, sums in _ordered(groups.items())],
+        groups=[group_of(metric, key, sums) for key, sums in _ordered(groups.items())],
     )
 
 
-def _group(metric: MetricName, key: str | None, sums: Sums) -> MetricGroup:
+def group_of(metric: MetricName, key: str | None, sums: Sums) -> MetricGroup:
     result = estimate(metric, sums)
     return MetricGroup(
         key=key,
@@ -153,18 +226,15 @@ def _ordered(items: Iterable[tuple[str | None, Sums]]) -> list[tuple[str | None,
     return sorted(items, key=lambda item: (item[0] is None, item[0] or ""))
 
 
-def _filters(session: Session, *, workspace_id: int, query: MetricQuery) -> list[Any]:
+def _filters(places: Places, *, query: MetricQuery) -> list[Any]:
     conditions: list[Any] = []
     if query.channel is not None:
-        channels = channel_ids(session, workspace_id=workspace_id)
-        if query.channel not in channels:
-            raise InvalidMetricQuery(field="channel", reason=errors.UNKNOWN_CHANNEL)
-        conditions.append(ROLLUP.c.channel_id == channels[query.channel])
+        conditions.append(ROLLUP.c.channel_id == places.channel_id(query.channel))
     if query.touchpoint is not None:
-        touchpoints = touchpoint_ids(session, workspace_id=workspace_id)
-        if query.touchpoint not in touchpoints:
-            raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
-        conditions.append(ROLLUP.c.touchpoint_id == touchpoints[query.touchpoint])
+        conditions.append(ROLLUP.c.touchpoint_id == places.touchpoint_id(query.touchpoint))
+    if query.journey_id is not None or query.stage_id is not None:
+        touchpoints = places.journey_touchpoints(query.journey_id, query.stage_id)
+        conditions.append(ROLLUP.c.touchpoint_id.in_(touchpoints))
     if query.survey_id is not None:
         conditions.append(ROLLUP.c.survey_id == query.survey_id)
     if query.language is not None:
@@ -172,15 +242,13 @@ def _filters(session: Session, *, workspace_id: int, query: MetricQuery) -> list
     return conditions
 
 
-def _grouping(
-    session: Session, *, workspace_id: int, group_by: GroupBy
-) -> tuple[Any, Callable[[Any], str | None]]:
+def _grouping(places: Places, *, group_by: GroupBy) -> tuple[Any, Callable[[Any], str | None]]:
     """The rollup column to GROUP BY and how one of its values becomes a group key."""
     if group_by is GroupBy.CHANNEL:
-        channel_keys = _by_id(channel_ids(session, workspace_id=workspace_id))
+        channel_keys = _by_id(places.channels)
         return ROLLUP.c.channel_id, lambda value: channel_keys.get(value)
     if group_by is GroupBy.TOUCHPOINT:
-        touchpoint_keys = _by_id(touchpoint_ids(session, workspace_id=workspace_id))
+        touchpoint_keys = _by_id(places.touchpoints)
         return ROLLUP.c.touchpoint_id, lambda value: touchpoint_keys.get(value)
     if group_by is GroupBy.SURVEY:
         return ROLLUP.c.survey_id, str
@@ -208,12 +276,12 @@ def _as_date(value: Any) -> date:
 
 def channel_ids(session: Session, *, workspace_id: int) -> dict[str, int]:
     """Channel key → id, to turn the query's keys into the ids rows store."""
-    return {c.key: c.id for c in journeys.list_channels(session, workspace_id=workspace_id)}
+    return Places(session, workspace_id=workspace_id).channels
 
 
 def touchpoint_ids(session: Session, *, workspace_id: int) -> dict[str, int]:
     """Touchpoint key → id."""
-    return {t.key: t.id for t in surveys.list_touchpoints(session, workspace_id=workspace_id)}
+    return Places(session, workspace_id=workspace_id).touchpoints
 
 
 def _by_id(ids: dict[str, int]) -> dict[int, str | None]:

@@ -1,13 +1,14 @@
 """What the overview page needs around the CX numbers: its URL filters, chart data, links."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
-from nabd.journeys.models import Channel, Touchpoint
+from nabd.journeys.models import Channel, Journey, Touchpoint
 from nabd.metrics import errors
 from nabd.reports.overview import DEFAULT_DAYS, CxOverview, OverviewFilters
 
@@ -36,10 +37,13 @@ def filters_from(
     known_touchpoints: Sequence[str] | None = None,
     known_surveys: Sequence[int] | None = None,
     known_segments: Sequence[int] | None = None,
+    journey_id: int | None = None,
+    stage_id: int | None = None,
+    known_stages: Mapping[int, Sequence[int]] | None = None,
 ) -> OverviewFilters:
     """The URL's filters; without dates, the 30 days ending today. Unknown keys are refused
     (InvalidFilter, a 422 naming the filter) rather than silently ignored, when
-    the known ones are given."""
+    the known ones are given (`known_stages`: journey id → its stage ids)."""
     end = end or today
     filters = OverviewFilters(
         start=start or end - timedelta(days=DEFAULT_DAYS - 1),
@@ -49,6 +53,8 @@ def filters_from(
         language=language or None,
         survey_id=survey_id,
         segment_id=segment_id,
+        journey_id=journey_id,
+        stage_id=stage_id,
     )
     if filters.start > filters.end:
         raise InvalidFilter(field="to", reason=errors.END_BEFORE_START)
@@ -60,7 +66,20 @@ def filters_from(
         raise InvalidFilter(field="survey", reason=UNKNOWN_SURVEY)
     if known_segments is not None and filters.segment_id not in (None, *known_segments):
         raise InvalidFilter(field="segment", reason=UNKNOWN_SEGMENT)
+    if known_stages is not None:
+        _check_journey(filters, known_stages)
     return filters
+
+
+def _check_journey(filters: OverviewFilters, known_stages: Mapping[int, Sequence[int]]) -> None:
+    """The journey must be the workspace's, and the stage one of that journey's."""
+    if filters.journey_id is not None and filters.journey_id not in known_stages:
+        raise InvalidFilter(field="journey", reason=errors.UNKNOWN_JOURNEY)
+    if filters.stage_id is None:
+        return
+    journeys = [filters.journey_id] if filters.journey_id is not None else list(known_stages)
+    if not any(filters.stage_id in known_stages[journey] for journey in journeys):
+        raise InvalidFilter(field="stage", reason=errors.UNKNOWN_STAGE)
 
 
 def explorer_params(
@@ -110,6 +129,7 @@ def page_context(
     topic_label: Callable[[str], str],
     surveys: dict[int, str],
     segments: dict[int, str] | None = None,
+    journeys: Sequence[Journey] = (),
 ) -> dict[str, Any]:
     filters = overview.filters
     places = {touchpoint.key: touchpoint for touchpoint in touchpoints}
@@ -117,14 +137,28 @@ def page_context(
     def topic_link(topic: str, sentiment: str) -> str:
         return topic_url(filters, channels, touchpoints, topic=topic, sentiment=sentiment)
 
+    def drill(place: str, key: str | None) -> str | None:
+        """The comments behind one row of a breakdown: the same slice, at that place."""
+        if key is None:
+            return None
+        at_place = (
+            replace(filters, channel=key)
+            if place == "channel"
+            else replace(filters, touchpoint=key)
+        )
+        return drilldown_url(at_place, channels, touchpoints)
+
     return {
         "cx": overview,
         "cx_channels": {channel.key: channel for channel in channels},
         "cx_touchpoints": places,
         "cx_surveys": surveys,
         "cx_segments": segments or {},
+        "cx_journeys": journeys,
         "cx_query": urlencode(filters.params()),
         "cx_drilldown": drilldown_url(filters, channels, touchpoints),
+        "cx_drill": drill,
+        "cx_texts": "/feedback?" + urlencode(explorer_params(filters, channels, touchpoints)),
         "cx_topic_link": topic_link,
         "topic_label": topic_label,
         "cx_previous_end": filters.start - timedelta(days=1),

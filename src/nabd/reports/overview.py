@@ -10,9 +10,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from nabd.config import Settings
+from nabd.config import Settings, get_settings
 from nabd.core.i18n import N_
-from nabd.metrics.engine import MetricGroup, MetricQuery, MetricResult, as_estimate, compute_metric
+from nabd.metrics.engine import (
+    MetricGroup,
+    MetricQuery,
+    MetricResult,
+    Places,
+    as_estimate,
+    compute_by_touchpoint_and_month,
+    compute_metric,
+)
 from nabd.metrics.significance import Change, compare
 from nabd.reports.topics import TopTopics, top_topics
 
@@ -30,7 +38,9 @@ TILES = (
     ("retention", N_("Retention"), "%", True),
 )
 # Which filters each metric can apply; a tile whose metric cannot is left out, not misstated.
-_SURVEY_FILTERS = frozenset({"channel", "touchpoint", "language", "survey_id", "segment_id"})
+_SURVEY_FILTERS = frozenset(
+    {"channel", "touchpoint", "language", "survey_id", "segment_id", "journey_id", "stage_id"}
+)
 FILTERABLE = {
     "nps": _SURVEY_FILTERS,
     "csat": _SURVEY_FILTERS,
@@ -43,7 +53,8 @@ FILTERABLE = {
 
 @dataclass(frozen=True)
 class OverviewFilters:
-    """What the URL holds: `?from=…&to=…&channel=…&touchpoint=…&language=…&survey=…`.
+    """What the URL holds: `?from=…&to=…&channel=…&touchpoint=…&language=…&survey=…`
+    `&segment=…&journey=…&stage=…` (segment, journey and stage by id).
 
     Days are UTC, both included; channel and touchpoint are keys.
     """
@@ -55,6 +66,8 @@ class OverviewFilters:
     language: str | None = None
     survey_id: int | None = None
     segment_id: int | None = None
+    journey_id: int | None = None
+    stage_id: int | None = None
 
     @property
     def previous(self) -> "OverviewFilters":
@@ -65,7 +78,15 @@ class OverviewFilters:
     @property
     def active(self) -> frozenset[str]:
         """The names of the filters set besides the dates."""
-        names = ("channel", "touchpoint", "language", "survey_id", "segment_id")
+        names = (
+            "channel",
+            "touchpoint",
+            "language",
+            "survey_id",
+            "segment_id",
+            "journey_id",
+            "stage_id",
+        )
         return frozenset(name for name in names if getattr(self, name) is not None)
 
     def applies_to(self, metric: str) -> bool:
@@ -88,6 +109,8 @@ class OverviewFilters:
             language=self.language,
             segment_id=self.segment_id,
             group_by=group_by,
+            journey_id=self.journey_id,
+            stage_id=self.stage_id,
         )
 
     def params(self) -> dict[str, str]:
@@ -100,6 +123,8 @@ class OverviewFilters:
             "language": self.language,
             "survey": str(self.survey_id) if self.survey_id is not None else None,
             "segment": str(self.segment_id) if self.segment_id is not None else None,
+            "journey": str(self.journey_id) if self.journey_id is not None else None,
+            "stage": str(self.stage_id) if self.stage_id is not None else None,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -173,13 +198,25 @@ def build_overview(
     filters: OverviewFilters,
     settings: Settings | None = None,
     snapshot_as_of: datetime | None = None,
+    places: Places | None = None,
 ) -> CxOverview:
     """Every number of the CX overview: grouped sums over the rollup table, the snapshot
-    (churn, retention) and one aggregate over the topic annotations."""
+    (churn, retention) and one aggregate over the topic annotations.
+
+    `places` (the workspace's channels, touchpoints, journeys) is shared by every metric of
+    the page, so their keys are looked up once."""
+    places = places or Places(session, workspace_id=workspace_id)
+    # Read once: the snapshot metrics would each parse the environment again (4 ms a time).
+    settings = settings or get_settings()
 
     def metric(name: str, query: MetricQuery) -> MetricResult:
         return compute_metric(
-            session, workspace_id=workspace_id, metric=name, query=query, settings=settings
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            settings=settings,
+            places=places,
         )
 
     tiles = []
@@ -202,10 +239,14 @@ def build_overview(
     trend_from = min(trend_start(filters.end), filters.start)
     by_touchpoint = metric("nps", filters.query("touchpoint"))
     heatmap = _heatmap(
-        [
-            (month_key(month), metric("nps", filters.query("touchpoint", start=month, end=last)))
-            for month, last in months_between(trend_start(filters.end), filters.end)
-        ]
+        compute_by_touchpoint_and_month(
+            session,
+            workspace_id=workspace_id,
+            metric="nps",
+            query=filters.query(start=trend_start(filters.end)),
+            places=places,
+            settings=settings,
+        )
     )
     nps_trend = metric("nps", filters.query("month", start=trend_from))
     topics = None
@@ -234,31 +275,12 @@ def build_overview(
     )
 
 
-def _heatmap(by_month: list[tuple[str, MetricResult]]) -> list[HeatRow]:
-    """Rows of the touchpoints with most answers over the months, from one read per month
-    grouped by touchpoint (at most TREND_MONTHS reads, whatever the number of touchpoints)."""
-    rows: dict[str, dict[str, MetricGroup]] = {}
-    for month, result in by_month:
-        for group in result.groups:
-            if group.key is not None:
-                rows.setdefault(group.key, {})[month] = group
+def _heatmap(grid: dict[str | None, dict[str, MetricGroup]]) -> list[HeatRow]:
+    """Rows of the touchpoints with most answers over the months, from one read grouped by
+    touchpoint and month; answers at no touchpoint have no row."""
+    rows = {key: months for key, months in grid.items() if key is not None}
     ranked = sorted(rows.items(), key=lambda row: (-sum(g.n for g in row[1].values()), row[0]))
     return [HeatRow(touchpoint, months) for touchpoint, months in ranked[:HEATMAP_TOUCHPOINTS]]
-
-
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def months_between(start: date, end: date) -> list[tuple[date, date]]:
-    """The calendar months from `start`'s to `end`'s as (first day, last day ≤ end) pairs."""
-    months = []
-    first = start.replace(day=1)
-    while first <= end:
-        following = (first + timedelta(days=32)).replace(day=1)
-        months.append((max(first, start), min(end, following - timedelta(days=1))))
-        first = following
-    return months
 
 
 def trend_start(end: date) -> date:

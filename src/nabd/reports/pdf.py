@@ -5,6 +5,7 @@ apply the bidi algorithm; the same function serves the download and the e-mailed
 both show exactly the numbers of the overview page.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 from nabd.core.errors import NabdError
 from nabd.core.i18n import N_, Locale, direction
 from nabd.journeys import service as journeys
+from nabd.journeys.models import Channel, Journey, JourneyStage, Touchpoint
+from nabd.metrics.places import Places
 from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
 from nabd.segments import service as segments
 from nabd.surveys import service as surveys
@@ -61,9 +64,28 @@ def render_overview_pdf(
     filters: OverviewFilters,
     locale: Locale,
     generated_at: datetime,
+    channels: Sequence[Channel] | None = None,
+    touchpoints: Sequence[Touchpoint] | None = None,
+    journey_maps: Sequence[Journey] | None = None,
 ) -> OverviewPdf:
-    """Build the overview for `filters` and lay it out as an A4 PDF in `locale`."""
-    overview = build_overview(session, workspace_id=workspace.id, filters=filters)
+    """Build the overview for `filters` and lay it out as an A4 PDF in `locale`.
+
+    A caller that has already read the workspace's channels, touchpoints and journeys (to
+    check the filters) passes them, so they are not read twice."""
+    if channels is None:
+        channels = journeys.list_channels(session, workspace_id=workspace.id)
+    if touchpoints is None:
+        touchpoints = journeys.list_touchpoints(session, workspace_id=workspace.id)
+    if journey_maps is None:
+        journey_maps = journeys.list_journeys(session, workspace_id=workspace.id)
+    overview = build_overview(
+        session,
+        workspace_id=workspace.id,
+        filters=filters,
+        places=Places(
+            session, workspace_id=workspace.id, channels=channels, touchpoints=touchpoints
+        ),
+    )
     html = (
         template_environment()
         .get_template(TEMPLATE)
@@ -81,17 +103,21 @@ def render_overview_pdf(
             ).name(locale)
             if filters.segment_id is not None
             else None,
-            channels={
-                channel.key: channel
-                for channel in journeys.list_channels(session, workspace_id=workspace.id)
-            },
-            touchpoints={
-                touchpoint.key: touchpoint
-                for touchpoint in surveys.list_touchpoints(session, workspace_id=workspace.id)
-            },
+            channels={channel.key: channel for channel in channels},
+            touchpoints={touchpoint.key: touchpoint for touchpoint in touchpoints},
+            journey=_named(journey_maps, filters.journey_id),
+            stage=_named(
+                [stage for journey in journey_maps for stage in journey.stages], filters.stage_id
+            ),
         )
     )
     return OverviewPdf(overview=overview, content=write_pdf(html))
+
+
+def _named(
+    items: Sequence[Journey] | Sequence[JourneyStage], wanted: int | None
+) -> Journey | JourneyStage | None:
+    return next((item for item in items if item.id == wanted), None)
 
 
 def _survey_title(

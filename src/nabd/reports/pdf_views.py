@@ -29,12 +29,16 @@ def overview_pdf(
 ) -> Response:
     now = utcnow()
     workspace_id = principal.workspace_id
+    channels = journeys.list_channels(session, workspace_id=workspace_id)
+    touchpoints = journeys.list_touchpoints(session, workspace_id=workspace_id)
+    journey_maps = journeys.list_journeys(session, workspace_id=workspace_id)
     filters = checked_filters(
         params,
-        channels=journeys.list_channels(session, workspace_id=workspace_id),
-        touchpoints=surveys.list_touchpoints(session, workspace_id=workspace_id),
+        channels=channels,
+        touchpoints=touchpoints,
         survey_ids=surveys.survey_ids(session, workspace_id=workspace_id),
         segment_ids=[s.id for s in segments.list_segments(session, workspace_id=workspace_id)],
+        journeys=journey_maps,
     )
     pdf = render_overview_pdf(
         session,
@@ -42,6 +46,9 @@ def overview_pdf(
         filters=filters,
         locale=request_locale(request),
         generated_at=now,
+        channels=channels,
+        touchpoints=touchpoints,
+        journey_maps=journey_maps,
     )
     return Response(
         pdf.content,

@@ -20,11 +20,11 @@ from nabd.customers import service as customers
 from nabd.events import service as events
 from nabd.goals.panel import goals_panel
 from nabd.journeys import service as journeys
-from nabd.journeys.models import Channel, Touchpoint
+from nabd.journeys.models import Channel, Journey, Touchpoint
+from nabd.metrics.places import Places
 from nabd.reports import cx, tables
 from nabd.reports.overview import CxOverview, OverviewFilters, build_overview
 from nabd.segments import service as segments
-from nabd.surveys import service as surveys
 from nabd.surveys.models import Survey
 from nabd.text.workspace_topics import workspace_taxonomy
 from nabd.web.locale import request_locale
@@ -52,6 +52,8 @@ class CxFilterParams:
     language: Annotated[str | None, Query(pattern="^([a-z]{2})?$")] = None
     survey: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
     segment: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
+    journey: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
+    stage: Annotated[str | None, Query(pattern="^[0-9]{0,9}$")] = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class CxPage:
     touchpoints: list[Touchpoint]
     surveys: dict[int, str]
     segments: dict[int, str]
+    journeys: list[Journey]
     locale: str
     topic_names: dict[str, dict[str, str]]
 
@@ -95,6 +98,7 @@ def checked_filters(
     touchpoints: Sequence[Touchpoint],
     survey_ids: Sequence[int],
     segment_ids: Sequence[int] = (),
+    journeys: Sequence[Journey] = (),
 ) -> OverviewFilters:
     """The URL's filters, each key checked against the workspace's own (the page, its
     exports and its PDF all read them so)."""
@@ -111,6 +115,9 @@ def checked_filters(
         known_touchpoints=[touchpoint.key for touchpoint in touchpoints],
         known_surveys=survey_ids,
         known_segments=segment_ids,
+        journey_id=int(params.journey) if params.journey else None,
+        stage_id=int(params.stage) if params.stage else None,
+        known_stages={journey.id: [stage.id for stage in journey.stages] for journey in journeys},
     )
 
 
@@ -120,7 +127,8 @@ def _cx_page(
     workspace_id = principal.workspace_id
     locale = request_locale(request)
     channels = journeys.list_channels(session, workspace_id=workspace_id)
-    touchpoints = surveys.list_touchpoints(session, workspace_id=workspace_id)
+    touchpoints = journeys.list_touchpoints(session, workspace_id=workspace_id)
+    journey_maps = journeys.list_journeys(session, workspace_id=workspace_id)
     titles = _survey_titles(session, workspace_id=workspace_id, locale=locale)
     segment_names = {
         segment.id: segment.name(locale)
@@ -132,6 +140,7 @@ def _cx_page(
         touchpoints=touchpoints,
         survey_ids=list(titles),
         segment_ids=list(segment_names),
+        journeys=journey_maps,
     )
     taxonomy = workspace_taxonomy(session, workspace_id=workspace_id).taxonomy
     overview = build_overview(
@@ -140,6 +149,9 @@ def _cx_page(
         filters=filters,
         settings=request.app.state.settings,
         snapshot_as_of=snapshot_freshness(session, workspace_id=workspace_id),
+        places=Places(
+            session, workspace_id=workspace_id, channels=channels, touchpoints=touchpoints
+        ),
     )
     return CxPage(
         overview=overview,
@@ -147,6 +159,7 @@ def _cx_page(
         touchpoints=touchpoints,
         surveys=titles,
         segments=segment_names,
+        journeys=journey_maps,
         locale=locale,
         topic_names={topic.id: dict(topic.labels) for topic in taxonomy.topics},
     )
@@ -192,6 +205,7 @@ def overview(
                 topic_label=page.topic_label,
                 surveys=page.surveys,
                 segments=page.segments,
+                journeys=page.journeys,
             ),
         },
     )

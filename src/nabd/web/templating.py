@@ -24,6 +24,8 @@ TEMPLATE_PACKAGES = (
     "nabd.text",
     "nabd.goals",
     "nabd.segments",
+    "nabd.journeys",
+    "nabd.metrics",
 )
 
 
@@ -106,6 +108,20 @@ def _format_date(context: Context, value: date | None, format: str = "medium") -
 
 
 @pass_context
+def _format_iso_date(context: Context, value: date | None) -> str:
+    """A date a page shows as data (2026-11-23, as in its URL and exports), in the Hijri
+    calendar or with Arabic-Indic digits when the reader chose them."""
+    if value is None:
+        return "—"
+    display = _display(context)
+    if display.calendar == "hijri":
+        hijri = hijri_date(value, display.digits)
+        if hijri is not None:
+            return hijri
+    return localise_digits(value.isoformat(), display.digits)
+
+
+@pass_context
 def _format_number(context: Context, value: int | float | Decimal | None) -> str:
     if value is None:
         return "—"
@@ -136,6 +152,7 @@ def create_environment() -> Environment:
     )
     environment.filters["datetime"] = _format_datetime
     environment.filters["date"] = _format_date
+    environment.filters["isodate"] = _format_iso_date
     environment.filters["number"] = _format_number
     environment.filters["currency"] = _format_currency
     return environment

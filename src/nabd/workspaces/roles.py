@@ -36,6 +36,7 @@ class Permission(StrEnum):
     CUSTOMERS_PRIVACY = "customers:privacy"
     SURVEYS_READ = "surveys:read"
     SURVEYS_WRITE = "surveys:write"
+    JOURNEYS_WRITE = "journeys:write"
     EVENTS_WRITE = "events:write"
     DATA_IMPORT = "data:import"
     TEXT_ANALYZE = "text:analyze"
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CUSTOMERS_READ,
             Permission.SURVEYS_READ,
             Permission.SURVEYS_WRITE,
+            Permission.JOURNEYS_WRITE,
             Permission.EVENTS_WRITE,
             Permission.DATA_IMPORT,
             Permission.TEXT_ANALYZE,

@@ -1,10 +1,12 @@
 // Draws the overview's CX charts (NPS by month, by channel, by touchpoint, and the touchpoint ×
 // month heat map) from the JSON the page embeds next to each one. As in overview.js, the
 // container is dir="ltr" and RTL is done by mirroring the month axis, so labels stay readable
-// and time still runs right to left.
+// and time still runs right to left. Numbers and months follow the user's digits and calendar
+// (chart_display.js).
 (function () {
   "use strict";
-  if (!window.echarts) { return; }
+  if (!window.echarts || !window.nabdDisplay) { return; }
+  var show = window.nabdDisplay;
   var rtl = document.documentElement.dir === "rtl";
   var font = getComputedStyle(document.body).fontFamily;
   // A diverging scale (brown → light → teal) that stays distinct with red-green colour blindness.
@@ -16,19 +18,26 @@
     var rows = json(element.id + "-rows");
     return {
       textStyle: { fontFamily: font },
-      tooltip: { position: "top" },
+      tooltip: {
+        position: "top",
+        formatter: function (p) {
+          return rows[p.value[1]] + "<br>" + show.monthInFull(labels[p.value[0]]) + ": " + show.number(p.value[2]);
+        }
+      },
       grid: { left: rtl ? 16 : 120, right: rtl ? 120 : 16, bottom: 88, top: 16 },
-      xAxis: { type: "category", data: labels, inverse: rtl, splitArea: { show: true } },
+      xAxis: { type: "category", data: labels, inverse: rtl, splitArea: { show: true },
+               axisLabel: { formatter: show.month } },
       yAxis: { type: "category", data: rows, position: rtl ? "right" : "left", splitArea: { show: true } },
       visualMap: {
         min: -100, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
-        inRange: { color: HEAT_COLOURS }
+        inRange: { color: HEAT_COLOURS },
+        formatter: function (value) { return show.number(value, 0); }
       },
       series: [{
         name: element.dataset.seriesLabel,
         type: "heatmap",
         data: json(element.id + "-data"),
-        label: { show: true, formatter: function (p) { return Math.round(p.value[2]); } }
+        label: { show: true, formatter: function (p) { return show.number(p.value[2], 0); } }
       }]
     };
   }
@@ -37,10 +46,18 @@
     var line = element.dataset.cxChart === "line";
     return {
       textStyle: { fontFamily: font },
-      tooltip: { trigger: "axis" },
+      tooltip: {
+        trigger: "axis",
+        formatter: function (points) {
+          var p = points[0];
+          return (line ? show.monthInFull(p.name) : p.name) + "<br>" + p.seriesName + ": " + show.number(p.value);
+        }
+      },
       grid: { left: 48, right: 48, bottom: 48, top: 16 },
-      xAxis: { type: "category", data: labels, inverse: rtl, axisLabel: { interval: 0, rotate: line ? 0 : 30 } },
-      yAxis: { type: "value", min: -100, max: 100, position: rtl ? "right" : "left" },
+      xAxis: { type: "category", data: labels, inverse: rtl,
+               axisLabel: { interval: 0, rotate: line ? 0 : 30, formatter: line ? show.month : null } },
+      yAxis: { type: "value", min: -100, max: 100, position: rtl ? "right" : "left",
+               axisLabel: { formatter: function (value) { return show.number(value, 0); } } },
       series: [{
         name: element.dataset.seriesLabel,
         type: line ? "line" : "bar",

@@ -1,0 +1,11 @@
+"""Domain errors of journeys."""
+
+from nabd.core.errors import NotFound, ValidationFailed
+
+
+class JourneyNotFound(NotFound):
+    pass
+
+
+class InvalidJourney(ValidationFailed):
+    pass
