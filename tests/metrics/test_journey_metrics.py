@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.analytics.snapshot import refresh_snapshot
+from nabd.config import Settings
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.metrics import estimates
 from nabd.metrics.engine import MetricQuery, compute_by_touchpoint_and_month, compute_metric
@@ -21,10 +23,12 @@ from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
 from tests.journeys.factories import make_journey, make_touchpoints
 from tests.metrics.factories import CX_SURVEY, TOUCHPOINT, answer, make_cx_survey
+from tests.segments.factories import make_segment
 
 NOVEMBER = "from=2026-11-01&to=2026-11-30"
 # NPS scores per touchpoint; `call` is in no journey.
 SCORES = {TOUCHPOINT: [10, 9, 3], "store": [0, 6, 10, 10], "call": [2]}
+EVERYONE = {"conditions": [{"field": "order_count", "operator": "gte", "value": 0}]}
 
 
 def _survey_at(session: Session, workspace: Workspace, touchpoint: str) -> Survey:
@@ -167,3 +171,63 @@ def test_touchpoint_by_month_grid_equals_one_metric_per_touchpoint(session: Sess
         compute_by_touchpoint_and_month(
             session, workspace_id=workspace_id, metric="churn_rate", query=query
         )
+
+
+def test_a_segment_of_everyone_gives_the_rollups_journey_slices_and_heat_map(
+    session: Session, settings: Settings
+) -> None:
+    """With a segment, journey slices and the heat map come from the analytics snapshot:
+    for a segment holding every customer they must equal the rollups' answers."""
+    workspace = make_workspace(session)
+    make_touchpoints(session, workspace, ["store", "ad"])
+    by_touchpoint = {TOUCHPOINT: make_cx_survey(session, workspace)}
+    by_touchpoint["store"] = _survey_at(session, workspace, "store")
+    for touchpoint in by_touchpoint:
+        for day, score in enumerate(SCORES[touchpoint], start=1):
+            at = datetime(2026, 10 + day % 2, day, 9, tzinfo=UTC)
+            email = f"{touchpoint}-{day}@customers.example"
+            answer(session, by_touchpoint[touchpoint], at=at, scores={"nps": score}, email=email)
+    shopping = make_journey(
+        session, workspace, [("Awareness", ["ad"]), ("Purchase", [TOUCHPOINT, "store"])]
+    )
+    everyone = make_segment(session, workspace, EVERYONE)
+    refresh_snapshot(
+        session, root=settings.resolved_analytics_dir, workspace_id=workspace.id, settle_seconds=0
+    )
+    session.commit()
+    query = MetricQuery(start=date(2026, 10, 1), end=date(2026, 11, 30))
+    for sliced in (
+        replace(query, journey_id=shopping.id),
+        replace(query, stage_id=shopping.stages[1].id, group_by="month"),
+        replace(query, journey_id=shopping.id, group_by="stage"),
+    ):
+        plain, by_segment = (
+            compute_metric(
+                session,
+                workspace_id=workspace.id,
+                metric="nps",
+                query=replace(sliced, segment_id=segment_id),
+                settings=settings,
+            )
+            for segment_id in (None, everyone.id)
+        )
+        assert by_segment.n == plain.n > 0
+        assert by_segment.value == pytest.approx(plain.value)
+        assert [(g.key, g.n, g.value) for g in by_segment.groups] == [
+            (g.key, g.n, g.value) for g in plain.groups
+        ]
+    plain_map, segment_map = (
+        compute_by_touchpoint_and_month(
+            session,
+            workspace_id=workspace.id,
+            metric="nps",
+            query=replace(query, segment_id=segment_id),
+            settings=settings,
+        )
+        for segment_id in (None, everyone.id)
+    )
+    assert set(segment_map) == set(plain_map) == {TOUCHPOINT, "store"}
+    for touchpoint, months in plain_map.items():
+        assert {month: (cell.n, cell.value) for month, cell in segment_map[touchpoint].items()} == {
+            month: (cell.n, cell.value) for month, cell in months.items()
+        }

@@ -32,9 +32,10 @@ _KEYS: dict[str, str] = {
     "day": "CAST(s.submitted_at AS DATE)",
     "channel": "s.channel_id",
     "touchpoint": "s.touchpoint_id",
-    # "<touchpoint id> <YYYY-MM>": the heat map's two keys in one.
+    # "<touchpoint id> <YYYY-MM>" (no id: " <YYYY-MM>"): the heat map's two keys in one.
     "touchpoint_month": (
-        "CAST(s.touchpoint_id AS VARCHAR) || ' ' || strftime(CAST(s.submitted_at AS DATE), '%Y-%m')"
+        "coalesce(CAST(s.touchpoint_id AS VARCHAR), '') || ' ' || "
+        "strftime(CAST(s.submitted_at AS DATE), '%Y-%m')"
     ),
     "survey": "s.survey_id",
     "language": "s.language",
