@@ -114,42 +114,18 @@ def response_scores(
 
 
 def customers_in_nps_bucket(*, workspace_id: int, bucket: str) -> Select[int | None]:
-    """Ids of the customers whose latest NPS answer falls in `bucket`, for list filters.
-
-    Ranks the workspace's NPS answers per customer (a window function, on both engines), so
-    the cost follows the number of answers, not the number of customers.
-    """
+    """Ids of the customers whose latest NPS answer falls in `bucket`, for list filters."""
     low, high = NPS_BUCKET_RANGES[bucket]
-    ranked = (
-        select(
-            SurveyResponse.customer_id.label("customer_id"),
-            SurveyAnswer.number.label("score"),
-            func.row_number()
-            .over(
-                partition_by=SurveyResponse.customer_id,
-                order_by=(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc()),
-            )
-            .label("rank"),
-        )
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-        .where(
-            SurveyAnswer.workspace_id == workspace_id,
-            SurveyResponse.workspace_id == workspace_id,
-            SurveyResponse.customer_id.is_not(None),
-            SurveyQuestion.type == "nps",
-            SurveyAnswer.number.is_not(None),
-        )
-        .subquery()
-    )
-    return select(ranked.c.customer_id).where(ranked.c.rank == 1, ranked.c.score.between(low, high))
+    latest = latest_scores(workspace_id=workspace_id, metric="nps")
+    return select(latest.c.customer_id).where(latest.c.score.between(low, high))
 
 
 def latest_scores(*, workspace_id: int, metric: str) -> Any:
     """A subquery of (customer_id, score): each customer's latest `metric` answer.
 
-    For segment conditions on the latest NPS, CSAT or CES, ranked as in
-    `customers_in_nps_bucket`.
+    For list filters and segment conditions on the latest NPS, CSAT or CES. Ranks the
+    workspace's answers per customer (a window function, on both engines), so the cost
+    follows the number of answers, not the number of customers.
     """
     ranked = (
         select(
