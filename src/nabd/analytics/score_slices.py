@@ -16,7 +16,14 @@ import polars as pl
 from nabd.analytics.query import Snapshot, _duckdb_frame, _months
 
 ScoreGroup = Literal[
-    "day", "channel", "touchpoint", "touchpoint_month", "survey", "language", "segment"
+    "day",
+    "channel",
+    "touchpoint",
+    "touchpoint_month",
+    "survey",
+    "language",
+    "segment",
+    "attribute",
 ]
 SUM_COLUMNS = (
     "answer_count",
@@ -40,6 +47,8 @@ _KEYS: dict[str, str] = {
     "survey": "s.survey_id",
     "language": "s.language",
     "segment": "m.segment_id",
+    # The value of one attribute of the customer who answered (its JSON path a parameter).
+    "attribute": "json_extract_string(c.attributes, ?)",
 }
 
 
@@ -109,8 +118,12 @@ def score_sums(
     slice_: ScoreSlice,
     thresholds: Thresholds,
     group_by: ScoreGroup | None = None,
+    attribute: str | None = None,
 ) -> pl.DataFrame:
     """One row per group (`key`, then SUM_COLUMNS); one row with key null when not grouped.
+
+    Grouped by "attribute", the key is the answering customer's `attribute` value (null for
+    an anonymous answer, a customer without it, or an erased one).
 
     Groups with no answers are absent; an empty slice gives an empty frame when grouped and
     a row of zeros (null sums) otherwise.
@@ -119,6 +132,9 @@ def score_sums(
         return pl.DataFrame(schema={"key": pl.String, **dict.fromkeys(SUM_COLUMNS, pl.Int64)})
     joined = slice_.segment_ids is not None or group_by == "segment"
     counts, parameters = _counts(slice_.kind, thresholds)
+    if group_by == "attribute":
+        # The key expression comes first in the SELECT, so its parameter does too.
+        parameters.insert(0, '$."' + (attribute or "") + '"')
     first_month, last_month = _months(slice_.start, slice_.end)
     conditions = [
         "s.kind = ?",
@@ -147,6 +163,8 @@ def score_sums(
     source = "survey_scores s"
     if joined:
         source += " JOIN segment_memberships m ON m.customer_id = s.customer_id"
+    if group_by == "attribute":
+        source += " LEFT JOIN customers c ON c.id = s.customer_id"
     # Only fixed fragments above are interpolated; every value is a parameter.
     query = (
         f"SELECT CAST({key} AS VARCHAR) AS key, {counts} FROM {source} "  # noqa: S608

@@ -41,6 +41,13 @@ def get_metric(
     stage_id: Annotated[
         int | None, Query(ge=1, description="Only the touchpoints of this journey stage.")
     ] = None,
+    attribute: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9_\-]{1,64}$",
+            description="Customer attribute key whose values group, with group_by=attribute.",
+        ),
+    ] = None,
 ) -> MetricOut:
     """The metric over `from`…`to` (UTC days, both included) with n and its 95 % margin."""
     end = end or utcnow().date()
@@ -55,6 +62,7 @@ def get_metric(
         group_by=group_by.value if group_by else None,
         journey_id=journey_id,
         stage_id=stage_id,
+        attribute=attribute,
     )
     result = compute_metric(
         session,

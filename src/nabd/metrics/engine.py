@@ -91,8 +91,13 @@ def compute_metric(
         raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
     if name not in survey_metrics.SURVEY_METRICS:
         _refuse_journeys(query, group_by)
-    by_segment = query.segment_id is not None or group_by is GroupBy.SEGMENT
-    if name in survey_metrics.SURVEY_METRICS and by_segment:
+    if group_by is GroupBy.ATTRIBUTE and not query.attribute:
+        raise InvalidMetricQuery(field="attribute", reason=errors.ATTRIBUTE_NEEDED)
+    if query.attribute is not None and group_by is not GroupBy.ATTRIBUTE:
+        raise InvalidMetricQuery(field="attribute", reason=errors.ATTRIBUTE_WITHOUT_GROUP)
+    # The rollups carry no customer: slices by who answered come from the snapshot.
+    by_customer = query.segment_id is not None or group_by in (GroupBy.SEGMENT, GroupBy.ATTRIBUTE)
+    if name in survey_metrics.SURVEY_METRICS and by_customer:
         return segment_metrics.compute(
             session,
             workspace_id=workspace_id,

@@ -1,4 +1,5 @@
-"""NPS, CSAT and CES for a segment, or grouped by segment, from the analytics snapshot.
+"""NPS, CSAT and CES for a segment, or grouped by segment or by a customer attribute, from
+the analytics snapshot.
 
 The rollups carry no customer, so a segment slice counts the snapshot's scored answers of
 the segment's members (`analytics.score_slices`, DuckDB) and hands the summed columns to the
@@ -69,6 +70,9 @@ def compute(
         by_segment = _sums(snapshot, grouped_slice, "segment", str)
         # Segments overlap: the total counts each answer once, not the sum of the groups.
         return survey_metrics.result_of(metric, _total(snapshot, slice_), by_segment)
+    if group_by is GroupBy.ATTRIBUTE:
+        by_value = _sums(snapshot, slice_, "attribute", str, attribute=query.attribute)
+        return survey_metrics.result_of(metric, sum(by_value.values(), Sums()), by_value)
     if group_by in JOURNEY_GROUPS:
         keys = places.group_keys(group_by, query.journey_id)
         groups = _by_touchpoint_set(_sums(snapshot, slice_, "touchpoint", str), keys)
@@ -146,8 +150,16 @@ def _sums(
     slice_: ScoreSlice,
     group: str | None,
     label: Callable[[str], str | None],
+    *,
+    attribute: str | None = None,
 ) -> dict[str | None, Sums]:
-    frame = score_sums(snapshot, slice_=slice_, thresholds=THRESHOLDS, group_by=group)  # type: ignore[arg-type]
+    frame = score_sums(
+        snapshot,
+        slice_=slice_,
+        thresholds=THRESHOLDS,
+        group_by=group,  # type: ignore[arg-type]
+        attribute=attribute,
+    )
     sums: dict[str | None, Sums] = {}
     for key, *values in frame.iter_rows():
         name = None if key is None else label(key)

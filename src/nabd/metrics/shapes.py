@@ -35,6 +35,7 @@ class GroupBy(StrEnum):
     SURVEY = "survey"
     LANGUAGE = "language"
     SEGMENT = "segment"
+    ATTRIBUTE = "attribute"
     JOURNEY = "journey"
     STAGE = "stage"
 
@@ -50,7 +51,8 @@ class MetricQuery:
 
     `channel` and `touchpoint` are keys (as in the ingestion API), `language` a two-letter
     code; `journey_id` and `stage_id` keep the touchpoints of that journey or stage.
-    `group_by` splits the result into groups (see `GroupBy`); None gives the total only.
+    `group_by` splits the result into groups (see `GroupBy`); None gives the total only;
+    with `group_by="attribute"`, `attribute` names the customer attribute whose values group.
     """
 
     start: date
@@ -63,6 +65,7 @@ class MetricQuery:
     group_by: str | None = None
     journey_id: int | None = None
     stage_id: int | None = None
+    attribute: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
