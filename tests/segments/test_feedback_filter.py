@@ -77,3 +77,19 @@ def test_sentiment_of_a_segment_counts_its_members_texts(session: Session) -> No
     assert sliced.n == sum(p.city == "Riyadh" for p in people) < everyone.n
     assert sliced.value is not None and everyone.value is not None
     assert sliced.value > everyone.value
+
+
+def test_the_feedback_api_refuses_a_segment_of_another_workspace(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    other = make_workspace(session, "other")
+    theirs = make_segment(session, other, RIYADH)
+    _, token = make_token(session, workspace, Role.VIEWER)
+    response = client.get(
+        "/api/v1/feedback",
+        params={"segment_id": theirs.id},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "segment_id"

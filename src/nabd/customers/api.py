@@ -10,8 +10,6 @@ from fastapi.responses import Response
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse
-from nabd.core.errors import ErrorDetail, ValidationFailed
-from nabd.core.i18n import N_
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers import privacy, service
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
@@ -72,13 +70,9 @@ def list_all(
         nps_bucket=nps_bucket,
         segment_id=segment_id,
     )
-    if segment_id is not None and not segments.segment_exists(
+    segments.check_segment_filter(
         session, workspace_id=principal.workspace_id, segment_id=segment_id
-    ):
-        raise ValidationFailed(
-            N_("Invalid query parameters."),
-            details=[ErrorDetail(field="segment_id", reason=N_("No segment has this id."))],
-        )
+    )
     page = list_customers(
         session,
         workspace_id=principal.workspace_id,

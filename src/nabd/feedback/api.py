@@ -26,6 +26,7 @@ from nabd.feedback.schemas import (
     SentimentOut,
     TopicOut,
 )
+from nabd.segments import service as segments
 from nabd.text.explorer import ExplorerEntry, FeedbackFilters, list_feedback
 from nabd.web.locale import request_locale
 from nabd.workspaces.roles import Permission
@@ -98,6 +99,9 @@ def list_feedback_items(
     `language` is the detected one; `from` is inclusive and `to` exclusive; `q` matches
     every word, ignoring Arabic letter variants and diacritics.
     """
+    segments.check_segment_filter(
+        session, workspace_id=principal.workspace_id, segment_id=segment_id
+    )
     places = place_names(session, workspace_id=principal.workspace_id)
     filters = FeedbackFilters(
         source=source,

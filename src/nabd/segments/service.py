@@ -12,7 +12,7 @@ from sqlalchemy import Select, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor, record_audit
-from nabd.core.errors import Conflict, ErrorDetail
+from nabd.core.errors import Conflict, ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page, PageRequest, paginate
 from nabd.core.types import utcnow
@@ -60,6 +60,17 @@ def segment_exists(session: Session, *, workspace_id: int, segment_id: int) -> b
         )
         is not None
     )
+
+
+def check_segment_filter(session: Session, *, workspace_id: int, segment_id: int | None) -> None:
+    """A list filter's `segment_id` names a segment of the workspace, or it is a 422."""
+    if segment_id is not None and not segment_exists(
+        session, workspace_id=workspace_id, segment_id=segment_id
+    ):
+        raise ValidationFailed(
+            N_("Invalid query parameters."),
+            details=[ErrorDetail(field="segment_id", reason=N_("No segment has this id."))],
+        )
 
 
 def member_ids(*, workspace_id: int, segment_id: int) -> Select[int]:
