@@ -2,10 +2,8 @@
 `/static/nabd.js` from the live server, and its page views, tracked events, identify call,
 retried batch and unload beacon all land in the workspace."""
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route
@@ -19,6 +17,7 @@ from nabd.events import write_keys
 from nabd.events.models import Event
 from nabd.workspaces import service as workspaces
 from tests.e2e.conftest import LiveServer
+from tests.e2e.other_origin import serve_page
 
 pytestmark = pytest.mark.e2e
 
@@ -47,22 +46,8 @@ def shop_url(live_server: LiveServer, shop_session: tuple[Session, int, str]) ->
         "</script></head><body><h1>Shop</h1></body></html>"
     ).encode()
 
-    class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    with serve_page(page) as url:
+        yield url
 
 
 def _event_types(session: Session, workspace_id: int, kind: str, value: str) -> list[str]:

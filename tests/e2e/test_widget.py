@@ -2,9 +2,7 @@
 `/static/widget.js` from the live server, which shows its button and panel with the strings of
 nabd's catalogue in the page's language, and opens the survey's public page."""
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from nabd.surveys.public_views import WIDGET_TEXT
 from nabd.surveys.schemas import LinkIn, SurveyIn
 from nabd.workspaces import service as workspaces
 from tests.e2e.conftest import LiveServer
+from tests.e2e.other_origin import serve_page
 from tests.surveys.factories import NPS_SURVEY
 
 pytestmark = pytest.mark.e2e
@@ -58,22 +57,8 @@ def company_url(live_server: LiveServer, link_token: str) -> Iterator[str]:
         "</script></body></html>"
     ).encode()
 
-    class Company(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Company)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    with serve_page(page) as url:
+        yield url
 
 
 def test_the_widget_speaks_arabic_from_the_catalogue_and_opens_the_survey(

@@ -31,7 +31,6 @@ from nabd.metrics.shapes import (
     MetricQuery,
     MetricResult,
 )
-from nabd.segments import service as segments
 
 __all__ = [
     "TIME_GROUPS",
@@ -85,10 +84,9 @@ def compute_metric(
     group_by = _group_by(query)
     if query.start > query.end:
         raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
-    if query.segment_id is not None and not segments.segment_exists(
-        session, workspace_id=workspace_id, segment_id=query.segment_id
-    ):
-        raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
+    places = places or Places(session, workspace_id=workspace_id)
+    if query.segment_id is not None:
+        places.check_segment(query.segment_id)
     if name not in survey_metrics.SURVEY_METRICS:
         _refuse_journeys(query, group_by)
     if group_by is GroupBy.ATTRIBUTE and not query.attribute:
@@ -154,11 +152,9 @@ def compute_by_touchpoint_and_month(
         raise InvalidMetricQuery(field="metric", reason=errors.NOT_BY_DIMENSION)
     if query.start > query.end:
         raise InvalidMetricQuery(field="to", reason=errors.END_BEFORE_START)
+    places = places or Places(session, workspace_id=workspace_id)
     if query.segment_id is not None:
-        if not segments.segment_exists(
-            session, workspace_id=workspace_id, segment_id=query.segment_id
-        ):
-            raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
+        places.check_segment(query.segment_id)
         return segment_metrics.by_touchpoint_and_month(
             session,
             workspace_id=workspace_id,

@@ -1,4 +1,5 @@
-"""Where answers were given, as the rollup rows store it: channel, touchpoint, journey ids.
+"""Where answers were given, as the rollup rows store it: channel, touchpoint, journey ids,
+and which segment ids the workspace has.
 
 A page that asks many metrics in one request shares one `Places`, so each key → id lookup
 runs once per request instead of once per metric (the overview asks about twenty).
@@ -14,6 +15,7 @@ from nabd.journeys.models import Channel, Touchpoint
 from nabd.metrics import errors
 from nabd.metrics.errors import InvalidMetricQuery
 from nabd.metrics.shapes import GroupBy
+from nabd.segments import service as segments
 
 
 class Places:
@@ -35,6 +37,7 @@ class Places:
         if touchpoints is not None:
             self.__dict__["touchpoints"] = {point.key: point.id for point in touchpoints}
         self._journeys: dict[tuple[int | None, int | None], list[int]] = {}
+        self._known_segments: set[int] = set()
 
     @cached_property
     def channels(self) -> dict[str, int]:
@@ -51,6 +54,16 @@ class Places:
     @cached_property
     def placements(self) -> list[journeys.Placement]:
         return journeys.placements(self.session, workspace_id=self.workspace_id)
+
+    def check_segment(self, segment_id: int) -> None:
+        """A segment of this workspace, or a 422 on `segment_id`; checked once per id."""
+        if segment_id in self._known_segments:
+            return
+        if not segments.segment_exists(
+            self.session, workspace_id=self.workspace_id, segment_id=segment_id
+        ):
+            raise InvalidMetricQuery(field="segment_id", reason=errors.UNKNOWN_SEGMENT)
+        self._known_segments.add(segment_id)
 
     def channel_id(self, key: str) -> int:
         if key not in self.channels:
