@@ -203,12 +203,19 @@ def delete_segment(session: Session, *, workspace_id: int, segment_id: int, acto
     session.flush()
 
 
-def refresh_segment(session: Session, *, segment: Segment, now: datetime | None = None) -> int:
+def refresh_segment(
+    session: Session,
+    *,
+    segment: Segment,
+    now: datetime | None = None,
+    matched: set[int] | None = None,
+) -> int:
     """Bring the stored members in line with the definition; returns and records the size.
 
-    The definition is evaluated by one set-based query. A segment without stored members
-    gets them by one INSERT … SELECT; otherwise the matching ids and the stored ones are read
-    (two index or table scans) and only the difference is written, in batches, so the hourly
+    The definition is evaluated by one set-based query, unless the caller has just read the
+    matching ids (`matched`, evaluated at `now`). A segment without stored members gets them
+    by one INSERT … SELECT; otherwise the matching ids and the stored ones are read (two
+    index or table scans) and only the difference is written, in batches, so the hourly
     refresh of a segment that barely changed writes next to nothing. Reading both sides
     keeps the plan simple: an anti-join between two large sets is only as good as the
     planner's statistics, which are stale right after a large import.
@@ -218,18 +225,18 @@ def refresh_segment(session: Session, *, segment: Segment, now: datetime | None 
     matching = _matching(session, workspace_id, parse_definition(segment.definition), now)
     stored = select(SegmentMembership.customer_id).where(SegmentMembership.segment_id == segment.id)
     has_members = session.scalar(stored.limit(1)) is not None
-    if not has_members:
+    if matched is not None or has_members:
+        wanted = matched if matched is not None else set(session.scalars(matching))
+        current = set(session.scalars(stored)) if has_members else set()
+        _write_difference(
+            session, segment=segment, joining=wanted - current, leaving=current - wanted
+        )
+    else:
         rows = select(literal(segment.id), matching.subquery().c.id, literal(workspace_id))
         session.execute(
             insert(SegmentMembership).from_select(
                 ["segment_id", "customer_id", "workspace_id"], rows
             )
-        )
-    else:
-        wanted = set(session.scalars(matching))
-        current = set(session.scalars(stored))
-        _write_difference(
-            session, segment=segment, joining=wanted - current, leaving=current - wanted
         )
     size = session.scalar(
         select(func.count())
@@ -248,10 +255,17 @@ def _refresh_if_small(session: Session, *, segment: Segment) -> None:
     A saved page or API call answers with the size at once for segments up to
     INLINE_REFRESH_LIMIT members; a larger one would hold the request (and, on SQLite, the
     write lock) for seconds, so the caller enqueues `refresh_one_segment` after its commit.
+    The matching ids are read once, stopping after one more than the limit, and the same
+    read feeds the refresh: a small segment's definition is evaluated once per save.
     """
-    size = preview_size(session, workspace_id=segment.workspace_id, document=segment.definition)
-    if size <= INLINE_REFRESH_LIMIT:
-        refresh_segment(session, segment=segment)
+    now = utcnow()
+    definition = parse_definition(segment.definition)
+    first = _matching(session, segment.workspace_id, definition, now).limit(
+        INLINE_REFRESH_LIMIT + 1
+    )
+    matched = set(session.scalars(first))
+    if len(matched) <= INLINE_REFRESH_LIMIT:
+        refresh_segment(session, segment=segment, now=now, matched=matched)
     else:
         segment.size = None
         segment.refreshed_at = None
