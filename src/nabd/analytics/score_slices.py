@@ -1,9 +1,11 @@
-"""Survey-score counts over slices the rollups cannot answer: by segment, from the snapshot.
+"""Survey-score counts over slices the rollups cannot answer (by segment, customer attribute
+or text topic), from the snapshot.
 
 Pure: reads a workspace's Parquet snapshot with DuckDB and returns the same summed columns
 as the rollup table (`answer_count`, `promoters` … `score_sum_squares`), per group, so the
 metrics engine applies the very same maths to them. A segment is its membership as of the
-snapshot; a customer in two segments counts in both groups.
+snapshot; a customer in two segments counts in both groups, and an answer whose response's
+texts carry two topics counts in both topics.
 """
 
 from collections.abc import Sequence
@@ -24,6 +26,7 @@ ScoreGroup = Literal[
     "language",
     "segment",
     "attribute",
+    "topic",
 ]
 SUM_COLUMNS = (
     "answer_count",
@@ -49,6 +52,7 @@ _KEYS: dict[str, str] = {
     "segment": "m.segment_id",
     # The value of one attribute of the customer who answered (its JSON path a parameter).
     "attribute": "json_extract_string(c.attributes, ?)",
+    "topic": "t.topic",
 }
 
 
@@ -123,7 +127,9 @@ def score_sums(
     """One row per group (`key`, then SUM_COLUMNS); one row with key null when not grouped.
 
     Grouped by "attribute", the key is the answering customer's `attribute` value (null for
-    an anonymous answer, a customer without it, or an erased one).
+    an anonymous answer, a customer without it, or an erased one). Grouped by "topic", an
+    answer counts once in each topic annotated on its response's texts, and in no group when
+    they carry none.
 
     Groups with no answers are absent; an empty slice gives an empty frame when grouped and
     a row of zeros (null sums) otherwise.
@@ -165,6 +171,12 @@ def score_sums(
         source += " JOIN segment_memberships m ON m.customer_id = s.customer_id"
     if group_by == "attribute":
         source += " LEFT JOIN customers c ON c.id = s.customer_id"
+    if group_by == "topic":
+        # A pair repeats when several texts of the response carry the topic: count it once.
+        source += (
+            " JOIN (SELECT DISTINCT answer_id, topic FROM survey_score_topics) t"
+            " ON t.answer_id = s.id"
+        )
     # Only fixed fragments above are interpolated; every value is a parameter.
     query = (
         f"SELECT CAST({key} AS VARCHAR) AS key, {counts} FROM {source} "  # noqa: S608

@@ -19,6 +19,7 @@ from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.segments.models import SegmentMembership
 from nabd.surveys.models import SurveyAnswer, SurveyQuestion, SurveyResponse
+from nabd.text.annotations import AnnotationTopic
 
 # Question types whose answers the survey metrics count (as in the rollups).
 SCORE_KINDS = ("nps", "csat", "ces")
@@ -231,6 +232,36 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
             (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
         ),
         conditions=(SurveyQuestion.type.in_(SCORE_KINDS), SurveyAnswer.number.is_not(None)),
+    ),
+    # (scored answer, topic) for every topic annotated on an open-text answer of the same
+    # response, for topic slices of the survey metrics. Annotations change in place (re-runs,
+    # corrections), so the table is rewritten whole; a pair repeats when several texts of the
+    # response carry the topic. As the database's erasure does, an erased customer's texts,
+    # and so their topics, go.
+    SnapshotTable(
+        name="survey_score_topics",
+        model=AnnotationTopic,
+        schema=pa.schema(
+            [("answer_id", pa.int64()), ("topic", pa.string()), ("customer_id", pa.int64())]
+        ),
+        on_forget="delete",
+        customer_column="customer_id",
+        order_columns=("answer_id", "topic"),
+        column_sources={"answer_id": SurveyAnswer.id, "customer_id": FeedbackItem.customer_id},
+        joins=(
+            (FeedbackItem, FeedbackItem.id == AnnotationTopic.feedback_item_id),
+            (
+                SurveyAnswer,
+                (SurveyAnswer.workspace_id == FeedbackItem.workspace_id)
+                & (SurveyAnswer.response_id == FeedbackItem.details["response_id"].as_integer()),
+            ),
+            (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
+        ),
+        conditions=(
+            FeedbackItem.source == "survey",
+            SurveyQuestion.type.in_(SCORE_KINDS),
+            SurveyAnswer.number.is_not(None),
+        ),
     ),
     # Segment membership as of each segment's last refresh, for segment slices.
     SnapshotTable(
