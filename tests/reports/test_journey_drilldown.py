@@ -109,9 +109,7 @@ def test_the_tiles_drill_down_to_the_journeys_and_the_stages_comments(
     assert len(journey_items) == 5
 
     link = _drilldown(client, f"/?journey={journey.id}&stage={store_stage}&lang=en")
-    assert _shown(client.get(link).text) == _items_at(
-        session, workspace, "store", survey_only=True
-    )
+    assert _shown(client.get(link).text) == _items_at(session, workspace, "store", survey_only=True)
     link = _drilldown(client, f"/?stage={checkout_stage}&lang=en")
     assert _shown(client.get(link).text) == _items_at(
         session, workspace, "web_checkout", survey_only=True
