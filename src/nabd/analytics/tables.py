@@ -250,10 +250,13 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         column_sources={"answer_id": SurveyAnswer.id, "customer_id": FeedbackItem.customer_id},
         joins=(
             (FeedbackItem, FeedbackItem.id == AnnotationTopic.feedback_item_id),
+            # Only nabd's own survey ingestion writes "survey" items (the feedback API and
+            # imports refuse the source), so `response_id` is one of the workspace's responses.
+            # No workspace test on the answers here: SQLite would then scan the workspace's
+            # answers per topic row instead of looking the response up.
             (
                 SurveyAnswer,
-                (SurveyAnswer.workspace_id == FeedbackItem.workspace_id)
-                & (SurveyAnswer.response_id == FeedbackItem.details["response_id"].as_integer()),
+                SurveyAnswer.response_id == FeedbackItem.details["response_id"].as_integer(),
             ),
             (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
         ),
