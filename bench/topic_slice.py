@@ -11,8 +11,8 @@ and, for a `--commented` share of the answers, one or two of 16 topics in
 estimates, cold and the median of three warm runs. Part 2 inserts `--db-responses` survey
 responses (NPS + CSAT + a comment for the `--commented` share, with their feedback items and
 annotation topics) into a real database (a scratch SQLite file unless `--database-url` names
-an empty, migrated one) and times the export of `survey_score_topics`, which every snapshot
-refresh rewrites whole.
+an empty, migrated one) and times a whole snapshot refresh (every table; the topic rows are
+appended like the other facts), then one with nothing new.
 """
 
 import argparse
@@ -28,10 +28,10 @@ import pyarrow.parquet as pq
 from segment_slice import FIRST_DAY, generate, timed
 from sqlalchemy import insert, select
 
-from nabd.analytics.layout import DIMENSION_FILE
+from nabd.analytics.layout import part_name
 from nabd.analytics.query import Snapshot
 from nabd.analytics.score_slices import ScoreSlice, score_sums
-from nabd.analytics.snapshot import _rewrite_dimension
+from nabd.analytics.snapshot import refresh_snapshot
 from nabd.analytics.tables import TABLES_BY_NAME
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_db_engine, create_session_factory
@@ -43,7 +43,7 @@ from nabd.metrics.survey_metrics import Sums, estimate
 from nabd.surveys import service as surveys
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from nabd.surveys.schemas import SurveyIn
-from nabd.text.annotations import AnnotationTopic
+from nabd.text.annotations import AnnotationTopic, FeedbackAnnotation
 from nabd.workspaces import service as workspaces
 from nabd.workspaces.schemas import WorkspaceCreate
 
@@ -52,21 +52,32 @@ TABLE = TABLES_BY_NAME["survey_score_topics"]
 
 
 def generate_topics(folder: Path, *, answers: int, commented: float, seed: int = 11) -> int:
-    """(answer id, topic) for a share of the answers, one or two topics each; rows written."""
+    """Topic rows for a share of the answers, one or two topics each, in their answer's month
+    (as `generate` spreads the answers); returns how many rows."""
     random = np.random.default_rng(seed)
-    ids = np.sort(random.choice(answers, int(answers * commented), replace=False) + 1)
-    second = random.random(len(ids)) < 0.5
-    answer_ids = np.concatenate([ids, ids[second]]).astype(np.int64)
-    topics = np.array(TOPICS)[random.integers(0, len(TOPICS), len(answer_ids))]
-    frame = pl.DataFrame(
-        {
-            "answer_id": answer_ids,
-            "topic": topics,
-            "customer_id": pl.Series([None] * len(answer_ids), dtype=pl.Int64),
-        }
-    ).sort("answer_id", "topic")
-    (folder / TABLE.name).mkdir(parents=True)
-    pq.write_table(frame.to_arrow().cast(TABLE.schema), folder / TABLE.name / DIMENSION_FILE)
+    scores = pl.scan_parquet(str(folder / "survey_scores" / "month=*" / "*.parquet"))
+    answered = scores.select("id", "submitted_at").collect()
+    chosen = np.sort(random.choice(answers, int(answers * commented), replace=False))
+    twice = chosen[random.random(len(chosen)) < 0.5]
+    rows = np.sort(np.concatenate([chosen, twice]))
+    frame = (
+        answered[rows]
+        .rename({"id": "answer_id", "submitted_at": "created_at"})
+        .with_columns(
+            pl.Series("id", np.arange(1, len(rows) + 1, dtype=np.int64)),
+            pl.Series("topic", np.array(TOPICS)[random.integers(0, len(TOPICS), len(rows))]),
+            pl.lit(None, pl.Int64).alias("customer_id"),
+            pl.col("created_at").alias("annotated_at"),
+            pl.col("created_at").dt.strftime("%Y-%m").alias("month"),
+        )
+    )
+    for (month,), part in frame.group_by("month", maintain_order=True):
+        target = folder / TABLE.name / f"month={month}"
+        target.mkdir(parents=True)
+        ids = part["id"]
+        name = part_name(ids.min(), ids.max())  # type: ignore[arg-type]
+        table = part.select(TABLE.schema.names).to_arrow().cast(TABLE.schema)
+        pq.write_table(table, target / name, compression="zstd")
     return frame.height
 
 
@@ -145,7 +156,7 @@ def database_table(url: str, responses: int, commented: float, seed: int = 11) -
                     "survey_id": survey.id,
                     "language": "ar",
                     "submitted_at": now - timedelta(minutes=offset + index),
-                    "received_at": now,
+                    "received_at": now - timedelta(days=1),
                     "completed": True,
                 }
                 for index in range(count)
@@ -184,20 +195,39 @@ def database_table(url: str, responses: int, commented: float, seed: int = 11) -
                     "external_id": f"response:{rid}:question:{text_q}",
                     "text": "تعليق",
                     "created_at": now,
-                    "received_at": now,
+                    "received_at": now - timedelta(days=1),
                     "details": {"survey_id": survey.id, "question_id": text_q, "response_id": rid},
                 }
                 for rid in with_text
             ],
         )
-        items = session.execute(
-            select(FeedbackItem.id).where(
-                FeedbackItem.workspace_id == workspace.id,
-                FeedbackItem.external_id.in_(
-                    [f"response:{rid}:question:{text_q}" for rid in with_text]
-                ),
+        items = list(
+            session.scalars(
+                select(FeedbackItem.id).where(
+                    FeedbackItem.workspace_id == workspace.id,
+                    FeedbackItem.external_id.in_(
+                        [f"response:{rid}:question:{text_q}" for rid in with_text]
+                    ),
+                )
             )
-        ).scalars()
+        )
+        session.execute(
+            insert(FeedbackAnnotation),
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "feedback_item_id": item,
+                    "model_version": "bench",
+                    "taxonomy_version": "bench",
+                    "language": "ar",
+                    "sentiment": "negative",
+                    "sentiment_score": -0.5,
+                    "search_text": "تعليق",
+                    "annotated_at": now - timedelta(minutes=5),
+                }
+                for item in items
+            ],
+        )
         session.execute(
             insert(AnnotationTopic),
             [
@@ -214,15 +244,16 @@ def database_table(url: str, responses: int, commented: float, seed: int = 11) -
         session.commit()
     print(f"{responses:,} responses inserted in {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as folder:
-        for attempt in ("first", "again"):
+        root = Path(folder)
+        for attempt in ("first (whole)", "again (nothing new)"):
             started = time.perf_counter()
-            rows = _rewrite_dimension(
-                session, TABLE, Path(folder) / TABLE.name, workspace_id=workspace.id
-            )
+            report = refresh_snapshot(session, root=root, workspace_id=workspace.id)
+            session.commit()
             seconds = time.perf_counter() - started
+            rows = report.rows_written[TABLE.name]
             print(
                 f"| {engine.dialect.name} | {attempt} | {responses:,} | {rows:,} | "
-                f"{seconds:.2f} | {rows / seconds:,.0f} |"
+                f"{seconds:.2f} (whole refresh) |"
             )
     session.close()
     engine.dispose()

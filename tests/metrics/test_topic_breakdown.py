@@ -26,6 +26,8 @@ from nabd.surveys.responses import record_response
 from nabd.surveys.schemas import ResponseIn
 from nabd.text.annotations import AnnotationTopic
 from nabd.text.annotations_service import annotate_items
+from nabd.text.annotator import annotator_for
+from nabd.text.corrections import correct_annotation, topics_value
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
 from tests.customers.factories import make_customer
@@ -222,6 +224,47 @@ def test_each_topics_nps_and_csat_equal_a_direct_computation(
     )
     _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
     _assert_equal_to_direct(session, settings, workspace, "csat", "csat")
+
+
+def test_new_annotations_arrive_at_the_next_refresh_and_removed_topics_at_the_rebuild(
+    session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace, count=40)
+    _refresh(session, settings, workspace)
+    # Re-annotating every text replaces its topic rows: appended again, counted once.
+    items = list(session.scalars(select(FeedbackItem.id)))
+    annotate_items(session, workspace_id=workspace.id, item_ids=items)
+    session.commit()
+    _refresh(session, settings, workspace)
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    # An analyst moves one comment from delivery to cleanliness.
+    item_id = session.scalars(
+        select(AnnotationTopic.feedback_item_id).where(AnnotationTopic.topic == "delivery")
+    ).first()
+    assert item_id is not None
+    correct_annotation(
+        session,
+        workspace_id=workspace.id,
+        feedback_item_id=item_id,
+        changes={"topics": topics_value(["cleanliness"])},
+        annotator=annotator_for(session, workspace_id=workspace.id),
+        actor=SYSTEM_ACTOR,
+    )
+    session.commit()
+    _refresh(session, settings, workspace)
+    groups = {g.key: g.n for g in _by_topic(session, settings, workspace, "nps").groups}
+    assert groups["cleanliness"] == len(_direct_scores(session, workspace, "nps")["cleanliness"])
+    # The nightly rebuild drops what the correction removed.
+    refresh_snapshot(
+        session,
+        root=settings.resolved_analytics_dir,
+        workspace_id=workspace.id,
+        settle_seconds=0,
+        rebuild=True,
+    )
+    session.commit()
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
 
 
 def test_an_erased_customers_topics_leave_with_their_comments(
