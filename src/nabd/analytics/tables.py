@@ -263,7 +263,11 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         },
         joins=(
             (FeedbackItem, FeedbackItem.id == AnnotationTopic.feedback_item_id),
-            (FeedbackAnnotation, FeedbackAnnotation.feedback_item_id == FeedbackItem.id),
+            (
+                FeedbackAnnotation,
+                (FeedbackAnnotation.workspace_id == AnnotationTopic.workspace_id)
+                & (FeedbackAnnotation.feedback_item_id == AnnotationTopic.feedback_item_id),
+            ),
             # Only nabd's own survey ingestion writes "survey" items (the feedback API and
             # imports refuse the source), so `response_id` is one of the workspace's responses.
             # No workspace test on the answers here: SQLite would then scan the workspace's
