@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 from segment_slice import FIRST_DAY, generate, timed
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from nabd.analytics.layout import part_name
 from nabd.analytics.query import Snapshot
@@ -243,6 +243,11 @@ def database_table(url: str, responses: int, commented: float, seed: int = 11) -
         )
         session.commit()
     print(f"{responses:,} responses inserted in {time.perf_counter() - started:.1f} s")
+    if engine.dialect.name == "postgresql":
+        # As autovacuum would have by then: right after a bulk insert the planner still
+        # believes the tables nearly empty and picks nested loops.
+        session.execute(text("ANALYZE"))
+        session.commit()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for attempt in ("first (whole)", "again (nothing new)"):
