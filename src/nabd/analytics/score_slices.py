@@ -1,9 +1,11 @@
-"""Survey-score counts over slices the rollups cannot answer: by segment, from the snapshot.
+"""Survey-score counts over slices the rollups cannot answer (by segment, customer attribute
+or text topic), from the snapshot.
 
 Pure: reads a workspace's Parquet snapshot with DuckDB and returns the same summed columns
 as the rollup table (`answer_count`, `promoters` … `score_sum_squares`), per group, so the
 metrics engine applies the very same maths to them. A segment is its membership as of the
-snapshot; a customer in two segments counts in both groups.
+snapshot; a customer in two segments counts in both groups, and an answer whose response's
+texts carry two topics counts in both topics.
 """
 
 from collections.abc import Sequence
@@ -24,6 +26,7 @@ ScoreGroup = Literal[
     "language",
     "segment",
     "attribute",
+    "topic",
 ]
 SUM_COLUMNS = (
     "answer_count",
@@ -49,6 +52,7 @@ _KEYS: dict[str, str] = {
     "segment": "m.segment_id",
     # The value of one attribute of the customer who answered (its JSON path a parameter).
     "attribute": "json_extract_string(c.attributes, ?)",
+    "topic": "t.topic",
 }
 
 
@@ -123,7 +127,9 @@ def score_sums(
     """One row per group (`key`, then SUM_COLUMNS); one row with key null when not grouped.
 
     Grouped by "attribute", the key is the answering customer's `attribute` value (null for
-    an anonymous answer, a customer without it, or an erased one).
+    an anonymous answer, a customer without it, or an erased one). Grouped by "topic", an
+    answer counts once in each topic annotated on its response's texts, and in no group when
+    they carry none.
 
     Groups with no answers are absent; an empty slice gives an empty frame when grouped and
     a row of zeros (null sums) otherwise.
@@ -131,10 +137,11 @@ def score_sums(
     if slice_.segment_ids is not None and not slice_.segment_ids:
         return pl.DataFrame(schema={"key": pl.String, **dict.fromkeys(SUM_COLUMNS, pl.Int64)})
     joined = slice_.segment_ids is not None or group_by == "segment"
-    counts, parameters = _counts(slice_.kind, thresholds)
+    # Parameters in the order their marks appear: SELECT, then FROM, then WHERE.
+    counts, select_parameters = _counts(slice_.kind, thresholds)
     if group_by == "attribute":
         # The key expression comes first in the SELECT, so its parameter does too.
-        parameters.insert(0, '$."' + (attribute or "") + '"')
+        select_parameters.insert(0, '$."' + (attribute or "") + '"')
     first_month, last_month = _months(slice_.start, slice_.end)
     conditions = [
         "s.kind = ?",
@@ -142,7 +149,13 @@ def score_sums(
         "s.submitted_at >= ?",
         "s.submitted_at < ?",
     ]
-    parameters += [slice_.kind, first_month, last_month, slice_.start, slice_.end]
+    where_parameters: list[object] = [
+        slice_.kind,
+        first_month,
+        last_month,
+        slice_.start,
+        slice_.end,
+    ]
     for column, value in (
         ("channel_id", slice_.channel_id),
         ("touchpoint_id", slice_.touchpoint_id),
@@ -151,24 +164,34 @@ def score_sums(
     ):
         if value is not None:
             conditions.append(f"s.{column} = ?")
-            parameters.append(value)
+            where_parameters.append(value)
     if slice_.touchpoint_ids is not None:
         marks = ", ".join("?" for _ in slice_.touchpoint_ids) or "NULL"
         conditions.append(f"s.touchpoint_id IN ({marks})")
-        parameters += list(slice_.touchpoint_ids)
+        where_parameters += list(slice_.touchpoint_ids)
     if slice_.segment_ids is not None:
         conditions.append(f"m.segment_id IN ({', '.join('?' for _ in slice_.segment_ids)})")
-        parameters += list(slice_.segment_ids)
+        where_parameters += list(slice_.segment_ids)
     key = _KEYS[group_by] if group_by else "NULL"
     source = "survey_scores s"
+    source_parameters: list[object] = []
     if joined:
         source += " JOIN segment_memberships m ON m.customer_id = s.customer_id"
     if group_by == "attribute":
         source += " LEFT JOIN customers c ON c.id = s.customer_id"
+    if group_by == "topic":
+        # A pair repeats when several texts of the response carry the topic, or after a
+        # re-annotation: count it once. A comment's month is its response's, as the answer's.
+        source += (
+            " JOIN (SELECT DISTINCT answer_id, topic FROM survey_score_topics"
+            " WHERE month BETWEEN ? AND ?) t ON t.answer_id = s.id"
+        )
+        source_parameters += [first_month, last_month]
     # Only fixed fragments above are interpolated; every value is a parameter.
     query = (
         f"SELECT CAST({key} AS VARCHAR) AS key, {counts} FROM {source} "  # noqa: S608
         f"WHERE {' AND '.join(conditions)} GROUP BY 1"
     )
+    parameters = select_parameters + source_parameters + where_parameters
     frame = _duckdb_frame(snapshot, query, parameters)
     return frame.with_columns(pl.col(name).fill_null(0).cast(pl.Int64) for name in SUM_COLUMNS)

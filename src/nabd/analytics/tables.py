@@ -19,6 +19,7 @@ from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.segments.models import SegmentMembership
 from nabd.surveys.models import SurveyAnswer, SurveyQuestion, SurveyResponse
+from nabd.text.annotations import AnnotationTopic, FeedbackAnnotation
 
 # Question types whose answers the survey metrics count (as in the rollups).
 SCORE_KINDS = ("nps", "csat", "ces")
@@ -231,6 +232,57 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
             (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
         ),
         conditions=(SurveyQuestion.type.in_(SCORE_KINDS), SurveyAnswer.number.is_not(None)),
+    ),
+    # One row per topic row of a survey comment and scored answer of the same response: what
+    # topic slices of the survey metrics count. Appended by the topic row's id, in the month
+    # of the comment (its response's `submitted_at`), held back until the annotation settles.
+    # Re-annotating or correcting replaces topic rows with new ones: the new pairs arrive at
+    # the next refresh (repeats are counted once), a removed topic leaves at the nightly
+    # rebuild. As the database's erasure does, an erased customer's comments and topics go.
+    SnapshotTable(
+        name="survey_score_topics",
+        model=AnnotationTopic,
+        schema=pa.schema(
+            [
+                ("id", pa.int64()),
+                ("answer_id", pa.int64()),
+                ("topic", pa.string()),
+                ("customer_id", pa.int64()),
+                ("created_at", UTC_TIME),
+                ("annotated_at", UTC_TIME),
+            ]
+        ),
+        month_column="created_at",
+        settle_column="annotated_at",
+        on_forget="delete",
+        column_sources={
+            "answer_id": SurveyAnswer.id,
+            "customer_id": FeedbackItem.customer_id,
+            "created_at": FeedbackItem.created_at,
+            "annotated_at": FeedbackAnnotation.annotated_at,
+        },
+        joins=(
+            (FeedbackItem, FeedbackItem.id == AnnotationTopic.feedback_item_id),
+            (
+                FeedbackAnnotation,
+                (FeedbackAnnotation.workspace_id == AnnotationTopic.workspace_id)
+                & (FeedbackAnnotation.feedback_item_id == AnnotationTopic.feedback_item_id),
+            ),
+            # Only nabd's own survey ingestion writes "survey" items (the feedback API and
+            # imports refuse the source), so `response_id` is one of the workspace's responses.
+            # No workspace test on the answers here: SQLite would then scan the workspace's
+            # answers per topic row instead of looking the response up.
+            (
+                SurveyAnswer,
+                SurveyAnswer.response_id == FeedbackItem.details["response_id"].as_integer(),
+            ),
+            (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
+        ),
+        conditions=(
+            FeedbackItem.source == "survey",
+            SurveyQuestion.type.in_(SCORE_KINDS),
+            SurveyAnswer.number.is_not(None),
+        ),
     ),
     # Segment membership as of each segment's last refresh, for segment slices.
     SnapshotTable(

@@ -27,7 +27,12 @@ from nabd.feedback.schemas import (
     TopicOut,
 )
 from nabd.segments import service as segments
-from nabd.text.explorer import ExplorerEntry, FeedbackFilters, list_feedback
+from nabd.text.explorer import (
+    ExplorerEntry,
+    FeedbackFilters,
+    journey_touchpoints,
+    list_feedback,
+)
 from nabd.web.locale import request_locale
 from nabd.workspaces.roles import Permission
 
@@ -93,14 +98,24 @@ def list_feedback_items(
     until: Annotated[datetime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     segment_id: Annotated[int | None, Query(ge=1, description="Texts of its members")] = None,
+    journey_id: Annotated[
+        int | None, Query(ge=1, description="Only texts at the touchpoints of this journey.")
+    ] = None,
+    stage_id: Annotated[
+        int | None, Query(ge=1, description="Only texts at the touchpoints of this stage.")
+    ] = None,
 ) -> ListResponse[FeedbackItemOut]:
     """Texts from every source with their annotations, newest first; the explorer's filters.
 
     `language` is the detected one; `from` is inclusive and `to` exclusive; `q` matches
-    every word, ignoring Arabic letter variants and diacritics.
+    every word, ignoring Arabic letter variants and diacritics. `journey_id`/`stage_id` keep
+    the texts given at that journey's or stage's touchpoints (an unknown id is a 422).
     """
     segments.check_segment_filter(
         session, workspace_id=principal.workspace_id, segment_id=segment_id
+    )
+    journey_places = journey_touchpoints(
+        session, workspace_id=principal.workspace_id, journey_id=journey_id, stage_id=stage_id
     )
     places = place_names(session, workspace_id=principal.workspace_id)
     filters = FeedbackFilters(
@@ -116,6 +131,7 @@ def list_feedback_items(
         until=_aware(until, "to"),
         query=q,
         segment_id=segment_id,
+        touchpoint_ids=journey_places,
     )
     page = list_feedback(
         session, workspace_id=principal.workspace_id, filters=filters, limit=limit, cursor=cursor

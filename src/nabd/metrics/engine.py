@@ -45,6 +45,8 @@ __all__ = [
     "compute_metric",
 ]
 
+# Groupings only the analytics snapshot can answer for the survey metrics.
+SNAPSHOT_GROUPS = frozenset({GroupBy.SEGMENT, GroupBy.ATTRIBUTE, GroupBy.TOPIC})
 # What each metric is in the maths module's terms, so two results can be compared.
 _ESTIMATE_METRIC = {
     MetricName.NPS: Metric.NPS,
@@ -93,9 +95,9 @@ def compute_metric(
         raise InvalidMetricQuery(field="attribute", reason=errors.ATTRIBUTE_NEEDED)
     if query.attribute is not None and group_by is not GroupBy.ATTRIBUTE:
         raise InvalidMetricQuery(field="attribute", reason=errors.ATTRIBUTE_WITHOUT_GROUP)
-    # The rollups carry no customer: slices by who answered come from the snapshot.
-    by_customer = query.segment_id is not None or group_by in (GroupBy.SEGMENT, GroupBy.ATTRIBUTE)
-    if name in survey_metrics.SURVEY_METRICS and by_customer:
+    # The rollups carry no customer and no topic: such slices come from the snapshot.
+    from_snapshot = query.segment_id is not None or group_by in SNAPSHOT_GROUPS
+    if name in survey_metrics.SURVEY_METRICS and from_snapshot:
         return segment_metrics.compute(
             session,
             workspace_id=workspace_id,

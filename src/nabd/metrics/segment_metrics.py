@@ -1,10 +1,11 @@
-"""NPS, CSAT and CES for a segment, or grouped by segment or by a customer attribute, from
-the analytics snapshot.
+"""NPS, CSAT and CES for a segment, or grouped by segment, customer attribute or text topic,
+from the analytics snapshot.
 
-The rollups carry no customer, so a segment slice counts the snapshot's scored answers of
-the segment's members (`analytics.score_slices`, DuckDB) and hands the summed columns to the
-same `survey_metrics.estimate` as the rollups. As fresh as the snapshot: answers reach it
-within `NABD_ANALYTICS_REFRESH_MINUTES`, memberships as of their segment's last refresh.
+The rollups carry no customer and no topic, so a segment slice counts the snapshot's scored
+answers of the segment's members (`analytics.score_slices`, DuckDB) and hands the summed
+columns to the same `survey_metrics.estimate` as the rollups. As fresh as the snapshot:
+answers and topics reach it within `NABD_ANALYTICS_REFRESH_MINUTES`, memberships as of their
+segment's last refresh.
 """
 
 from collections.abc import Callable
@@ -70,6 +71,10 @@ def compute(
         by_segment = _sums(snapshot, grouped_slice, "segment", str)
         # Segments overlap: the total counts each answer once, not the sum of the groups.
         return survey_metrics.result_of(metric, _total(snapshot, slice_), by_segment)
+    if group_by is GroupBy.TOPIC:
+        by_topic = _sums(snapshot, slice_, "topic", str)
+        # Topics overlap and some answers have none: the total counts each answer once.
+        return survey_metrics.result_of(metric, _total(snapshot, slice_), by_topic)
     if group_by is GroupBy.ATTRIBUTE:
         by_value = _sums(snapshot, slice_, "attribute", str, attribute=query.attribute)
         return survey_metrics.result_of(metric, sum(by_value.values(), Sums()), by_value)

@@ -36,6 +36,7 @@ class GroupBy(StrEnum):
     LANGUAGE = "language"
     SEGMENT = "segment"
     ATTRIBUTE = "attribute"
+    TOPIC = "topic"
     JOURNEY = "journey"
     STAGE = "stage"
 

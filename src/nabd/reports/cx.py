@@ -97,6 +97,11 @@ def explorer_params(
         params["language"] = filters.language
     if filters.segment_id is not None:
         params["segment_id"] = filters.segment_id
+    # The explorer keeps the journey's or stage's touchpoints, as the survey metrics do.
+    if filters.journey_id is not None:
+        params["journey_id"] = filters.journey_id
+    if filters.stage_id is not None:
+        params["stage_id"] = filters.stage_id
     return params
 
 
@@ -116,8 +121,10 @@ def topic_url(
     topic: str,
     sentiment: str,
 ) -> str:
-    """The texts of every source mentioning `topic` with `sentiment`, in the same slice."""
-    params = {**explorer_params(filters, channels, touchpoints), "topic": topic}
+    """The texts of every source mentioning `topic` with `sentiment`, in the same slice as
+    the topic counts (which take no journey or stage)."""
+    whole = replace(filters, journey_id=None, stage_id=None)
+    params = {**explorer_params(whole, channels, touchpoints), "topic": topic}
     return "/feedback?" + urlencode({**params, "sentiment": sentiment})
 
 

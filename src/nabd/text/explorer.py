@@ -22,6 +22,8 @@ from nabd.core.i18n import N_
 from nabd.core.pagination import Page
 from nabd.core.sql import month_bucket
 from nabd.feedback.models import FeedbackItem
+from nabd.metrics.errors import InvalidMetricQuery
+from nabd.metrics.places import Places
 from nabd.segments import service as segments
 from nabd.text.annotations import AnnotationTopic, FeedbackAnnotation
 from nabd.text.normalize import normalize_for_search
@@ -47,6 +49,8 @@ class FeedbackFilters:
     query: str | None = None
     # Texts of the segment's members, as of the segment's last refresh.
     segment_id: int | None = None
+    # None: any touchpoint. A list: only texts at these (a journey's or a stage's).
+    touchpoint_ids: Sequence[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ def _conditions(workspace_id: int, filters: FeedbackFilters) -> list[ColumnEleme
         value = getattr(filters, name)
         if value is not None:
             conditions.append(column == value)
+    if filters.touchpoint_ids is not None:
+        conditions.append(FeedbackItem.touchpoint_id.in_(filters.touchpoint_ids))
     if filters.since is not None:
         conditions.append(FeedbackItem.created_at >= filters.since)
     if filters.until is not None:
@@ -135,6 +141,21 @@ def _conditions(workspace_id: int, filters: FeedbackFilters) -> list[ColumnEleme
             FeedbackAnnotation.search_text.like(f"%{_escape_like(word)}%", escape="\\")
         )
     return conditions
+
+
+def journey_touchpoints(
+    session: Session, *, workspace_id: int, journey_id: int | None, stage_id: int | None
+) -> list[int] | None:
+    """The touchpoints of the journey or stage as the metrics read them (None: no such filter),
+    so the comments behind a journey's number are the journey's; an unknown or mismatched id
+    is a 422 naming `journey_id` or `stage_id`."""
+    if journey_id is None and stage_id is None:
+        return None
+    try:
+        return Places(session, workspace_id=workspace_id).journey_touchpoints(journey_id, stage_id)
+    except InvalidMetricQuery as error:
+        # The reason ("Unknown journey.") is the message, so the page says which filter.
+        raise ValidationFailed(error.details[0].reason, details=error.details) from None
 
 
 def _joined(statement: Select[*Columns]) -> Select[*Columns]:

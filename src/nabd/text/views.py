@@ -11,9 +11,11 @@ from starlette.datastructures import QueryParams
 
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
+from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.customers.profile import place_names
 from nabd.feedback.models import FEEDBACK_SOURCES
+from nabd.journeys import service as journeys
 from nabd.segments import service as segments
 from nabd.text.annotator import annotator_for
 from nabd.text.corrections import (
@@ -23,7 +25,13 @@ from nabd.text.corrections import (
     correct_annotation,
     topics_value,
 )
-from nabd.text.explorer import FeedbackFilters, list_feedback, monthly_trend, topic_summary
+from nabd.text.explorer import (
+    FeedbackFilters,
+    journey_touchpoints,
+    list_feedback,
+    monthly_trend,
+    topic_summary,
+)
 from nabd.text.explorer_markup import highlighted
 from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
@@ -38,6 +46,7 @@ ReadFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_READ))]
 CorrectText = Annotated[Principal, Depends(require(Permission.TEXT_CORRECT))]
 
 PAGE_SIZE = 50
+INVALID_ID = N_("Must be a whole number.")
 FILTER_FIELDS = (
     "q",
     "source",
@@ -51,6 +60,8 @@ FILTER_FIELDS = (
     "since",
     "until",
     "segment_id",
+    "journey_id",
+    "stage_id",
 )
 SOURCE_LABELS = {
     "survey": N_("Survey"),
@@ -101,6 +112,16 @@ def _number(params: QueryParams, name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _id(params: QueryParams, name: str) -> int | None:
+    """A journey or stage id: empty is no filter, anything else not an id is refused."""
+    value = params.get(name) or ""
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise ValidationFailed(INVALID_ID, details=[ErrorDetail(name, INVALID_ID)])
+    return int(value)
+
+
 def _day_start(params: QueryParams, name: str, zone: ZoneInfo) -> datetime | None:
     try:
         day = date.fromisoformat(params.get(name) or "")
@@ -109,8 +130,16 @@ def _day_start(params: QueryParams, name: str, zone: ZoneInfo) -> datetime | Non
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def filters_from(params: QueryParams, *, topic_ids: list[str], zone: ZoneInfo) -> FeedbackFilters:
-    """The explorer's filters from a query string; unknown values are ignored, not errors."""
+def filters_from(
+    params: QueryParams,
+    *,
+    topic_ids: list[str],
+    zone: ZoneInfo,
+    touchpoint_ids: list[int] | None = None,
+) -> FeedbackFilters:
+    """The explorer's filters from a query string; unknown values are ignored, not errors,
+    except a journey or stage (resolved by the caller into `touchpoint_ids`), which is
+    refused by name: ignoring it would list comments from outside the journey."""
     until = _day_start(params, "until", zone)
     return FeedbackFilters(
         source=_choice(params, "source", FEEDBACK_SOURCES),
@@ -125,6 +154,7 @@ def filters_from(params: QueryParams, *, topic_ids: list[str], zone: ZoneInfo) -
         until=until + timedelta(days=1) if until else None,
         query=(params.get("q") or "").strip() or None,
         segment_id=_number(params, "segment_id"),
+        touchpoint_ids=touchpoint_ids,
     )
 
 
@@ -136,8 +166,17 @@ def explorer(request: Request, session: DbSession, principal: ReadFeedback) -> R
     locale = request_locale(request)
     annotator = annotator_for(session, workspace_id=workspace_id)
     topic_ids = annotator.taxonomy.topic_ids
+    journey_places = journey_touchpoints(
+        session,
+        workspace_id=workspace_id,
+        journey_id=_id(params, "journey_id"),
+        stage_id=_id(params, "stage_id"),
+    )
     filters = filters_from(
-        params, topic_ids=topic_ids, zone=ZoneInfo(principal.workspace.time_zone)
+        params,
+        topic_ids=topic_ids,
+        zone=ZoneInfo(principal.workspace.time_zone),
+        touchpoint_ids=journey_places,
     )
     page = list_feedback(
         session,
@@ -173,6 +212,7 @@ def explorer(request: Request, session: DbSession, principal: ReadFeedback) -> R
             "touchpoints": sorted(names.touchpoints.values(), key=lambda point: point.key),
             "channel_name": lambda channel_id: names.channel_name(channel_id, locale),
             "touchpoint_name": lambda touchpoint_id: names.touchpoint_name(touchpoint_id, locale),
+            "journeys": journeys.list_journeys(session, workspace_id=workspace_id),
             "segments": segments.list_segments(session, workspace_id=workspace_id)
             if principal.can(Permission.SEGMENTS_READ)
             else [],

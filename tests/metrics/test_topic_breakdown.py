@@ -1,0 +1,333 @@
+"""Survey metrics broken down by the topics of the responses' own comments, from the snapshot."""
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nabd.analytics.erasure import forget_customer
+from nabd.analytics.snapshot import refresh_snapshot
+from nabd.config import Settings
+from nabd.core.audit import SYSTEM_ACTOR
+from nabd.customers.privacy import erase_customer
+from nabd.feedback.models import FeedbackItem
+from nabd.journeys import service as journeys
+from nabd.metrics import estimates
+from nabd.metrics.engine import MetricQuery, compute_metric
+from nabd.metrics.errors import InvalidMetricQuery
+from nabd.surveys.models import Survey, SurveyAnswer, SurveyQuestion
+from nabd.surveys.responses import record_response
+from nabd.surveys.schemas import ResponseIn
+from nabd.text.annotations import AnnotationTopic
+from nabd.text.annotations_service import annotate_items
+from nabd.text.annotator import annotator_for
+from nabd.text.corrections import correct_annotation, topics_value
+from nabd.workspaces.models import Workspace
+from nabd.workspaces.roles import Role
+from tests.customers.factories import make_customer
+from tests.factories import make_token, make_workspace
+from tests.surveys.factories import make_survey
+
+START, END = date(2026, 1, 1), date(2026, 12, 31)
+SUBMITTED = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+SURVEY: dict[str, Any] = {
+    "title": {"ar": "رأيك يهمنا", "en": "Your opinion"},
+    "status": "active",
+    "questions": [
+        {"key": "nps", "type": "nps", "text": {"ar": "هل توصي بنا؟", "en": "Recommend us?"}},
+        {"key": "csat", "type": "csat", "text": {"ar": "هل أنت راضٍ؟", "en": "Satisfied?"}},
+        {"key": "why", "type": "text", "text": {"ar": "لماذا؟", "en": "Why?"}},
+        {"key": "more", "type": "text", "text": {"ar": "شيء آخر؟", "en": "Anything else?"}},
+    ],
+}
+# Comments naming no topic, one, or two; "delivery" twice in one response counts once.
+COMMENTS = (
+    None,
+    "Thank you",
+    "The delivery was late",
+    "Prices are too high",
+    "The app keeps crashing",
+    "The staff were rude and the delivery was late",
+    "التوصيل تأخر ثلاثة أيام",
+    "السعر مرتفع جدا",
+)
+ScoreReader = Callable[[Iterable[int]], estimates.MetricEstimate]
+
+
+def _survey(session: Session, workspace: Workspace) -> Survey:
+    journeys.ensure_channel(
+        session, workspace_id=workspace.id, key="app", name_ar="التطبيق", name_en="App"
+    )
+    return make_survey(session, workspace, SURVEY)
+
+
+def _respond(
+    session: Session,
+    survey: Survey,
+    *,
+    customer: str | None,
+    nps: int,
+    csat: int,
+    comments: tuple[str | None, str | None],
+    at: datetime = SUBMITTED,
+) -> None:
+    questions = {question.key: question.id for question in survey.questions}
+    answers: list[dict[str, Any]] = [
+        {"question_id": questions["nps"], "value": nps},
+        {"question_id": questions["csat"], "value": csat},
+    ]
+    for key, comment in zip(("why", "more"), comments, strict=True):
+        if comment:
+            answers.append({"question_id": questions[key], "value": comment})
+    record_response(
+        session,
+        survey=survey,
+        data=ResponseIn.model_validate(
+            {
+                "customer": {"external_id": customer} if customer else None,
+                "answers": answers,
+                "channel": "app",
+                "language": "ar",
+                "submitted_at": at,
+            }
+        ),
+        default_language="ar",
+    )
+
+
+def _seed(session: Session, workspace: Workspace, *, count: int = 80, seed: int = 11) -> list[int]:
+    """`count` responses (some anonymous) with random comments, annotated; the customer ids."""
+    randomness = random.Random(seed)
+    survey = _survey(session, workspace)
+    customers = [
+        make_customer(session, workspace, f"عميل {index}", external_id=f"c-{index}").id
+        for index in range(count // 4)
+    ]
+    for index in range(count):
+        _respond(
+            session,
+            survey,
+            customer=None if index % 5 == 0 else f"c-{index % len(customers)}",
+            nps=randomness.randrange(0, 11),
+            csat=randomness.randrange(1, 6),
+            comments=(randomness.choice(COMMENTS), randomness.choice(COMMENTS)),
+            at=SUBMITTED - timedelta(days=randomness.randrange(0, 100)),
+        )
+    # Two texts of one response naming the same topic.
+    _respond(
+        session,
+        survey,
+        customer="c-0",
+        nps=3,
+        csat=2,
+        comments=("The delivery was late", "التوصيل تأخر ثلاثة أيام"),
+    )
+    session.commit()
+    items = session.scalars(
+        select(FeedbackItem.id).where(FeedbackItem.workspace_id == workspace.id)
+    )
+    annotate_items(session, workspace_id=workspace.id, item_ids=list(items))
+    session.commit()
+    return customers
+
+
+def _refresh(session: Session, settings: Settings, workspace: Workspace) -> None:
+    refresh_snapshot(
+        session, root=settings.resolved_analytics_dir, workspace_id=workspace.id, settle_seconds=0
+    )
+    session.commit()
+
+
+def _direct_scores(session: Session, workspace: Workspace, kind: str) -> dict[str, list[int]]:
+    """Per topic, the `kind` scores of responses with a comment carrying it, read from the
+    database without the snapshot's join: the definition, spelled out."""
+    in_workspace = FeedbackItem.workspace_id == workspace.id
+    response_of = {
+        item.id: item.details["response_id"]
+        for item in session.scalars(select(FeedbackItem).where(in_workspace))
+    }
+    topics_of: defaultdict[int, set[str]] = defaultdict(set)
+    for row in session.scalars(
+        select(AnnotationTopic).where(AnnotationTopic.workspace_id == workspace.id)
+    ):
+        topics_of[response_of[row.feedback_item_id]].add(row.topic)
+    scores = session.execute(
+        select(SurveyAnswer.response_id, SurveyAnswer.number)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyAnswer.workspace_id == workspace.id, SurveyQuestion.type == kind)
+    )
+    by_topic: defaultdict[str, list[int]] = defaultdict(list)
+    for response_id, number in scores:
+        for topic in topics_of[response_id]:
+            by_topic[topic].append(number)
+    return by_topic
+
+
+def _all_scores(session: Session, workspace: Workspace, kind: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(SurveyAnswer.number)
+            .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+            .where(SurveyAnswer.workspace_id == workspace.id, SurveyQuestion.type == kind)
+        )
+    )
+
+
+def _by_topic(session: Session, settings: Settings, workspace: Workspace, metric: str) -> Any:
+    return compute_metric(
+        session,
+        workspace_id=workspace.id,
+        metric=metric,
+        query=MetricQuery(start=START, end=END, group_by="topic"),
+        settings=settings,
+    )
+
+
+def _assert_equal_to_direct(
+    session: Session, settings: Settings, workspace: Workspace, metric: str, kind: str
+) -> None:
+    reader: ScoreReader = {
+        "nps": estimates.nps_from_scores,
+        "csat": estimates.csat_from_scores,
+    }[metric]
+    result = _by_topic(session, settings, workspace, metric)
+    direct = _direct_scores(session, workspace, kind)
+    groups = {group.key: group for group in result.groups}
+    assert set(groups) == set(direct)
+    for topic, scores in direct.items():
+        expected = reader(scores)
+        assert groups[topic].n == expected.n > 0, topic
+        assert groups[topic].value == pytest.approx(expected.value), topic
+        assert groups[topic].margin_of_error == pytest.approx(expected.margin_of_error), topic
+    # Each answer counts once in the total, with or without topics, however many it has.
+    total = reader(_all_scores(session, workspace, kind))
+    assert (result.n, result.value) == (total.n, pytest.approx(total.value))
+
+
+def test_each_topics_nps_and_csat_equal_a_direct_computation(
+    session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace)
+    _refresh(session, settings, workspace)
+    direct = _direct_scores(session, workspace, "nps")
+    # The fixture is what it means to be: several topics, and groups that overlap.
+    assert {"delivery", "price_value", "app_website", "staff_behaviour"} <= set(direct)
+    assert sum(len(scores) for scores in direct.values()) > len(
+        _all_scores(session, workspace, "nps")
+    )
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    _assert_equal_to_direct(session, settings, workspace, "csat", "csat")
+
+
+def test_new_annotations_arrive_at_the_next_refresh_and_removed_topics_at_the_rebuild(
+    session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace, count=40)
+    _refresh(session, settings, workspace)
+    # Re-annotating every text replaces its topic rows: appended again, counted once.
+    items = list(session.scalars(select(FeedbackItem.id)))
+    annotate_items(session, workspace_id=workspace.id, item_ids=items)
+    session.commit()
+    _refresh(session, settings, workspace)
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    # An analyst moves one comment from delivery to cleanliness.
+    item_id = session.scalars(
+        select(AnnotationTopic.feedback_item_id).where(AnnotationTopic.topic == "delivery")
+    ).first()
+    assert item_id is not None
+    correct_annotation(
+        session,
+        workspace_id=workspace.id,
+        feedback_item_id=item_id,
+        changes={"topics": topics_value(["cleanliness"])},
+        annotator=annotator_for(session, workspace_id=workspace.id),
+        actor=SYSTEM_ACTOR,
+    )
+    session.commit()
+    _refresh(session, settings, workspace)
+    groups = {g.key: g.n for g in _by_topic(session, settings, workspace, "nps").groups}
+    assert groups["cleanliness"] == len(_direct_scores(session, workspace, "nps")["cleanliness"])
+    # The nightly rebuild drops what the correction removed.
+    refresh_snapshot(
+        session,
+        root=settings.resolved_analytics_dir,
+        workspace_id=workspace.id,
+        settle_seconds=0,
+        rebuild=True,
+    )
+    session.commit()
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+
+
+def test_an_erased_customers_topics_leave_with_their_comments(
+    session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    customers = _seed(session, workspace, count=40)
+    _refresh(session, settings, workspace)
+    before = sum(group.n for group in _by_topic(session, settings, workspace, "nps").groups)
+    erase_customer(session, workspace_id=workspace.id, customer_id=customers[0], actor=SYSTEM_ACTOR)
+    session.commit()
+    forget_customer(settings, workspace_id=workspace.id, customer_id=customers[0])
+    # At once, before any refresh: the snapshot agrees with the database again.
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    after = sum(group.n for group in _by_topic(session, settings, workspace, "nps").groups)
+    assert after < before
+
+
+def test_without_annotations_the_groups_are_empty(session: Session, settings: Settings) -> None:
+    workspace = make_workspace(session)
+    survey = _survey(session, workspace)
+    _respond(
+        session, survey, customer=None, nps=9, csat=5, comments=("The delivery was late", None)
+    )
+    session.commit()
+    _refresh(session, settings, workspace)
+    result = _by_topic(session, settings, workspace, "nps")
+    assert (result.n, result.value, result.groups) == (1, 100.0, [])
+
+
+def test_other_metrics_refuse_a_topic_breakdown(session: Session, settings: Settings) -> None:
+    workspace = make_workspace(session)
+    for metric in ("churn_rate", "response_rate", "sentiment"):
+        with pytest.raises(InvalidMetricQuery) as caught:
+            _by_topic(session, settings, workspace, metric)
+        assert caught.value.details[0].field == "group_by"
+
+
+def test_the_api_groups_by_topic_with_the_other_filters(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace, count=40)
+    _refresh(session, settings, workspace)
+    _, token = make_token(session, workspace, Role.VIEWER)
+    headers = {"Authorization": f"Bearer {token}"}
+    window = {"from": START.isoformat(), "to": END.isoformat(), "group_by": "topic"}
+    for metric in ("nps", "csat", "ces"):
+        response = client.get(f"/api/v1/metrics/{metric}", params=window, headers=headers)
+        assert response.status_code == 200, response.text
+    nps = client.get("/api/v1/metrics/nps", params=window, headers=headers).json()
+    expected = _direct_scores(session, workspace, "nps")
+    assert {group["key"]: group["n"] for group in nps["groups"]} == {
+        topic: len(scores) for topic, scores in expected.items()
+    }
+    # The app channel is every answer's; the web channel does not exist in this workspace.
+    on_app = client.get(
+        "/api/v1/metrics/nps", params={**window, "channel": "app"}, headers=headers
+    ).json()
+    assert on_app["groups"] == nps["groups"]
+    for field, value in (("channel", "web"), ("journey_id", "99999"), ("segment_id", "99999")):
+        refused = client.get(
+            "/api/v1/metrics/nps", params={**window, field: value}, headers=headers
+        )
+        assert refused.status_code == 422, field
+        assert refused.json()["error"]["details"][0]["field"].endswith(field)
