@@ -55,6 +55,25 @@ def insert_rows(
     return [tuple(row) for row in result] if returning else []
 
 
+def driver_rows(session: Session, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """A read in the session's transaction straight through the driver's cursor, for the
+    per-request hot paths: SQLAlchemy's statement cache, result metadata and type processing
+    cost several times SQLite's own work for a one-row lookup. `sql` uses `?` placeholders
+    (turned into psycopg's `%s`); values come back as the driver gives them (on SQLite a
+    datetime is its stored text). Not for writes: on SQLite those must pass
+    `nabd.core.sqlite_writers`, which listens to SQLAlchemy's statement events."""
+    session.flush()  # as an ORM query would (autoflush): pending objects are visible
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _with_defaults(table: Table, given: tuple[str, ...]) -> tuple[str, ...]:
     """The given columns, then those not given that have a Python-side default (a value or
     a function; a default that is SQL is left to the database's own INSERT path)."""
