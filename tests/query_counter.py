@@ -33,7 +33,7 @@ def count_queries(engine: Engine) -> Iterator[QueryCount]:
 @contextmanager
 def count_driver_statements(engine: Engine) -> Iterator[QueryCount]:
     """Every SELECT/INSERT/UPDATE/DELETE the SQLite driver runs, including reads sent past
-    SQLAlchemy's events (`nabd.core.bulk.driver_rows`); SQLite only."""
+    SQLAlchemy's events (`nabd.core.bulk.driver_rows`); counts nothing on other engines."""
     counter = QueryCount()
     traced: list[Any] = []
 
@@ -42,6 +42,8 @@ def count_driver_statements(engine: Engine) -> Iterator[QueryCount]:
             counter.statements.append(statement)
 
     def on_checkout(dbapi_connection: Any, *_args: Any) -> None:
+        if not hasattr(dbapi_connection, "set_trace_callback"):
+            return
         dbapi_connection.set_trace_callback(trace)
         traced.append(dbapi_connection)
 

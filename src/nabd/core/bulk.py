@@ -16,15 +16,18 @@ row (what SQLAlchemy's own `sort_by_parameter_order` relies on); RETURNING rows 
 no promised order, so callers match them by a returned key or by sorted ids.
 """
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+
+from nabd.core.plain_rows import json_text, sqlite_moment
+from nabd.core.types import UTCDateTime
 
 
 def insert_rows(
@@ -56,7 +59,7 @@ def insert_rows(
     if dialect.name == "postgresql":
         parameters: tuple[Any, ...] = tuple(columns)
     else:
-        parameters = (json.dumps(list(zip(*columns, strict=True)), ensure_ascii=False),)
+        parameters = (json_text(list(zip(*columns, strict=True))),)
     result = connection.exec_driver_sql(plan.sql, parameters)
     return [tuple(row) for row in result] if returning else []
 
@@ -91,14 +94,30 @@ def _plan(
 ) -> _Plan:
     names = _with_defaults(table, given)
     columns = tuple(
-        (
-            name,
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
-            table.c[name].default,
-        )
-        for name in names
+        (name, _bind_processor(dialect, table.c[name]), table.c[name].default) for name in names
     )
     return _Plan(_statement(dialect, table, names, returning, conflicts), columns)
+
+
+def _bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
+    """The column type's own bind processing, except for the two types that were most of a
+    batch's Python time on SQLite, done the same way by faster means: UTC datetimes (the
+    text SQLAlchemy stores) and JSON documents (pydantic-core's serialiser: the same JSON,
+    without the spaces and with Arabic as UTF-8 rather than escaped)."""
+    if dialect.name == "sqlite":
+        if isinstance(column.type, UTCDateTime):
+            return _sqlite_utc
+        if isinstance(column.type, JSON):
+            return json_text
+    return column.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+def _sqlite_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # as UTCDateTime refuses it
+        raise ValueError("naive datetime given; nabd stores timezone-aware UTC only")
+    return sqlite_moment(value)
 
 
 def driver_rows(session: Session, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
