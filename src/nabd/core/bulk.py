@@ -109,7 +109,7 @@ def _bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], An
             return _sqlite_utc
         if isinstance(column.type, JSON):
             return json_text
-    return column.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _sqlite_utc(value: datetime | None) -> str | None:
