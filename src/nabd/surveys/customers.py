@@ -38,7 +38,9 @@ def _known(session: Session, *, workspace_id: int, wanted: set[Identity]) -> dic
     rows = driver_rows(
         session,
         "SELECT kind, value, customer_id FROM customer_identities "  # noqa: S608 - only marks
-        f"WHERE workspace_id = ? AND (kind, value) IN (VALUES {pairs})",
+        # A list of row values, not `IN (VALUES …)`: PostgreSQL plans that as a hash join
+        # over every identity of the workspace (about 100 ms a batch at 2,000 customers).
+        f"WHERE workspace_id = ? AND (kind, value) IN ({pairs})",
         (workspace_id, *(part for identity in sorted(wanted) for part in identity)),
     )
     return {(kind, value): customer_id for kind, value, customer_id in rows}
