@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
@@ -82,3 +83,10 @@ def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> 
     assert session.scalar(select(SurveyAnswer.choices).where(SurveyAnswer.text == "123")) == {
         "r": [1]
     }
+
+
+def test_a_naive_datetime_is_refused_as_the_orm_refuses_it(session: Session) -> None:
+    survey = make_survey(session, make_workspace(session))
+    row = _row(survey.workspace_id, survey.id, "naive") | {"submitted_at": datetime(2026, 11, 1)}
+    with pytest.raises(ValueError, match="naive"):
+        insert_rows(session, RESPONSES, [row])

@@ -20,7 +20,7 @@ from nabd.surveys.models import SurveyResponse
 from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
-from tests.query_counter import count_queries
+from tests.query_counter import count_driver_statements, count_queries
 from tests.surveys.factories import NPS_SURVEY, make_survey, question_ids
 
 
@@ -487,10 +487,11 @@ def test_two_concurrent_requests_with_one_key_store_one_response(
     assert counted == 1  # the rollup counted the stored response once
 
 
-def test_a_keyed_response_from_a_known_customer_takes_seven_statements(
+def test_a_keyed_response_from_a_known_customer_takes_six_statements(
     client: TestClient, session: Session, engine: Engine
 ) -> None:
-    """Token, context (survey, channel, key), customer, response, answers, feedback, rollup."""
+    """Context (survey, channel, key), customer, response, answers, feedback, rollup; the
+    token was authenticated by the first request and is not looked up again."""
     headers = _headers(session)
     created = _create(client, headers)
     ids = _ids(created)
@@ -506,9 +507,11 @@ def test_a_keyed_response_from_a_known_customer_takes_seven_statements(
         }
 
     assert client.post(path, json=body(3), headers=headers | {"Idempotency-Key": "k1"}).is_success
-    with count_queries(engine) as counter:
+    with count_queries(engine) as counter, count_driver_statements(engine) as driver:
         second = client.post(path, json=body(4), headers=headers | {"Idempotency-Key": "k2"})
     assert second.status_code == 201
-    assert counter.count == 7, counter.statements
+    assert counter.count == 4, counter.statements  # the writes; the two reads go past it
+    if engine.dialect.name == "sqlite":
+        assert driver.count == 6, driver.statements
     again = client.post(path, json=body(4), headers=headers | {"Idempotency-Key": "k2"})
     assert again.status_code == 200 and again.json()["id"] == second.json()["id"]

@@ -5,7 +5,7 @@ Every route must declare its access policy with exactly one of `Depends(require(
 forgotten check fails closed rather than open.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from nabd.api.database import DbSession
 from nabd.core.audit import Actor
 from nabd.core.errors import NotAuthenticated, PermissionDenied
 from nabd.core.i18n import N_
-from nabd.core.security import new_csrf_token, tokens_match
+from nabd.core.security import hash_api_token, new_csrf_token, tokens_match
 from nabd.workspaces import service as workspaces
 from nabd.workspaces import tokens
 from nabd.workspaces.models import User, Workspace
@@ -124,11 +125,23 @@ def _principal_from_token(session: Session, plaintext: str) -> Principal | None:
     if found is None:
         return None
     token, workspace = found
-    return Principal(
+    principal = Principal(
         workspace=WorkspaceRef.of(workspace),
         role=token.role,
         token=TokenRef(id=token.id, name=token.name),
     )
+    tokens.recent.put(token.token_digest, principal)
+    return principal
+
+
+def _recent_token_principal(request: Request) -> Principal | None:
+    """The principal of a bearer token authenticated in the last few seconds, without the
+    database (`tokens.CACHE_SECONDS`)."""
+    plaintext = _bearer_token(request)
+    if plaintext is None:
+        return None
+    found = tokens.recent.get(hash_api_token(plaintext))
+    return found if isinstance(found, Principal) else None
 
 
 def _principal_from_session(request: Request, session: Session) -> Principal | None:
@@ -169,11 +182,15 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     return _principal_from_session(request, session)
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits only principals whose role grants `permission`."""
 
-    def dependency(request: Request, session: DbSession) -> Principal:
-        principal = resolve_principal(request, session)
+    async def dependency(request: Request, session: DbSession) -> Principal:
+        # Async, with the database only on a worker thread: a token seen in the last
+        # seconds (every call of an integration) costs no hop to a thread at all.
+        principal = _recent_token_principal(request)
+        if principal is None:
+            principal = await run_in_threadpool(resolve_principal, request, session)
         if principal is None:
             raise NotAuthenticated(N_("Sign in or send a bearer token."))
         # Known before the permission check, so a refusal page still has the user's

@@ -1,17 +1,39 @@
 """The request-owned database session."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from nabd.core.db import transaction
 
+async def _request_session(request: Request) -> AsyncIterator[Session]:
+    """Commit on success, roll back on error, like `nabd.core.db.transaction`.
 
-def _request_session(request: Request) -> Iterator[Session]:
-    with transaction(request.app.state.session_factory) as session:
+    Async so that opening the session (no I/O: a connection is taken at its first
+    statement) costs no hop to a worker thread; only a commit or rollback that still has
+    work, which is I/O, goes to one. A handler that commits itself (the response API)
+    leaves nothing here, so its request makes a single hop, for the handler.
+    """
+    session = request.app.state.session_factory()
+    try:
         yield session
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        await _close(session)
+
+
+async def _close(session: Session) -> None:
+    if session.in_transaction():  # the commit or rollback above failed half-way
+        await run_in_threadpool(session.close)
+    else:
+        session.close()  # holds no connection any more: no I/O
 
 
 # scope="function": the commit runs when the handler returns and before the response is

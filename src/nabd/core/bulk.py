@@ -16,14 +16,18 @@ row (what SQLAlchemy's own `sort_by_parameter_order` relies on); RETURNING rows 
 no promised order, so callers match them by a returned key or by sorted ids.
 """
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+
+from nabd.core.plain_rows import json_text, sqlite_moment
+from nabd.core.types import UTCDateTime
 
 
 def insert_rows(
@@ -44,15 +48,95 @@ def insert_rows(
     session.flush()
     connection = session.connection()
     dialect = connection.dialect
-    names = _with_defaults(table, tuple(rows[0]))
-    sql = _statement(dialect, table, names, tuple(returning), tuple(skip_conflicts_on))
-    columns = _column_values(dialect, table, names, rows)
+    plan = _plan(dialect, table, tuple(rows[0]), tuple(returning), tuple(skip_conflicts_on))
+    columns = [
+        [processor(row.get(name, default)) for row in rows]
+        if processor is not None
+        # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
+        else [row.get(name, default) for row in rows]
+        for name, processor, default in _with_default_values(plan.columns)
+    ]
     if dialect.name == "postgresql":
         parameters: tuple[Any, ...] = tuple(columns)
     else:
-        parameters = (json.dumps(list(zip(*columns, strict=True)), ensure_ascii=False),)
-    result = connection.exec_driver_sql(sql, parameters)
+        parameters = (json_text(list(zip(*columns, strict=True))),)
+    result = connection.exec_driver_sql(plan.sql, parameters)
     return [tuple(row) for row in result] if returning else []
+
+
+def _with_default_values(
+    columns: Sequence[tuple[str, Callable[[Any], Any] | None, Any]],
+) -> list[tuple[str, Callable[[Any], Any] | None, Any]]:
+    """The plan's columns with each default worked out for this call (a function default,
+    such as the current time, once per statement, as before)."""
+    return [
+        (name, processor, _default(default) if default is not None else None)
+        for name, processor, default in columns
+    ]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An INSERT worked out once per table, columns and dialect: its SQL, and per column the
+    name, the type's bind processor and the value a row that leaves it out gets."""
+
+    sql: str
+    columns: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
+
+
+@cache
+def _plan(
+    dialect: Dialect,
+    table: Table,
+    given: tuple[str, ...],
+    returning: tuple[str, ...],
+    conflicts: tuple[str, ...],
+) -> _Plan:
+    names = _with_defaults(table, given)
+    columns = tuple(
+        (name, _bind_processor(dialect, table.c[name]), table.c[name].default) for name in names
+    )
+    return _Plan(_statement(dialect, table, names, returning, conflicts), columns)
+
+
+def _bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
+    """The column type's own bind processing, except for the two types that were most of a
+    batch's Python time on SQLite, done the same way by faster means: UTC datetimes (the
+    text SQLAlchemy stores) and JSON documents (pydantic-core's serialiser: the same JSON,
+    without the spaces and with Arabic as UTF-8 rather than escaped)."""
+    if dialect.name == "sqlite":
+        if isinstance(column.type, UTCDateTime):
+            return _sqlite_utc
+        if isinstance(column.type, JSON):
+            return json_text
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _sqlite_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # as UTCDateTime refuses it
+        raise ValueError("naive datetime given; nabd stores timezone-aware UTC only")
+    return sqlite_moment(value)
+
+
+def driver_rows(session: Session, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """A read in the session's transaction straight through the driver's cursor, for the
+    per-request hot paths: SQLAlchemy's statement cache, result metadata and type processing
+    cost several times SQLite's own work for a one-row lookup. `sql` uses `?` placeholders
+    (turned into psycopg's `%s`); values come back as the driver gives them (on SQLite a
+    datetime is its stored text). Not for writes: on SQLite those must pass
+    `nabd.core.sqlite_writers`, which listens to SQLAlchemy's statement events."""
+    session.flush()  # as an ORM query would (autoflush): pending objects are visible
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _with_defaults(table: Table, given: tuple[str, ...]) -> tuple[str, ...]:
@@ -71,8 +155,8 @@ def _with_defaults(table: Table, given: tuple[str, ...]) -> tuple[str, ...]:
     return given + extra
 
 
-def _default(column: Column[Any]) -> Any:
-    default = column.default
+def _default(default: Any) -> Any:
+    """The value of a column's default (a `ColumnDefault`), computed now."""
     arg = getattr(default, "arg", None)
     if getattr(default, "is_callable", False):
         return arg(None)  # type: ignore[misc]  # SQLAlchemy wraps it to take a context
@@ -106,20 +190,3 @@ def _statement(
     if returning:
         sql += f" RETURNING {', '.join(preparer.quote(name) for name in returning)}"
     return sql
-
-
-def _column_values(
-    dialect: Dialect, table: Table, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
-) -> list[list[Any]]:
-    """One list per column, each value through the column type's bind processing."""
-    arrays: list[list[Any]] = []
-    for name in names:
-        column = table.c[name]
-        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-        default = _default(column) if column.default is not None else None
-        values = [row.get(name, default) for row in rows]
-        if processor is not None:
-            # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
-            values = [processor(value) for value in values]
-        arrays.append(values)
-    return arrays

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nabd.core.sqlite_writers import serialise_writers
 
 BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_SIZE = 40
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -25,7 +26,15 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def create_db_engine(database_url: str) -> Engine:
     """Create an engine with the pragmas or pool settings its database needs."""
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+        in_memory = make_url(database_url).database in (None, "", ":memory:")
+        engine = create_engine(
+            database_url,
+            connect_args={"check_same_thread": False},
+            # As many kept connections as the web server has worker threads (anyio's 40):
+            # beyond the default 5, each request past the fifth at once opened a connection
+            # (and ran the pragmas below) and closed it again.
+            **({} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}),
+        )
         event.listen(engine, "connect", _tune_sqlite)
         serialise_writers(engine, timeout_seconds=BUSY_TIMEOUT_MS / 1000)
         return engine

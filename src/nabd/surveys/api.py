@@ -181,16 +181,22 @@ def create_link(
     return link_out(link)
 
 
-@router.post("/surveys/{survey_id}/responses", status_code=201)
+def _json(model: ResponseOut | BatchOut, status_code: int) -> Response:
+    """The reply serialised here, on the handler's worker thread: a returned model is
+    validated again and serialised by FastAPI on a second hop to a thread, which cost a
+    response request as much as its own validation."""
+    return Response(model.model_dump_json(), status_code, media_type="application/json")
+
+
+@router.post("/surveys/{survey_id}/responses", status_code=201, response_model=ResponseOut)
 def submit_response(
     session: DbSession,
     principal: WriteSurveys,
     _region: PhoneRegion,
     survey_id: int,
     data: ResponseIn,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> ResponseOut:
+) -> Response:
     stored, created = responses.record_response(
         session,
         survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
@@ -206,14 +212,13 @@ def submit_response(
     if created:
         channel_id = stored.channel_id
         names = {channel_id: data.channel} if channel_id is not None and data.channel else {}
-        return response_out(stored, names)
-    response.status_code = 200
+        return _json(response_out(stored, names), 201)
     if stored.survey_id != survey_id:
         raise ValidationFailed(
             N_("The request is not valid."),
             details=[ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))],
         )
-    return response_out(stored, _channel_names(session, principal.workspace_id))
+    return _json(response_out(stored, _channel_names(session, principal.workspace_id)), 200)
 
 
 def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
@@ -228,7 +233,7 @@ def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
     return Rejection(index=rejection["index"], field=rejection["field"], reason=reason)
 
 
-@router.post("/surveys/{survey_id}/responses/batch")
+@router.post("/surveys/{survey_id}/responses/batch", response_model=BatchOut)
 def submit_batch(
     request: Request,
     session: DbSession,
@@ -236,7 +241,7 @@ def submit_batch(
     _region: PhoneRegion,
     survey_id: int,
     data: BatchIn,
-) -> BatchOut:
+) -> Response:
     """Up to 1,000 responses, each with its own optional idempotency_key."""
     result = responses.record_batch(
         session,
@@ -245,11 +250,9 @@ def submit_batch(
         default_language=principal.workspace.default_language,
     )
     session.commit()  # as in submit_response: the write lock goes back at once
-    return BatchOut(
-        accepted=result.accepted,
-        duplicates=result.duplicates,
-        rejected=[_translated(request, rejection) for rejection in result.rejected],
-    )
+    rejected = [_translated(request, rejection) for rejection in result.rejected]
+    reply = BatchOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
+    return _json(reply, 200)
 
 
 @router.get("/responses")

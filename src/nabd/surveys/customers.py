@@ -8,12 +8,11 @@ invitations are sent in. Safe against concurrent creation.
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nabd.core.bulk import driver_rows
 from nabd.customers import service as customers
-from nabd.customers.models import CustomerIdentity
 from nabd.surveys.schemas import CustomerRef
 
 Identity = tuple[str, str]
@@ -32,13 +31,17 @@ def identities_of(ref: CustomerRef) -> list[Identity]:
 
 
 def _known(session: Session, *, workspace_id: int, wanted: set[Identity]) -> dict[Identity, int]:
+    """Plain SQL through the driver: every API response pays for this lookup."""
     if not wanted:
         return {}
-    rows = session.execute(
-        select(CustomerIdentity.kind, CustomerIdentity.value, CustomerIdentity.customer_id).where(
-            CustomerIdentity.workspace_id == workspace_id,
-            tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_(list(wanted)),
-        )
+    pairs = ", ".join(["(?, ?)"] * len(wanted))
+    rows = driver_rows(
+        session,
+        "SELECT kind, value, customer_id FROM customer_identities "  # noqa: S608 - only marks
+        # A list of row values, not `IN (VALUES …)`: PostgreSQL plans that as a hash join
+        # over every identity of the workspace (about 100 ms a batch at 2,000 customers).
+        f"WHERE workspace_id = ? AND (kind, value) IN ({pairs})",
+        (workspace_id, *(part for identity in sorted(wanted) for part in identity)),
     )
     return {(kind, value): customer_id for kind, value, customer_id in rows}
 

@@ -7,7 +7,7 @@ rarely. So the path reads one small row per request (`ResponseContext`: the surv
 `updated_at` and touchpoint, the channel's id, an earlier response with the same idempotency
 key) and takes the questions from this process's cache. Every change to a survey or its
 questions goes through `service.update_survey`, which sets a new `updated_at`; the cache is
-keyed by it, so the first response after a change, in any process, compiles the new
+keyed by it (as stored), so the first response after a change, in any process, compiles the new
 definition.
 """
 
@@ -16,14 +16,15 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import null, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.core.bulk import driver_rows
 from nabd.core.i18n import N_
-from nabd.journeys.models import Channel
 from nabd.surveys.errors import SurveyNotFound
-from nabd.surveys.models import Survey, SurveyQuestion, SurveyResponse
+from nabd.surveys.models import Survey, SurveyQuestion
 from nabd.surveys.questions import QuestionSpec
 
 # Surveys kept per process; a definition is a few kilobytes at most.
@@ -72,19 +73,20 @@ class _Cache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[int, datetime], CompiledSurvey] = OrderedDict()
+        # (survey id, its updated_at as the driver returns it) → compiled definition
+        self._entries: OrderedDict[tuple[int, Any], CompiledSurvey] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, datetime]) -> CompiledSurvey | None:
+    def get(self, key: tuple[int, Any]) -> CompiledSurvey | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, compiled: CompiledSurvey) -> None:
+    def put(self, key: tuple[int, Any], compiled: CompiledSurvey) -> None:
         with self._lock:
-            self._entries[(compiled.id, compiled.updated_at)] = compiled
+            self._entries[key] = compiled
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
@@ -107,6 +109,18 @@ class ResponseContext:
     existing_id: int | None
 
 
+# One round trip for everything a response request reads before it writes. Plain SQL through
+# the driver (`driver_rows`): built through SQLAlchemy, this one lookup cost more CPU than all
+# of SQLite's work for the request. `updated_at` comes back as stored, which is all the cache
+# key needs (equal values in, equal values out).
+_CONTEXT_SQL = (
+    "SELECT s.updated_at, s.touchpoint_id, "
+    "(SELECT c.id FROM channels c WHERE c.workspace_id = ? AND c.key = ?), "
+    "(SELECT r.id FROM survey_responses r WHERE r.workspace_id = ? AND r.idempotency_key = ?) "
+    "FROM surveys s WHERE s.workspace_id = ? AND s.id = ?"
+)
+
+
 def response_context(
     session: Session,
     *,
@@ -117,38 +131,16 @@ def response_context(
 ) -> ResponseContext:
     """The survey (compiled, from the cache when unchanged), the channel and an earlier
     response with the same key, in one round trip; SurveyNotFound outside the workspace."""
-    channel_id = (
-        select(Channel.id)
-        .where(Channel.workspace_id == workspace_id, Channel.key == channel)
-        .scalar_subquery()
-    )
-    existing_id = (
-        select(SurveyResponse.id)
-        .where(
-            SurveyResponse.workspace_id == workspace_id,
-            SurveyResponse.idempotency_key == idempotency_key,
-        )
-        .scalar_subquery()
-    )
-    row = (
-        session.connection()
-        .execute(
-            select(
-                Survey.updated_at,
-                Survey.touchpoint_id,
-                channel_id if channel is not None else null(),
-                existing_id if idempotency_key is not None else null(),
-            ).where(Survey.workspace_id == workspace_id, Survey.id == survey_id)
-        )
-        .first()
-    )
-    if row is None:
+    # A NULL channel or key matches nothing (`= NULL` is never true).
+    parameters = (workspace_id, channel, workspace_id, idempotency_key, workspace_id, survey_id)
+    rows = driver_rows(session, _CONTEXT_SQL, parameters)
+    if not rows:
         raise SurveyNotFound(N_("Survey not found."))
-    updated_at, touchpoint_id, found_channel, found_existing = row
-    compiled = cache.get((survey_id, updated_at))
+    version, touchpoint_id, found_channel, found_existing = rows[0]
+    compiled = cache.get((survey_id, version))
     if compiled is None:
         compiled = _load(session, workspace_id=workspace_id, survey_id=survey_id)
-        cache.put(compiled)
+        cache.put((survey_id, version), compiled)
     if compiled.touchpoint_id != touchpoint_id:
         # A deleted touchpoint is set to NULL by the database without a new updated_at.
         compiled = replace(compiled, touchpoint_id=touchpoint_id)

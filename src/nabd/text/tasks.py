@@ -50,18 +50,26 @@ def annotate_soon(session: Session, *, workspace_id: int, item_ids: Sequence[int
 # Not `nabd.jobs.enqueue.enqueue_after_commit`: the ids of one transaction are coalesced into
 # one job per workspace. Like it, this waits for the outermost commit (SQLAlchemy also fires
 # `after_commit` when a SAVEPOINT is released, and `record_feedback` stores items inside one).
+# The job is sent once the transaction has ended, after its connection went back to the pool:
+# on SQLite that is when the process's write lock is released (`nabd.core.sqlite_writers`),
+# which the queue's own write would otherwise hold up for every other writer.
+_COMMITTED_KEY = "nabd.text.committed_annotation"
+
+
 @event.listens_for(Session, "after_commit")
-def _send_pending(session: Session) -> None:
+def _commit_pending(session: Session) -> None:
     if session.in_nested_transaction():
         return
-    for workspace_id, item_ids in session.info.pop(_PENDING_KEY, {}).items():
-        annotate_feedback(workspace_id, item_ids)
+    session.info[_COMMITTED_KEY] = session.info.pop(_PENDING_KEY, {})
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_PENDING_KEY, None)
+def _send_committed(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    session.info.pop(_PENDING_KEY, None)  # rolled back: nothing was stored
+    for workspace_id, item_ids in session.info.pop(_COMMITTED_KEY, {}).items():
+        annotate_feedback(workspace_id, item_ids)
 
 
 @huey.task(retries=3, retry_delay=30)

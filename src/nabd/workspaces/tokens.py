@@ -1,5 +1,10 @@
 """API tokens: issue (shown once), list, revoke, and authenticate a bearer token."""
 
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +18,42 @@ from nabd.workspaces.schemas import TokenCreate
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION_SECONDS = 60
+# How long a process reuses what it learnt from a token (its workspace and role) without
+# asking the database again. A revoke clears the process's own cache at once; another web
+# process (`nabd serve --workers N`) may accept a revoked token for up to this long.
+CACHE_SECONDS = 5.0
+
+
+class RecentTokens:
+    """Token digest → what authenticating it gave, for CACHE_SECONDS, shared by the threads
+    of one process: the lookup (a join of two tables through the ORM) was the largest
+    single cost of a small API write. Only live tokens are kept."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Any | None:
+        found = self._entries.get(digest)
+        if found is None or found[0] <= self._clock():
+            return None
+        return found[1]
+
+    def put(self, digest: str, value: Any) -> None:
+        with self._lock:
+            now = self._clock()
+            if len(self._entries) >= 1024:  # forget the expired ones now and then
+                self._entries = {d: e for d, e in self._entries.items() if e[0] > now}
+            self._entries[digest] = (now + self._seconds, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = {}
+
+
+recent = RecentTokens(CACHE_SECONDS)
 
 
 def create_token(
@@ -64,6 +105,7 @@ def revoke_token(session: Session, *, workspace_id: int, token_id: int, actor: A
         raise ApiTokenNotFound(N_("API token not found."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        recent.clear()  # this process stops accepting it now, not in CACHE_SECONDS
         record_audit(
             session,
             workspace_id=workspace_id,
