@@ -32,8 +32,10 @@ def create_db_engine(database_url: str) -> Engine:
             connect_args={"check_same_thread": False},
             # As many kept connections as the web server has worker threads (anyio's 40):
             # beyond the default 5, each request past the fifth at once opened a connection
-            # (and ran the pragmas below) and closed it again.
-            **({} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}),
+            # (and ran the pragmas below) and closed it again. Past the 40 (jobs run in the
+            # same process, async handlers), more are opened rather than waited for: a
+            # SQLite connection is cheap and writers are serialised below anyway.
+            **({} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": -1}),
         )
         event.listen(engine, "connect", _tune_sqlite)
         serialise_writers(engine, timeout_seconds=BUSY_TIMEOUT_MS / 1000)
