@@ -15,7 +15,7 @@ from nabd.core.types import utcnow
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
 from nabd.metrics.engine import MetricQuery, compute_metric
-from nabd.metrics.survey_metrics import channel_ids
+from nabd.metrics.places import Places
 from nabd.reports.overview import trend_start
 from nabd.reports.topics import top_topics
 from nabd.surveys.models import Survey
@@ -333,7 +333,7 @@ def test_every_tile_and_breakdown_row_drills_down_to_its_texts(
     texts = page.split('data-testid="sentiment-drilldown"')[0].rsplit("href=", 1)[1]
     assert texts.startswith('"/feedback?since=') and "source=" not in texts
     channel_table = page.split('data-testid="nps-channel-table"')[1].split("</table>")[0]
-    web_id = channel_ids(session, workspace_id=workspace.id)["web"]
+    web_id = Places(session, workspace_id=workspace.id).channels["web"]
     assert f"channel_id={web_id}" in channel_table
     heat_table = page.split('data-testid="nps-heatmap-table"')[1].split("</table>")[0]
     assert "touchpoint_id=" in heat_table

@@ -1,11 +1,12 @@
 """NPS, CSAT and CES from the rollup table only: one grouped SUM, never a scan of raw answers."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import DateTime, Table, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from nabd.metrics import estimates
@@ -135,16 +136,71 @@ def compute(
     return result_of(metric, total, groups)
 
 
-def by_touchpoint_and_month(
+def totals(
+    session: Session,
+    *,
+    workspace_id: int,
+    metrics: Sequence[MetricName],
+    query: MetricQuery,
+    periods: Sequence[tuple[date, date]],
+    places: Places | None = None,
+) -> dict[tuple[MetricName, int], MetricResult]:
+    """(metric, index of the period) → the metric's total over that period of the query's
+    slice, as `compute` gives it, from one read grouped by question kind and period (the
+    overview's tiles: three metrics, this period and the one before).
+
+    The periods (first and last day, both included) must not overlap: each rollup row is
+    counted in at most one of them.
+    """
+    ordered = sorted(periods)
+    for (_, end), (start, _) in pairwise(ordered):
+        if start <= end:
+            raise ValueError("the periods overlap")
+    places = places or Places(session, workspace_id=workspace_id)
+    kinds = sorted({SURVEY_METRICS[metric] for metric in metrics})
+    period = case(
+        *(
+            ((ROLLUP.c.day >= start) & (ROLLUP.c.day <= end), literal_column(str(index)))
+            for index, (start, end) in enumerate(periods)
+        )
+    )
+    statement = (
+        select(*SUMMED, ROLLUP.c.kind, period)
+        .where(*_conditions(workspace_id, kinds, ordered[0][0], ordered[-1][1], query, places))
+        .group_by(ROLLUP.c.kind, period)
+    )
+    found = {
+        (row[-2], row[-1]): Sums(*(int(value) for value in row[:-2]))
+        for row in session.execute(statement)
+    }
+    return {
+        (metric, index): result_of(metric, found.get((SURVEY_METRICS[metric], index), Sums()), {})
+        for metric in metrics
+        for index in range(len(periods))
+    }
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    """A metric by month over a query's days, and by touchpoint and month (the heat map)."""
+
+    # As `compute` gives it with group_by="month".
+    by_month: MetricResult
+    # Touchpoint key (None: no touchpoint, or one the workspace no longer has) → month
+    # ("2026-11") → the metric there.
+    by_touchpoint: dict[str | None, dict[str, MetricGroup]]
+
+
+def month_grid(
     session: Session,
     *,
     workspace_id: int,
     metric: MetricName,
     query: MetricQuery,
     places: Places | None = None,
-) -> dict[str | None, dict[str, MetricGroup]]:
-    """Touchpoint key → month ("2026-11") → the metric there: one read grouped by both (the
-    overview's heat map), instead of one read per month."""
+) -> MonthGrid:
+    """One read grouped by touchpoint and month gives both the heat map and the monthly
+    trend (the sum of its touchpoints), instead of a read for each."""
     places = places or Places(session, workspace_id=workspace_id)
     month = _month_of(session, ROLLUP.c.day)
     statement = (
@@ -153,31 +209,55 @@ def by_touchpoint_and_month(
         .group_by(ROLLUP.c.touchpoint_id, month)
     )
     touchpoint_keys = _by_id(places.touchpoints)
-    grid: dict[str | None, dict[str, MetricGroup]] = {}
+    months: dict[str | None, Sums] = {}
+    cells: dict[str | None, dict[str, Sums]] = {}
     for row in session.execute(statement):
         sums = Sums(*(int(value) for value in row[:-2]))
-        key = touchpoint_keys.get(row[-2])
-        grid.setdefault(key, {})[str(row[-1])] = group_of(metric, str(row[-1]), sums)
-    return grid
+        key = period_key(_as_date(row[-1]), GroupBy.MONTH)
+        months[key] = months.get(key, Sums()) + sums
+        cell = cells.setdefault(touchpoint_keys.get(row[-2]), {})
+        cell[key] = cell.get(key, Sums()) + sums
+    return MonthGrid(
+        by_month=result_of(metric, sum(months.values(), Sums()), months),
+        by_touchpoint={
+            touchpoint: {key: group_of(metric, key, sums) for key, sums in by_month.items()}
+            for touchpoint, by_month in cells.items()
+        },
+    )
 
 
 def _month_of(session: Session, day: Any) -> Any:
-    """ "2026-11" of a DATE column, in the engine's own SQL."""
+    """The first day of a DATE column's month, in the engine's own SQL (cheaper per row than
+    formatting it as text)."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(day, "YYYY-MM")
-    return func.strftime("%Y-%m", day)
+        return func.date_trunc("month", cast(day, DateTime))
+    return func.date(day, "start of month")
 
 
 def _selected(workspace_id: int, metric: MetricName, query: MetricQuery, places: Places) -> Any:
-    statement = select(*SUMMED).where(
-        ROLLUP.c.workspace_id == workspace_id,
-        ROLLUP.c.kind == SURVEY_METRICS[metric],
-        ROLLUP.c.day >= query.start,
-        ROLLUP.c.day <= query.end,
+    kinds = [SURVEY_METRICS[metric]]
+    return select(*SUMMED).where(
+        *_conditions(workspace_id, kinds, query.start, query.end, query, places)
     )
-    for condition in _filters(places, query=query):
-        statement = statement.where(condition)
-    return statement
+
+
+def _conditions(
+    workspace_id: int,
+    kinds: Sequence[str],
+    start: date,
+    end: date,
+    query: MetricQuery,
+    places: Places,
+) -> list[Any]:
+    """The rows of these question kinds, days and filters of the query (its own days aside)."""
+    kind = ROLLUP.c.kind == kinds[0] if len(kinds) == 1 else ROLLUP.c.kind.in_(kinds)
+    return [
+        ROLLUP.c.workspace_id == workspace_id,
+        kind,
+        ROLLUP.c.day >= start,
+        ROLLUP.c.day <= end,
+        *_filters(places, query=query),
+    ]
 
 
 def _by_touchpoint_set(
@@ -270,18 +350,11 @@ def period_key(day: date, group_by: GroupBy) -> str:
 
 
 def _as_date(value: Any) -> date:
-    # SQLite hands back the ISO string of a DATE when it is a GROUP BY column of an aggregate.
+    # SQLite hands back the ISO string of a DATE when it is a GROUP BY column of an aggregate;
+    # PostgreSQL's date_trunc a timestamp.
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def channel_ids(session: Session, *, workspace_id: int) -> dict[str, int]:
-    """Channel key → id, to turn the query's keys into the ids rows store."""
-    return Places(session, workspace_id=workspace_id).channels
-
-
-def touchpoint_ids(session: Session, *, workspace_id: int) -> dict[str, int]:
-    """Touchpoint key → id."""
-    return Places(session, workspace_id=workspace_id).touchpoints
 
 
 def _by_id(ids: dict[str, int]) -> dict[int, str | None]:
