@@ -13,13 +13,21 @@ from nabd.config import Settings
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
+from nabd.journeys import service as journeys
 from nabd.metrics import workspace_settings
-from nabd.metrics.engine import MetricQuery, Places, compute_metric, compute_totals
+from nabd.metrics.engine import (
+    MetricQuery,
+    Places,
+    compute_breakdowns,
+    compute_metric,
+    compute_totals,
+)
 from nabd.metrics.errors import InvalidMetricQuery, UnknownMetric
 from nabd.text.annotations_service import annotate_items
 from nabd.workspaces.models import Workspace
 from tests.analytics.seed import seed_spine
 from tests.factories import make_workspace
+from tests.journeys.factories import make_journey
 from tests.metrics.factories import TOUCHPOINT, answer, make_cx_survey
 from tests.query_counter import count_queries
 from tests.segments.factories import RIYADH, make_people, make_segment
@@ -230,3 +238,55 @@ def test_totals_refuse_what_one_metric_refuses(session: Session) -> None:
     ):
         with pytest.raises(ValueError):
             totals(["nps"], queries)
+
+
+def test_breakdowns_equal_one_grouping_at_a_time(session: Session, engine: Engine) -> None:
+    workspace = make_workspace(session)
+    survey_id = _answers(session, workspace)
+    make_journey(session, workspace, [("Buy", [TOUCHPOINT])])
+    group_bys = ["channel", "touchpoint", "survey", "language", "month", "journey"]
+    for query in (CURRENT, replace(PREVIOUS, language="ar"), replace(CURRENT, survey_id=survey_id)):
+        for metric in ("nps", "csat_mean"):
+            found = compute_breakdowns(
+                session,
+                workspace_id=workspace.id,
+                metric=metric,
+                query=query,
+                group_bys=group_bys,
+            )
+            assert found == {
+                group_by: compute_metric(
+                    session,
+                    workspace_id=workspace.id,
+                    metric=metric,
+                    query=replace(query, group_by=group_by),
+                )
+                for group_by in group_bys
+            }
+            assert found["channel"].groups and found["journey"].groups
+    # With the page's own lists of channels and touchpoints, both groupings are one read.
+    places = Places(
+        session,
+        workspace_id=workspace.id,
+        channels=journeys.list_channels(session, workspace_id=workspace.id),
+        touchpoints=journeys.list_touchpoints(session, workspace_id=workspace.id),
+    )
+    with count_queries(engine) as counted:
+        compute_breakdowns(
+            session,
+            workspace_id=workspace.id,
+            metric="nps",
+            query=CURRENT,
+            group_bys=["channel", "touchpoint"],
+            places=places,
+        )
+    assert counted.count == 1
+    with pytest.raises(InvalidMetricQuery) as refused:
+        compute_breakdowns(
+            session,
+            workspace_id=workspace.id,
+            metric="churn_rate",
+            query=CURRENT,
+            group_bys=["channel"],
+        )
+    assert refused.value.details[0].field == "group_by"

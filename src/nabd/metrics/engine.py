@@ -47,6 +47,7 @@ __all__ = [
     "MonthGrid",
     "Places",
     "as_estimate",
+    "compute_breakdowns",
     "compute_by_touchpoint_and_month",
     "compute_metric",
     "compute_totals",
@@ -196,6 +197,56 @@ def compute_totals(
             for query in queries
         ]
     return {metric: results[_metric_name(metric)] for metric in metrics}
+
+
+def compute_breakdowns(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: str,
+    query: MetricQuery,
+    group_bys: Sequence[str],
+    settings: Settings | None = None,
+    places: Places | None = None,
+) -> dict[str, MetricResult]:
+    """The metric over one ungrouped query, grouped each of these ways, exactly as
+    `compute_metric` gives each; a survey metric's groupings by channel, touchpoint, survey
+    and language come from one read of the rollups together."""
+    name = _metric_name(metric)
+    if query.group_by is not None:
+        raise ValueError("compute_breakdowns takes an ungrouped query")
+    places = places or Places(session, workspace_id=workspace_id)
+    queries = {group_by: replace(query, group_by=group_by) for group_by in group_bys}
+    checked = {group_by: _checked(name, grouped, places) for group_by, grouped in queries.items()}
+    together = [
+        group_by
+        for group_by, grouping in checked.items()
+        if name in survey_metrics.SURVEY_METRICS
+        and grouping in survey_metrics.COLUMN_GROUPS
+        and not _by_customer(query, grouping)
+    ]
+    results: dict[str, MetricResult] = {}
+    if together:
+        found = survey_metrics.breakdowns(
+            session,
+            workspace_id=workspace_id,
+            metric=name,
+            query=query,
+            group_bys=[GroupBy(group_by) for group_by in together],
+            places=places,
+        )
+        results = {group_by: found[GroupBy(group_by)] for group_by in together}
+    for group_by, grouped in queries.items():
+        if group_by not in results:
+            results[group_by] = compute_metric(
+                session,
+                workspace_id=workspace_id,
+                metric=metric,
+                query=grouped,
+                settings=settings,
+                places=places,
+            )
+    return results
 
 
 def compute_by_touchpoint_and_month(

@@ -180,6 +180,39 @@ def totals(
     }
 
 
+# Groupings by a column of the rollup row, which one read grouped by several can share.
+COLUMN_GROUPS = frozenset({GroupBy.CHANNEL, GroupBy.TOUCHPOINT, GroupBy.SURVEY, GroupBy.LANGUAGE})
+
+
+def breakdowns(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    group_bys: Sequence[GroupBy],
+    places: Places | None = None,
+) -> dict[GroupBy, MetricResult]:
+    """The metric grouped each of these ways (COLUMN_GROUPS), as `compute` gives each, from
+    one read grouped by all their columns (the overview's NPS by channel and by touchpoint)."""
+    places = places or Places(session, workspace_id=workspace_id)
+    groupings = [_grouping(places, group_by=group_by) for group_by in group_bys]
+    columns = [column for column, _label in groupings]
+    statement = _selected(workspace_id, metric, query, places).add_columns(*columns)
+    rows = [
+        (Sums(*(int(value) for value in row[: -len(columns)])), row[-len(columns) :])
+        for row in session.execute(statement.group_by(*columns))
+    ]
+    results = {}
+    for index, (group_by, (_column, label)) in enumerate(zip(group_bys, groupings, strict=True)):
+        groups: dict[str | None, Sums] = {}
+        for sums, keys in rows:
+            key = label(keys[index])
+            groups[key] = groups.get(key, Sums()) + sums
+        results[group_by] = result_of(metric, sum(groups.values(), Sums()), groups)
+    return results
+
+
 @dataclass(frozen=True)
 class MonthGrid:
     """A metric by month over a query's days, and by touchpoint and month (the heat map)."""

@@ -1,7 +1,9 @@
 """The CX part of the overview: headline tiles against the previous period, trend and breakdowns.
 
-Survey numbers come from `compute_metric`, so the page shows exactly what the metrics API
-returns, read from the rollup table (no scan of raw answers); churn and retention come from
+Survey numbers come from the metrics engine (`compute_totals`, `compute_breakdowns` and the
+heat map's grid give exactly what `compute_metric` gives for each number, in fewer reads), so
+the page shows what the metrics API returns, read from the rollup table (no scan of raw
+answers); churn and retention come from
 the analytics snapshot, the sentiment index and topics from the text annotations.
 """
 
@@ -18,8 +20,8 @@ from nabd.metrics.engine import (
     MetricResult,
     Places,
     as_estimate,
+    compute_breakdowns,
     compute_by_touchpoint_and_month,
-    compute_metric,
     compute_totals,
 )
 from nabd.metrics.significance import Change, compare
@@ -211,16 +213,6 @@ def build_overview(
     # Read once: the snapshot metrics would each parse the environment again (4 ms a time).
     settings = settings or get_settings()
 
-    def metric(name: str, query: MetricQuery) -> MetricResult:
-        return compute_metric(
-            session,
-            workspace_id=workspace_id,
-            metric=name,
-            query=query,
-            settings=settings,
-            places=places,
-        )
-
     shown = [tile for tile in TILES if filters.applies_to(tile[0])]
     totals = compute_totals(
         session,
@@ -255,6 +247,15 @@ def build_overview(
         settings=settings,
     )
     heatmap = _heatmap(grid.by_touchpoint, since=f"{heatmap_from:%Y-%m}")
+    by_place = compute_breakdowns(
+        session,
+        workspace_id=workspace_id,
+        metric="nps",
+        query=filters.query(),
+        group_bys=["channel", "touchpoint"],
+        settings=settings,
+        places=places,
+    )
     topics = None
     if "survey_id" not in filters.active:
         topics = top_topics(
@@ -273,8 +274,8 @@ def build_overview(
         tiles=tiles,
         volume=Volume(current=tiles[0].current.n, previous=tiles[0].previous.n),
         nps_trend=grid.by_month,
-        nps_by_channel=metric("nps", filters.query("channel")),
-        nps_by_touchpoint=metric("nps", filters.query("touchpoint")),
+        nps_by_channel=by_place["channel"],
+        nps_by_touchpoint=by_place["touchpoint"],
         heatmap_months=sorted({key for row in heatmap for key in row.months}),
         heatmap=heatmap,
         topics=topics,
