@@ -9,11 +9,13 @@ Raw data first, rollups second: responses (5 surveys on 5 touchpoints, 4 channel
 two years of `submitted_at`) and their answers (every response an NPS score, every 2nd a CSAT
 score, every 3rd a CES score) are generated inside the database with one INSERT … SELECT per
 million rows, and 1 M customers the same way; then `nabd metrics rebuild`'s function builds the
-rollup table from them. The overview is `reports.overview.build_overview` (9 grouped reads:
-NPS, CSAT and CES for the period and the one before, the NPS trend by month, NPS by channel
-and by touchpoint) for the last 90 days; the raw-SQL variant answers the same 9 questions
-from `survey_answers` ⨝ `survey_responses`. Upkeep: `record_batch` of 1,000 responses through
-the service with the rollup hook, and with it switched off.
+rollup table from them. The overview is `reports.overview.build_overview` for the last 90
+days, called as a request calls it (settings read once, the page's lookups counted): its
+survey numbers are NPS, CSAT and CES for the period and the one before, the NPS trend by
+month, NPS by channel and by touchpoint and the heat map (three rollup reads); the raw-SQL
+variant answers the same 9 questions from `survey_answers` ⨝ `survey_responses`. Upkeep:
+`record_batch` of 1,000 responses through the service with the rollup hook, and with it
+switched off.
 """
 
 import argparse
