@@ -6,7 +6,21 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import DateTime, Table, case, cast, func, literal_column, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+    values,
+)
+from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 from nabd.metrics import estimates
@@ -146,8 +160,8 @@ def totals(
     places: Places | None = None,
 ) -> dict[tuple[MetricName, int], MetricResult]:
     """(metric, index of the period) → the metric's total over that period of the query's
-    slice, as `compute` gives it, from one read grouped by question kind and period (the
-    overview's tiles: three metrics, this period and the one before).
+    slice, as `compute` gives it, from one read (the overview's tiles: three metrics, this
+    period and the one before).
 
     The periods (first and last day, both included) must not overlap: each rollup row is
     counted in at most one of them.
@@ -158,17 +172,10 @@ def totals(
             raise ValueError("the periods overlap")
     places = places or Places(session, workspace_id=workspace_id)
     kinds = sorted({SURVEY_METRICS[metric] for metric in metrics})
-    period = case(
-        *(
-            ((ROLLUP.c.day >= start) & (ROLLUP.c.day <= end), literal_column(str(index)))
-            for index, (start, end) in enumerate(periods)
-        )
-    )
-    statement = (
-        select(*SUMMED, ROLLUP.c.kind, period)
-        .where(*_conditions(workspace_id, kinds, ordered[0][0], ordered[-1][1], query, places))
-        .group_by(ROLLUP.c.kind, period)
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _sum_each(workspace_id, kinds, periods, query, places)
+    else:
+        statement = _sum_grouped(workspace_id, kinds, periods, query, places)
     found = {
         (row[-2], row[-1]): Sums(*(int(value) for value in row[:-2]))
         for row in session.execute(statement)
@@ -178,6 +185,61 @@ def totals(
         for metric in metrics
         for index in range(len(periods))
     }
+
+
+def _sum_each(
+    workspace_id: int,
+    kinds: Sequence[str],
+    periods: Sequence[tuple[date, date]],
+    query: MetricQuery,
+    places: Places,
+) -> Any:
+    """PostgreSQL: a plain sum per kind and period, joined LATERAL to their list — as cheap as
+    a read each, in one round trip. (Grouping by the period costs a CASE and a hash per row,
+    twice as slow here; a UNION ALL of the sums is planned as a Parallel Append, slower still
+    on few shared cores.)"""
+    asked = values(
+        sql_column("kind", String),
+        sql_column("period", Integer),
+        sql_column("first", Date),
+        sql_column("last", Date),
+        name="asked",
+    ).data([(kind, index, *period) for kind in kinds for index, period in enumerate(periods)])
+    sums = (
+        select(*SUMMED)
+        .where(
+            ROLLUP.c.workspace_id == workspace_id,
+            ROLLUP.c.kind == asked.c.kind,
+            ROLLUP.c.day >= asked.c.first,
+            ROLLUP.c.day <= asked.c.last,
+            *_filters(places, query=query),
+        )
+        .lateral("sums")
+    )
+    return select(*sums.c, asked.c.kind, asked.c.period).select_from(asked.join(sums, true()))
+
+
+def _sum_grouped(
+    workspace_id: int,
+    kinds: Sequence[str],
+    periods: Sequence[tuple[date, date]],
+    query: MetricQuery,
+    places: Places,
+) -> Any:
+    """One read grouped by kind and period (SQLite has no LATERAL; it runs in process, so
+    a round trip costs it little anyway)."""
+    period = case(
+        *(
+            ((ROLLUP.c.day >= start) & (ROLLUP.c.day <= end), literal_column(str(index)))
+            for index, (start, end) in enumerate(periods)
+        )
+    )
+    first, last = min(start for start, _ in periods), max(end for _, end in periods)
+    return (
+        select(*SUMMED, ROLLUP.c.kind, period)
+        .where(*_conditions(workspace_id, kinds, first, last, query, places))
+        .group_by(ROLLUP.c.kind, period)
+    )
 
 
 # Groupings by a column of the rollup row, which one read grouped by several can share.
