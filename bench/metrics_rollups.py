@@ -9,11 +9,13 @@ Raw data first, rollups second: responses (5 surveys on 5 touchpoints, 4 channel
 two years of `submitted_at`) and their answers (every response an NPS score, every 2nd a CSAT
 score, every 3rd a CES score) are generated inside the database with one INSERT … SELECT per
 million rows, and 1 M customers the same way; then `nabd metrics rebuild`'s function builds the
-rollup table from them. The overview is `reports.overview.build_overview` (9 grouped reads:
-NPS, CSAT and CES for the period and the one before, the NPS trend by month, NPS by channel
-and by touchpoint) for the last 90 days; the raw-SQL variant answers the same 9 questions
-from `survey_answers` ⨝ `survey_responses`. Upkeep: `record_batch` of 1,000 responses through
-the service with the rollup hook, and with it switched off.
+rollup table from them. The overview is `reports.overview.build_overview` for the last 90
+days, called as a request calls it (settings read once, the page's lookups counted): its
+survey numbers are NPS, CSAT and CES for the period and the one before, the NPS trend by
+month, NPS by channel and by touchpoint and the heat map (three rollup reads); the raw-SQL
+variant answers the same 9 questions from `survey_answers` ⨝ `survey_responses`. Upkeep:
+`record_batch` of 1,000 responses through the service with the rollup hook, and with it
+switched off.
 """
 
 import argparse
@@ -26,9 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from sqlalchemy.orm import Session
 
+from nabd.config import get_settings
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_db_engine, create_session_factory
 from nabd.core.migrations import upgrade_database
@@ -266,21 +269,59 @@ def _bound(day: date, postgres: bool) -> Any:
     return moment if postgres else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _timed(action: Callable[[], None], repeats: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and this process's CPU milliseconds of each run, after one warm-up run.
+class SqlClock:
+    """Milliseconds spent inside the database driver's `execute` (the statement's round trip,
+    its rows included: psycopg and sqlite3 fetch them there), and how many statements ran."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.milliseconds = 0.0
+        self.statements = 0
+        self._started = 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, *_args: Any) -> None:
+        self._started = time.perf_counter()
+
+    def _after(self, *_args: Any) -> None:
+        self.milliseconds += (time.perf_counter() - self._started) * 1000
+        self.statements += 1
+
+    def reset(self) -> None:
+        self.milliseconds, self.statements = 0.0, 0
+
+
+class Timings:
+    """Per run: wall-clock and this process's CPU milliseconds, and, with a SqlClock, the
+    milliseconds spent waiting for SQL and the statement count."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self.sql: list[float] = []
+        self.statements: list[int] = []
+
+
+def _timed(action: Callable[[], None], repeats: int, clock: SqlClock | None = None) -> Timings:
+    """Times each run, after one warm-up run.
 
     On a busy machine the wall clock mostly measures waiting for a core; the CPU time is what
     the work itself costs (all of it with SQLite, which runs in this process; only the Python
-    side with PostgreSQL).
+    side with PostgreSQL). Wall minus SQL is the Python side of a request's server time.
     """
     action()
-    wall, cpu = [], []
+    timings = Timings()
     for _ in range(repeats):
+        if clock is not None:
+            clock.reset()
         started, started_cpu = time.perf_counter(), time.process_time()
         action()
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return wall, cpu
+        timings.wall.append((time.perf_counter() - started) * 1000)
+        timings.cpu.append((time.process_time() - started_cpu) * 1000)
+        if clock is not None:
+            timings.sql.append(clock.milliseconds)
+            timings.statements.append(clock.statements)
+    return timings
 
 
 def _percentiles(times: list[float]) -> str:
@@ -289,9 +330,17 @@ def _percentiles(times: list[float]) -> str:
     return f"p50 {statistics.median(ordered):,.1f} ms, p99 {p99:,.1f} ms"
 
 
-def _report(name: str, times: tuple[list[float], list[float]]) -> None:
-    wall, cpu = times
-    print(f"{name} (n={len(wall)}): wall {_percentiles(wall)}; CPU {_percentiles(cpu)}")
+def _report(name: str, timings: Timings) -> None:
+    print(
+        f"{name} (n={len(timings.wall)}): wall {_percentiles(timings.wall)}; "
+        f"CPU {_percentiles(timings.cpu)}"
+    )
+    if timings.sql:
+        python = [wall - sql for wall, sql in zip(timings.wall, timings.sql, strict=True)]
+        print(
+            f"  of which SQL {_percentiles(timings.sql)} in {max(timings.statements)} "
+            f"statements; Python (wall − SQL) {_percentiles(python)}"
+        )
 
 
 def _upkeep(session: Session, survey: Survey, *, batches: int) -> tuple[float, float, float]:
@@ -389,12 +438,14 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"rebuild: {answers:,} answers into rollups in {elapsed:,.1f} s")
     filters = OverviewFilters(start=LAST_DAY - timedelta(days=89), end=LAST_DAY)
+    # The web app reads its settings once at start-up and hands them to every request.
+    settings = get_settings()
 
     def overview() -> None:
-        build_overview(session, workspace_id=workspace_id, filters=filters)
+        build_overview(session, workspace_id=workspace_id, filters=filters, settings=settings)
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    _report("overview via rollups", _timed(overview, arguments.repeats))
+    _report("overview via rollups", _timed(overview, arguments.repeats, SqlClock(engine)))
     if arguments.raw_repeats > 0:  # 0 skips the raw scan (tens of seconds at 10 M)
         raw = _timed(lambda: _raw_overview(session, workspace_id, filters), arguments.raw_repeats)
         _report("overview via raw SQL", raw)

@@ -149,10 +149,16 @@ def test_another_workspace_cannot_use_this_journey(client: TestClient, session: 
 def test_touchpoint_by_month_grid_equals_one_metric_per_touchpoint(session: Session) -> None:
     _fill(session)
     workspace_id = session.scalars(select(Workspace.id)).one()
-    query = MetricQuery(start=date(2026, 11, 1), end=date(2026, 11, 30))
-    grid = compute_by_touchpoint_and_month(
+    query = MetricQuery(start=date(2026, 10, 1), end=date(2026, 11, 30))
+    both = compute_by_touchpoint_and_month(
         session, workspace_id=workspace_id, metric="nps", query=query
     )
+    # The trend summed from the grid's cells is the metric grouped by month.
+    assert both.by_month == compute_metric(
+        session, workspace_id=workspace_id, metric="nps", query=replace(query, group_by="month")
+    )
+    assert [group.key for group in both.by_month.groups] == ["2026-11"]
+    grid = both.by_touchpoint
     assert set(grid) == set(SCORES)
     for touchpoint in SCORES:
         [month] = compute_metric(
@@ -216,7 +222,7 @@ def test_a_segment_of_everyone_gives_the_rollups_journey_slices_and_heat_map(
         assert [(g.key, g.n, g.value) for g in by_segment.groups] == [
             (g.key, g.n, g.value) for g in plain.groups
         ]
-    plain_map, segment_map = (
+    plain, by_segment = (
         compute_by_touchpoint_and_month(
             session,
             workspace_id=workspace.id,
@@ -226,6 +232,10 @@ def test_a_segment_of_everyone_gives_the_rollups_journey_slices_and_heat_map(
         )
         for segment_id in (None, everyone.id)
     )
+    assert [(g.key, g.n, g.value) for g in by_segment.by_month.groups] == [
+        (g.key, g.n, g.value) for g in plain.by_month.groups
+    ]
+    plain_map, segment_map = plain.by_touchpoint, by_segment.by_touchpoint
     assert set(segment_map) == set(plain_map) == {TOUCHPOINT, "store"}
     for touchpoint, months in plain_map.items():
         assert {month: (cell.n, cell.value) for month, cell in segment_map[touchpoint].items()} == {

@@ -15,8 +15,8 @@ from nabd.core.types import utcnow
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
 from nabd.metrics.engine import MetricQuery, compute_metric
-from nabd.metrics.survey_metrics import channel_ids
-from nabd.reports.overview import trend_start
+from nabd.metrics.places import Places
+from nabd.reports.overview import OverviewFilters, build_overview, trend_start
 from nabd.reports.topics import top_topics
 from nabd.surveys.models import Survey
 from nabd.text.annotations import AnnotationTopic
@@ -333,7 +333,7 @@ def test_every_tile_and_breakdown_row_drills_down_to_its_texts(
     texts = page.split('data-testid="sentiment-drilldown"')[0].rsplit("href=", 1)[1]
     assert texts.startswith('"/feedback?since=') and "source=" not in texts
     channel_table = page.split('data-testid="nps-channel-table"')[1].split("</table>")[0]
-    web_id = channel_ids(session, workspace_id=workspace.id)["web"]
+    web_id = Places(session, workspace_id=workspace.id).channels["web"]
     assert f"channel_id={web_id}" in channel_table
     heat_table = page.split('data-testid="nps-heatmap-table"')[1].split("</table>")[0]
     assert "touchpoint_id=" in heat_table
@@ -360,3 +360,43 @@ def test_the_period_reads_in_hijri_and_arabic_digits_when_chosen(
     assert 'value="2026-11-01"' in page  # the input itself stays ISO
     period = page.split('data-testid="cx-filters"')[1].split("</form>")[1].split("</p>")[0]
     assert "٢١ جمادى الأولى ١٤٤٨ هـ" in period and "2026-11-01" not in period
+
+
+def test_overview_numbers_equal_one_metric_at_a_time(session: Session, settings: Settings) -> None:
+    """The tiles (both periods from one read) and the trend (from the heat map's read) are
+    what each metric gives on its own, also for a period longer than the trend's 12 months,
+    whose heat map keeps only the last 12."""
+    workspace = make_workspace(session)
+    survey = _seed(session, workspace)
+    today = utcnow().date()
+    long_ago = utcnow() - timedelta(days=500)
+    answer(session, survey, at=long_ago, scores={"nps": 0, "csat": 1, "ces": 2}, channel="app")
+    session.commit()
+    for filters in (
+        OverviewFilters(start=today - timedelta(days=29), end=today),
+        OverviewFilters(start=today - timedelta(days=600), end=today, channel="app"),
+    ):
+        overview = build_overview(
+            session, workspace_id=workspace.id, filters=filters, settings=settings
+        )
+        for tile in overview.tiles:
+            for shown, query in (
+                (tile.current, filters.query()),
+                (tile.previous, filters.previous.query()),
+            ):
+                assert shown == compute_metric(
+                    session,
+                    workspace_id=workspace.id,
+                    metric=tile.metric,
+                    query=query,
+                    settings=settings,
+                ), tile.metric
+        trend_from = min(trend_start(filters.end), filters.start)
+        assert overview.nps_trend == compute_metric(
+            session,
+            workspace_id=workspace.id,
+            metric="nps",
+            query=filters.query("month", start=trend_from),
+        )
+        assert overview.heatmap_months[0] >= f"{trend_start(filters.end):%Y-%m}"
+    assert overview.nps_trend.groups[0].key == f"{long_ago:%Y-%m}"

@@ -33,6 +33,15 @@ from nabd.metrics.shapes import (
 )
 from nabd.metrics.survey_metrics import period_key
 
+# The metrics computed here, each from customers' whole histories.
+SNAPSHOT_METRICS = frozenset(
+    {
+        MetricName.CHURN_RATE,
+        MetricName.RETENTION,
+        MetricName.REPEAT_CUSTOMERS,
+        MetricName.PURCHASE_COMPLETION,
+    }
+)
 CHURN_EVENT = "churned"
 START_EVENTS = ("add_to_cart", "checkout_started")
 Pairs = list[tuple[int, datetime]]
@@ -47,48 +56,16 @@ def compute(
     settings: Settings,
 ) -> MetricResult:
     """The metric for the query's days, and per time group; refuses filters it cannot apply."""
-    for name in ("channel", "touchpoint", "survey_id", "language"):
-        if getattr(query, name) is not None:
-            raise InvalidMetricQuery(field=name, reason=errors.NOT_FILTERABLE)
+    _refuse_filters(query)
     if group_by is not None and group_by not in TIME_GROUPS:
         raise InvalidMetricQuery(field="group_by", reason=errors.NOT_BY_DIMENSION)
     snapshot = _Restricted(Snapshot.of(settings, workspace_id), query.segment_id)
     if metric is MetricName.RETENTION:
         if group_by not in (None, GroupBy.MONTH):
             raise InvalidMetricQuery(field="group_by", reason=errors.RETENTION_BY_MONTH)
-        return _retention(snapshot, query, grouped=group_by is not None)
+        return _retention(_cohorts(snapshot), query.start, query.end, grouped=group_by is not None)
     periods = split_periods(query.start, query.end, group_by)
-    until = periods[-1].end
-    if metric is MetricName.CHURN_RATE:
-        window = timedelta(days=settings.metrics_churn_inactive_days)
-        rates = [
-            row.rate
-            for row in customer_dynamics.churn_by_period(
-                _activities(snapshot, until=until),
-                [_whole(periods), *periods],
-                inactivity_window=window,
-                churn_events=_events(snapshot, types=(CHURN_EVENT,), until=until),
-            )
-        ]
-    elif metric is MetricName.REPEAT_CUSTOMERS:
-        rates = [
-            row.repeat_share
-            for row in customer_dynamics.repeat_vs_new(
-                _purchases(snapshot, until=until), [_whole(periods), *periods]
-            )
-        ]
-    else:
-        window = timedelta(hours=settings.metrics_completion_window_hours)
-        rates = [
-            row.rate
-            for row in customer_dynamics.purchase_completion(
-                _events(snapshot, types=START_EVENTS, until=until),
-                _purchases(snapshot, until=until + window),
-                [_whole(periods), *periods],
-                completion_window=window,
-            )
-        ]
-    total, *by_period = rates
+    total, *by_period = _rates(snapshot, metric, [_whole(periods), *periods], settings)
     groups = (
         [
             _group(period_key(period.start.date(), group_by), rate)
@@ -98,6 +75,65 @@ def compute(
         else []
     )
     return _result(metric, total, groups)
+
+
+def totals(
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    periods: Sequence[tuple[date, date]],
+    settings: Settings,
+) -> list[MetricResult]:
+    """The metric's total over each period (first and last day) of the query's slice, as
+    `compute` gives each, from one pass over the snapshot's history instead of one a period."""
+    _refuse_filters(query)
+    snapshot = _Restricted(Snapshot.of(settings, workspace_id), query.segment_id)
+    if metric is MetricName.RETENTION:
+        cohorts = _cohorts(snapshot)
+        return [_retention(cohorts, start, end, grouped=False) for start, end in periods]
+    spans = [split_periods(start, end, None)[0] for start, end in periods]
+    return [_result(metric, rate, []) for rate in _rates(snapshot, metric, spans, settings)]
+
+
+def _refuse_filters(query: MetricQuery) -> None:
+    for name in ("channel", "touchpoint", "survey_id", "language"):
+        if getattr(query, name) is not None:
+            raise InvalidMetricQuery(field=name, reason=errors.NOT_FILTERABLE)
+
+
+def _rates(
+    snapshot: "_Restricted", metric: MetricName, periods: Sequence[Period], settings: Settings
+) -> list[MetricEstimate]:
+    """Churn, repeat-customer share or purchase completion in each period; a period's rate
+    depends only on the history before its end, so one read up to the last end serves all."""
+    until = max(period.end for period in periods)
+    if metric is MetricName.CHURN_RATE:
+        window = timedelta(days=settings.metrics_churn_inactive_days)
+        return [
+            row.rate
+            for row in customer_dynamics.churn_by_period(
+                _activities(snapshot, until=until),
+                periods,
+                inactivity_window=window,
+                churn_events=_events(snapshot, types=(CHURN_EVENT,), until=until),
+            )
+        ]
+    if metric is MetricName.REPEAT_CUSTOMERS:
+        return [
+            row.repeat_share
+            for row in customer_dynamics.repeat_vs_new(_purchases(snapshot, until=until), periods)
+        ]
+    window = timedelta(hours=settings.metrics_completion_window_hours)
+    return [
+        row.rate
+        for row in customer_dynamics.purchase_completion(
+            _events(snapshot, types=START_EVENTS, until=until),
+            _purchases(snapshot, until=until + window),
+            periods,
+            completion_window=window,
+        )
+    ]
 
 
 def split_periods(start: date, end: date, group_by: GroupBy | None) -> list[Period]:
@@ -113,21 +149,32 @@ def split_periods(start: date, end: date, group_by: GroupBy | None) -> list[Peri
     return [Period(low, high) for low, high in itertools.pairwise(boundaries)]
 
 
-def _retention(snapshot: "_Restricted", query: MetricQuery, *, grouped: bool) -> MetricResult:
+def _cohorts(snapshot: "_Restricted") -> list[customer_dynamics.RetentionCohort]:
+    """First-purchase months and how many of each bought again the next month."""
+    return customer_dynamics.retention_cohorts(
+        _purchases(snapshot, until=utcnow()), as_of=utcnow(), max_offset=1
+    )
+
+
+def _retention(
+    cohorts: Sequence[customer_dynamics.RetentionCohort],
+    start: date,
+    end: date,
+    *,
+    grouped: bool,
+) -> MetricResult:
     """Share of a first-purchase month's customers who bought again in the next month."""
-    cohorts = [
+    kept = [
         cohort
-        for cohort in customer_dynamics.retention_cohorts(
-            _purchases(snapshot, until=utcnow()), as_of=utcnow(), max_offset=1
-        )
-        if query.start <= cohort.cohort_month <= query.end and len(cohort.retained) > 1
+        for cohort in cohorts
+        if start <= cohort.cohort_month <= end and len(cohort.retained) > 1
     ]
     total = share_from_counts(
         metric=EstimateMetric.RETENTION_RATE,
-        hits=sum(cohort.retained[1] for cohort in cohorts),
-        total=sum(cohort.size for cohort in cohorts),
+        hits=sum(cohort.retained[1] for cohort in kept),
+        total=sum(cohort.size for cohort in kept),
     )
-    groups = [_group(f"{c.cohort_month:%Y-%m}", c.rate(1)) for c in cohorts] if grouped else []
+    groups = [_group(f"{c.cohort_month:%Y-%m}", c.rate(1)) for c in kept] if grouped else []
     return _result(MetricName.RETENTION, total, groups)
 
 

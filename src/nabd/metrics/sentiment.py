@@ -14,20 +14,26 @@ from nabd.metrics import errors
 from nabd.metrics.customer_metrics import split_periods
 from nabd.metrics.errors import InvalidMetricQuery
 from nabd.metrics.estimates import MetricEstimate, sentiment_index_from_counts
+from nabd.metrics.places import Places
 from nabd.metrics.shapes import GroupBy, MetricGroup, MetricName, MetricQuery, MetricResult
-from nabd.metrics.survey_metrics import channel_ids, touchpoint_ids
 from nabd.text.explorer import TREND_MONTHS, FeedbackFilters, MonthTrend, monthly_trend
 
 
 def compute(
-    session: Session, *, workspace_id: int, query: MetricQuery, group_by: GroupBy | None
+    session: Session,
+    *,
+    workspace_id: int,
+    query: MetricQuery,
+    group_by: GroupBy | None,
+    places: Places | None = None,
 ) -> MetricResult:
-    """The index over the query's days, optionally by month; no survey filter."""
+    """The index over the query's days, optionally by month; no survey filter. `places`
+    resolves channel and touchpoint keys (a page's shared lookups)."""
     if query.survey_id is not None:
         raise InvalidMetricQuery(field="survey_id", reason=errors.NOT_BY_SURVEY)
     if group_by not in (None, GroupBy.MONTH):
         raise InvalidMetricQuery(field="group_by", reason=errors.ONLY_BY_MONTH)
-    filters = _filters(session, workspace_id=workspace_id, query=query)
+    filters = _filters(places or Places(session, workspace_id=workspace_id), query=query)
     months = [
         month
         for window_start, window_end in _windows(query.start, query.end)
@@ -53,21 +59,12 @@ def compute(
     )
 
 
-def _filters(session: Session, *, workspace_id: int, query: MetricQuery) -> FeedbackFilters:
-    channel_id = touchpoint_id = None
-    if query.channel is not None:
-        known = channel_ids(session, workspace_id=workspace_id)
-        if query.channel not in known:
-            raise InvalidMetricQuery(field="channel", reason=errors.UNKNOWN_CHANNEL)
-        channel_id = known[query.channel]
-    if query.touchpoint is not None:
-        known = touchpoint_ids(session, workspace_id=workspace_id)
-        if query.touchpoint not in known:
-            raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
-        touchpoint_id = known[query.touchpoint]
+def _filters(places: Places, *, query: MetricQuery) -> FeedbackFilters:
     return FeedbackFilters(
-        channel_id=channel_id,
-        touchpoint_id=touchpoint_id,
+        channel_id=None if query.channel is None else places.channel_id(query.channel),
+        touchpoint_id=(
+            None if query.touchpoint is None else places.touchpoint_id(query.touchpoint)
+        ),
         language=query.language,
         segment_id=query.segment_id,
     )

@@ -1,11 +1,26 @@
 """NPS, CSAT and CES from the rollup table only: one grouped SUM, never a scan of raw answers."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+    values,
+)
+from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 from nabd.metrics import estimates
@@ -135,16 +150,152 @@ def compute(
     return result_of(metric, total, groups)
 
 
-def by_touchpoint_and_month(
+def totals(
+    session: Session,
+    *,
+    workspace_id: int,
+    metrics: Sequence[MetricName],
+    query: MetricQuery,
+    periods: Sequence[tuple[date, date]],
+    places: Places | None = None,
+) -> dict[tuple[MetricName, int], MetricResult]:
+    """(metric, index of the period) → the metric's total over that period of the query's
+    slice, as `compute` gives it, from one read (the overview's tiles: three metrics, this
+    period and the one before).
+
+    The periods (first and last day, both included) must not overlap: each rollup row is
+    counted in at most one of them.
+    """
+    ordered = sorted(periods)
+    for (_, end), (start, _) in pairwise(ordered):
+        if start <= end:
+            raise ValueError("the periods overlap")
+    places = places or Places(session, workspace_id=workspace_id)
+    kinds = sorted({SURVEY_METRICS[metric] for metric in metrics})
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _sum_each(workspace_id, kinds, periods, query, places)
+    else:
+        statement = _sum_grouped(workspace_id, kinds, periods, query, places)
+    found = {
+        (row[-2], row[-1]): Sums(*(int(value) for value in row[:-2]))
+        for row in session.execute(statement)
+    }
+    return {
+        (metric, index): result_of(metric, found.get((SURVEY_METRICS[metric], index), Sums()), {})
+        for metric in metrics
+        for index in range(len(periods))
+    }
+
+
+def _sum_each(
+    workspace_id: int,
+    kinds: Sequence[str],
+    periods: Sequence[tuple[date, date]],
+    query: MetricQuery,
+    places: Places,
+) -> Any:
+    """PostgreSQL: a plain sum per kind and period, joined LATERAL to their list — as cheap as
+    a read each, in one round trip. (Grouping by the period costs a CASE and a hash per row,
+    twice as slow here; a UNION ALL of the sums is planned as a Parallel Append, slower still
+    on few shared cores.)"""
+    asked = values(
+        sql_column("kind", String),
+        sql_column("period", Integer),
+        sql_column("first", Date),
+        sql_column("last", Date),
+        name="asked",
+    ).data([(kind, index, *period) for kind in kinds for index, period in enumerate(periods)])
+    sums = (
+        select(*SUMMED)
+        .where(
+            ROLLUP.c.workspace_id == workspace_id,
+            ROLLUP.c.kind == asked.c.kind,
+            ROLLUP.c.day >= asked.c.first,
+            ROLLUP.c.day <= asked.c.last,
+            *_filters(places, query=query),
+        )
+        .lateral("sums")
+    )
+    return select(*sums.c, asked.c.kind, asked.c.period).select_from(asked.join(sums, true()))
+
+
+def _sum_grouped(
+    workspace_id: int,
+    kinds: Sequence[str],
+    periods: Sequence[tuple[date, date]],
+    query: MetricQuery,
+    places: Places,
+) -> Any:
+    """One read grouped by kind and period (SQLite has no LATERAL; it runs in process, so
+    a round trip costs it little anyway)."""
+    period = case(
+        *(
+            ((ROLLUP.c.day >= start) & (ROLLUP.c.day <= end), literal_column(str(index)))
+            for index, (start, end) in enumerate(periods)
+        )
+    )
+    first, last = min(start for start, _ in periods), max(end for _, end in periods)
+    return (
+        select(*SUMMED, ROLLUP.c.kind, period)
+        .where(*_conditions(workspace_id, kinds, first, last, query, places))
+        .group_by(ROLLUP.c.kind, period)
+    )
+
+
+# Groupings by a column of the rollup row, which one read grouped by several can share.
+COLUMN_GROUPS = frozenset({GroupBy.CHANNEL, GroupBy.TOUCHPOINT, GroupBy.SURVEY, GroupBy.LANGUAGE})
+
+
+def breakdowns(
+    session: Session,
+    *,
+    workspace_id: int,
+    metric: MetricName,
+    query: MetricQuery,
+    group_bys: Sequence[GroupBy],
+    places: Places | None = None,
+) -> dict[GroupBy, MetricResult]:
+    """The metric grouped each of these ways (COLUMN_GROUPS), as `compute` gives each, from
+    one read grouped by all their columns (the overview's NPS by channel and by touchpoint)."""
+    places = places or Places(session, workspace_id=workspace_id)
+    groupings = [_grouping(places, group_by=group_by) for group_by in group_bys]
+    columns = [column for column, _label in groupings]
+    statement = _selected(workspace_id, metric, query, places).add_columns(*columns)
+    rows = [
+        (Sums(*(int(value) for value in row[: -len(columns)])), row[-len(columns) :])
+        for row in session.execute(statement.group_by(*columns))
+    ]
+    results = {}
+    for index, (group_by, (_column, label)) in enumerate(zip(group_bys, groupings, strict=True)):
+        groups: dict[str | None, Sums] = {}
+        for sums, keys in rows:
+            key = label(keys[index])
+            groups[key] = groups.get(key, Sums()) + sums
+        results[group_by] = result_of(metric, sum(groups.values(), Sums()), groups)
+    return results
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    """A metric by month over a query's days, and by touchpoint and month (the heat map)."""
+
+    # As `compute` gives it with group_by="month".
+    by_month: MetricResult
+    # Touchpoint key (None: no touchpoint, or one the workspace no longer has) → month
+    # ("2026-11") → the metric there.
+    by_touchpoint: dict[str | None, dict[str, MetricGroup]]
+
+
+def month_grid(
     session: Session,
     *,
     workspace_id: int,
     metric: MetricName,
     query: MetricQuery,
     places: Places | None = None,
-) -> dict[str | None, dict[str, MetricGroup]]:
-    """Touchpoint key → month ("2026-11") → the metric there: one read grouped by both (the
-    overview's heat map), instead of one read per month."""
+) -> MonthGrid:
+    """One read grouped by touchpoint and month gives both the heat map and the monthly
+    trend (the sum of its touchpoints), instead of a read for each."""
     places = places or Places(session, workspace_id=workspace_id)
     month = _month_of(session, ROLLUP.c.day)
     statement = (
@@ -153,31 +304,55 @@ def by_touchpoint_and_month(
         .group_by(ROLLUP.c.touchpoint_id, month)
     )
     touchpoint_keys = _by_id(places.touchpoints)
-    grid: dict[str | None, dict[str, MetricGroup]] = {}
+    months: dict[str | None, Sums] = {}
+    cells: dict[str | None, dict[str, Sums]] = {}
     for row in session.execute(statement):
         sums = Sums(*(int(value) for value in row[:-2]))
-        key = touchpoint_keys.get(row[-2])
-        grid.setdefault(key, {})[str(row[-1])] = group_of(metric, str(row[-1]), sums)
-    return grid
+        key = period_key(_as_date(row[-1]), GroupBy.MONTH)
+        months[key] = months.get(key, Sums()) + sums
+        cell = cells.setdefault(touchpoint_keys.get(row[-2]), {})
+        cell[key] = cell.get(key, Sums()) + sums
+    return MonthGrid(
+        by_month=result_of(metric, sum(months.values(), Sums()), months),
+        by_touchpoint={
+            touchpoint: {key: group_of(metric, key, sums) for key, sums in by_month.items()}
+            for touchpoint, by_month in cells.items()
+        },
+    )
 
 
 def _month_of(session: Session, day: Any) -> Any:
-    """ "2026-11" of a DATE column, in the engine's own SQL."""
+    """The first day of a DATE column's month, in the engine's own SQL (cheaper per row than
+    formatting it as text)."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(day, "YYYY-MM")
-    return func.strftime("%Y-%m", day)
+        return func.date_trunc("month", cast(day, DateTime))
+    return func.date(day, "start of month")
 
 
 def _selected(workspace_id: int, metric: MetricName, query: MetricQuery, places: Places) -> Any:
-    statement = select(*SUMMED).where(
-        ROLLUP.c.workspace_id == workspace_id,
-        ROLLUP.c.kind == SURVEY_METRICS[metric],
-        ROLLUP.c.day >= query.start,
-        ROLLUP.c.day <= query.end,
+    kinds = [SURVEY_METRICS[metric]]
+    return select(*SUMMED).where(
+        *_conditions(workspace_id, kinds, query.start, query.end, query, places)
     )
-    for condition in _filters(places, query=query):
-        statement = statement.where(condition)
-    return statement
+
+
+def _conditions(
+    workspace_id: int,
+    kinds: Sequence[str],
+    start: date,
+    end: date,
+    query: MetricQuery,
+    places: Places,
+) -> list[Any]:
+    """The rows of these question kinds, days and filters of the query (its own days aside)."""
+    kind = ROLLUP.c.kind == kinds[0] if len(kinds) == 1 else ROLLUP.c.kind.in_(kinds)
+    return [
+        ROLLUP.c.workspace_id == workspace_id,
+        kind,
+        ROLLUP.c.day >= start,
+        ROLLUP.c.day <= end,
+        *_filters(places, query=query),
+    ]
 
 
 def _by_touchpoint_set(
@@ -270,18 +445,11 @@ def period_key(day: date, group_by: GroupBy) -> str:
 
 
 def _as_date(value: Any) -> date:
-    # SQLite hands back the ISO string of a DATE when it is a GROUP BY column of an aggregate.
+    # SQLite hands back the ISO string of a DATE when it is a GROUP BY column of an aggregate;
+    # PostgreSQL's date_trunc a timestamp.
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def channel_ids(session: Session, *, workspace_id: int) -> dict[str, int]:
-    """Channel key → id, to turn the query's keys into the ids rows store."""
-    return Places(session, workspace_id=workspace_id).channels
-
-
-def touchpoint_ids(session: Session, *, workspace_id: int) -> dict[str, int]:
-    """Touchpoint key → id."""
-    return Places(session, workspace_id=workspace_id).touchpoints
 
 
 def _by_id(ids: dict[str, int]) -> dict[int, str | None]:

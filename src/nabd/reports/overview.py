@@ -1,7 +1,9 @@
 """The CX part of the overview: headline tiles against the previous period, trend and breakdowns.
 
-Survey numbers come from `compute_metric`, so the page shows exactly what the metrics API
-returns, read from the rollup table (no scan of raw answers); churn and retention come from
+Survey numbers come from the metrics engine (`compute_totals`, `compute_breakdowns` and the
+heat map's grid give exactly what `compute_metric` gives for each number, in fewer reads), so
+the page shows what the metrics API returns, read from the rollup table (no scan of raw
+answers); churn and retention come from
 the analytics snapshot, the sentiment index and topics from the text annotations.
 """
 
@@ -18,8 +20,9 @@ from nabd.metrics.engine import (
     MetricResult,
     Places,
     as_estimate,
+    compute_breakdowns,
     compute_by_touchpoint_and_month,
-    compute_metric,
+    compute_totals,
 )
 from nabd.metrics.significance import Change, compare
 from nabd.reports.topics import TopTopics, top_topics
@@ -204,51 +207,55 @@ def build_overview(
     (churn, retention) and one aggregate over the topic annotations.
 
     `places` (the workspace's channels, touchpoints, journeys) is shared by every metric of
-    the page, so their keys are looked up once."""
+    the page, so their keys are looked up once. The tiles' totals for both periods come from
+    one read of the rollups, the trend from the heat map's read."""
     places = places or Places(session, workspace_id=workspace_id)
     # Read once: the snapshot metrics would each parse the environment again (4 ms a time).
     settings = settings or get_settings()
 
-    def metric(name: str, query: MetricQuery) -> MetricResult:
-        return compute_metric(
-            session,
-            workspace_id=workspace_id,
-            metric=name,
-            query=query,
-            settings=settings,
-            places=places,
-        )
-
-    tiles = []
-    for name, label, unit, higher_is_better in TILES:
-        if not filters.applies_to(name):
-            continue
-        current = metric(name, filters.query())
-        previous = metric(name, filters.previous.query())
-        tiles.append(
-            Tile(
-                metric=name,
-                label=label,
-                unit=unit,
-                current=current,
-                previous=previous,
-                change=compare(as_estimate(current), as_estimate(previous)),
-                higher_is_better=higher_is_better,
-            )
-        )
-    trend_from = min(trend_start(filters.end), filters.start)
-    by_touchpoint = metric("nps", filters.query("touchpoint"))
-    heatmap = _heatmap(
-        compute_by_touchpoint_and_month(
-            session,
-            workspace_id=workspace_id,
-            metric="nps",
-            query=filters.query(start=trend_start(filters.end)),
-            places=places,
-            settings=settings,
-        )
+    shown = [tile for tile in TILES if filters.applies_to(tile[0])]
+    totals = compute_totals(
+        session,
+        workspace_id=workspace_id,
+        metrics=[name for name, _label, _unit, _good in shown],
+        queries=[filters.query(), filters.previous.query()],
+        settings=settings,
+        places=places,
     )
-    nps_trend = metric("nps", filters.query("month", start=trend_from))
+    tiles = [
+        Tile(
+            metric=name,
+            label=label,
+            unit=unit,
+            current=current,
+            previous=previous,
+            change=compare(as_estimate(current), as_estimate(previous)),
+            higher_is_better=higher_is_better,
+        )
+        for name, label, unit, higher_is_better in shown
+        for current, previous in [totals[name]]
+    ]
+    # The trend covers the period when it is longer than TREND_MONTHS; the heat map keeps
+    # the last TREND_MONTHS months of the same read.
+    heatmap_from = trend_start(filters.end)
+    grid = compute_by_touchpoint_and_month(
+        session,
+        workspace_id=workspace_id,
+        metric="nps",
+        query=filters.query(start=min(heatmap_from, filters.start)),
+        places=places,
+        settings=settings,
+    )
+    heatmap = _heatmap(grid.by_touchpoint, since=f"{heatmap_from:%Y-%m}")
+    by_place = compute_breakdowns(
+        session,
+        workspace_id=workspace_id,
+        metric="nps",
+        query=filters.query(),
+        group_bys=["channel", "touchpoint"],
+        settings=settings,
+        places=places,
+    )
     topics = None
     if "survey_id" not in filters.active:
         topics = top_topics(
@@ -260,14 +267,15 @@ def build_overview(
             segment_id=filters.segment_id,
             since=datetime.combine(filters.start, time.min, tzinfo=UTC),
             until=datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC),
+            places=places,
         )
     return CxOverview(
         filters=filters,
         tiles=tiles,
         volume=Volume(current=tiles[0].current.n, previous=tiles[0].previous.n),
-        nps_trend=nps_trend,
-        nps_by_channel=metric("nps", filters.query("channel")),
-        nps_by_touchpoint=by_touchpoint,
+        nps_trend=grid.by_month,
+        nps_by_channel=by_place["channel"],
+        nps_by_touchpoint=by_place["touchpoint"],
         heatmap_months=sorted({key for row in heatmap for key in row.months}),
         heatmap=heatmap,
         topics=topics,
@@ -275,10 +283,15 @@ def build_overview(
     )
 
 
-def _heatmap(grid: dict[str | None, dict[str, MetricGroup]]) -> list[HeatRow]:
-    """Rows of the touchpoints with most answers over the months, from one read grouped by
-    touchpoint and month; answers at no touchpoint have no row."""
-    rows = {key: months for key, months in grid.items() if key is not None}
+def _heatmap(grid: dict[str | None, dict[str, MetricGroup]], *, since: str) -> list[HeatRow]:
+    """Rows of the touchpoints with most answers over the months from `since` ("2026-01"),
+    from one read grouped by touchpoint and month; answers at no touchpoint have no row."""
+    rows = {
+        key: {month: group for month, group in months.items() if month >= since}
+        for key, months in grid.items()
+        if key is not None
+    }
+    rows = {key: months for key, months in rows.items() if months}
     ranked = sorted(rows.items(), key=lambda row: (-sum(g.n for g in row[1].values()), row[0]))
     return [HeatRow(touchpoint, months) for touchpoint, months in ranked[:HEATMAP_TOUCHPOINTS]]
 

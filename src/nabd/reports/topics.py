@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from nabd.metrics.survey_metrics import channel_ids, touchpoint_ids
+from nabd.metrics.places import Places
 from nabd.text.explorer import FeedbackFilters, TopicSummary, topic_summary
 
 TOP_TOPICS = 5
@@ -34,12 +34,13 @@ def top_topics(
     since: datetime,
     until: datetime,
     segment_id: int | None = None,
+    places: Places | None = None,
 ) -> TopTopics:
-    """Up to TOP_TOPICS topics each way, most mentions first; `until` is excluded."""
-    channel_id = channel_ids(session, workspace_id=workspace_id).get(channel) if channel else None
-    touchpoint_id = (
-        touchpoint_ids(session, workspace_id=workspace_id).get(touchpoint) if touchpoint else None
-    )
+    """Up to TOP_TOPICS topics each way, most mentions first; `until` is excluded. `places`
+    resolves channel and touchpoint keys (the page's shared lookups)."""
+    places = places or Places(session, workspace_id=workspace_id)
+    channel_id = places.channels.get(channel) if channel else None
+    touchpoint_id = places.touchpoints.get(touchpoint) if touchpoint else None
     filters = FeedbackFilters(
         channel_id=channel_id,
         touchpoint_id=touchpoint_id,
