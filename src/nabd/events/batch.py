@@ -58,8 +58,8 @@ def validate_items(
 
 
 @cache
-def _whole_batch(envelope: type[BaseModel], key: str, schema: type[BaseModel]) -> type[BaseModel]:
-    """`envelope` with its item list typed as `list[schema]`: one pydantic-core pass over
+def whole_batch(envelope: type[BaseModel], key: str, item: Any) -> type[BaseModel]:
+    """`envelope` with its item list typed as `list[item]`: one pydantic-core pass over
     the raw body parses and validates every item, with no Python per item in between."""
     limit = next(
         (m.max_length for m in envelope.model_fields[key].metadata if hasattr(m, "max_length")),
@@ -68,8 +68,21 @@ def _whole_batch(envelope: type[BaseModel], key: str, schema: type[BaseModel]) -
     return create_model(
         f"Whole{envelope.__name__}",
         __config__=ConfigDict(extra="forbid"),
-        **{key: (list[schema], Field(max_length=limit))},  # type: ignore[call-overload,valid-type]
+        **{key: (list[item], Field(max_length=limit))},  # type: ignore[call-overload]
     )
+
+
+def read_envelope(body: bytes, *, envelope: type[BaseModel], key: str) -> list[Any]:
+    """The raw items of a JSON batch `{key: [...]}`; a bad envelope is a 422 for the whole
+    request, as FastAPI would answer."""
+    try:
+        parsed = envelope.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
+        ) from error
+    items: list[Any] = getattr(parsed, key)
+    return items
 
 
 def validate_body(
@@ -78,23 +91,16 @@ def validate_body(
     """Items of a raw JSON batch `{key: [...]}`, validated; a bad envelope is a 422.
 
     The usual batch, every item valid, costs one validation pass in pydantic-core. When any
-    item is bad, the envelope is read on its own (its problems refuse the whole request,
-    as FastAPI would) and the items are validated one by one, so one bad item never drops
-    the good ones.
+    item is bad, the envelope is read on its own (its problems refuse the whole request)
+    and the items are validated one by one, so one bad item never drops the good ones.
     """
     try:
-        whole = _whole_batch(envelope, key, schema).model_validate_json(body)
+        whole = whole_batch(envelope, key, schema).model_validate_json(body)
     except ValidationError:
         pass
     else:
         return list(enumerate(getattr(whole, key))), []
-    try:
-        parsed = envelope.model_validate_json(body)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
-        ) from error
-    return validate_items(getattr(parsed, key), schema, locale=locale)
+    return validate_items(read_envelope(body, envelope=envelope, key=key), schema, locale=locale)
 
 
 def validate_all(

@@ -10,6 +10,7 @@ Core.
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
@@ -23,7 +24,6 @@ from nabd.core.plain_rows import (
     TEXT,
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
-    json_text,
     moment_writer,
     select_in,
     widen_seen_window,
@@ -34,7 +34,8 @@ from nabd.customers.service import refresh_value_summary
 from nabd.events.batch import BatchOutcome, Rejection, duplicates_within
 from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
-from nabd.events.schemas import EventIn, TransactionIn
+from nabd.events.rows import EventRow
+from nabd.events.schemas import TransactionIn
 
 M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
@@ -92,7 +93,7 @@ def _activity(customer_ids: list[int], moments: list[M]) -> dict[int, tuple[M, M
 
 
 def _place_ids(
-    places: PlaceIndex, index: int, item: EventIn
+    places: PlaceIndex, index: int, item: EventRow
 ) -> tuple[int | None, int | None] | Rejection:
     touchpoint_id = channel_id = None
     if item.touchpoint is not None:
@@ -131,61 +132,67 @@ EVENT_COLUMNS = (
 
 
 def ingest_events(
-    session: Session, *, workspace_id: int, items: Sequence[tuple[int, EventIn]]
+    session: Session, *, workspace_id: int, events: Sequence[EventRow]
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
     The rows go to the database as plain values in one statement (`nabd.core.plain_rows`); the
-    unique (workspace, event_id) index settles a repeat sent concurrently.
+    unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
+    batch order, so the first of a repeated id is the one kept.
     """
     outcome = BatchOutcome()
-    unique, outcome.duplicates = duplicates_within(items, "event_id")
-    stored = _stored_event_ids(
-        session, workspace_id=workspace_id, ids=[item.event_id for _, item in unique]
-    )
-    fresh = [(index, item) for index, item in unique if item.event_id not in stored]
-    outcome.duplicates += len(unique) - len(fresh)
+    by_id: dict[str, EventRow] = {}
+    for event in events:
+        by_id.setdefault(event.event_id, event)
+    outcome.duplicates = len(events) - len(by_id)
+    stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(by_id))
+    fresh = [event for event_id, event in by_id.items() if event_id not in stored]
+    outcome.duplicates += len(by_id) - len(fresh)
     places = index_places(
         session,
         workspace_id=workspace_id,
-        channel_keys=(item.channel for _, item in fresh),
-        touchpoint_keys=(item.touchpoint for _, item in fresh),
+        channel_keys={event.channel for event in fresh},
+        touchpoint_keys={event.touchpoint for event in fresh},
     )
-    placed: list[tuple[EventIn, int | None, int | None]] = []
-    for index, item in fresh:
-        if item.touchpoint is None and item.channel is None:
-            placed.append((item, None, None))
-            continue
-        found = _place_ids(places, index, item)
+    placed: list[EventRow] = []
+    touchpoint_ids: list[int | None] = []
+    channel_ids: list[int | None] = []
+    for event in fresh:
+        if event.touchpoint is None and event.channel is None:
+            found: tuple[int | None, int | None] | Rejection = (None, None)
+        else:
+            found = _place_ids(places, event.item_index, event)
         if isinstance(found, Rejection):
             outcome.rejected.append(found)
-        else:
-            placed.append((item, *found))
+            continue
+        placed.append(event)
+        touchpoint_ids.append(found[0])
+        channel_ids.append(found[1])
     if not placed:
         return outcome
-    moments = [item.timestamp for item, _, _ in placed]
+    times = [event.timestamp for event in placed]
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
-        references=[item.customer.identities() for item, _, _ in placed],
-        seen_at=moments,
+        references=[event.identities for event in placed],
+        seen_at=times,
     )
-    stored_moment = moment_writer(session)
-    received_at = stored_moment(utcnow())
-    rows = [
-        (
-            workspace_id,
-            item.event_id,
-            customer_id,
-            item.type,
-            touchpoint_id,
-            channel_id,
-            stored_moment(item.timestamp),
-            received_at,
-            json_text(item.properties),
+    moments = list(map(moment_writer(session), times))
+    count = len(placed)
+    rows = list(
+        zip(
+            repeat(workspace_id, count),
+            [event.event_id for event in placed],
+            customer_ids,
+            [event.type for event in placed],
+            touchpoint_ids,
+            channel_ids,
+            moments,
+            repeat(moment_writer(session)(utcnow()), count),
+            [event.properties for event in placed],
+            strict=True,
         )
-        for (item, touchpoint_id, channel_id), customer_id in zip(placed, customer_ids, strict=True)
-    ]
+    )
     written = insert_ignoring_conflicts(
         session,
         table="events",
@@ -194,10 +201,10 @@ def ingest_events(
         conflict_columns=("workspace_id", "client_event_id"),
     )
     outcome.accepted = written
-    outcome.duplicates += len(rows) - written
+    outcome.duplicates += count - written
     # Stored moments order as the times do (ISO text on SQLite), so the window is taken
     # from the values already converted for the rows.
-    windows = _activity(customer_ids, [row[6] for row in rows])
+    windows = _activity(customer_ids, moments)
     widen_seen_window(
         session,
         workspace_id=workspace_id,

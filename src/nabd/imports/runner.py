@@ -28,7 +28,8 @@ from nabd.events.ingest import (
     ingest_transactions,
 )
 from nabd.events.places import index_places
-from nabd.events.schemas import EventIn, TransactionIn
+from nabd.events.rows import validate_events
+from nabd.events.schemas import TransactionIn
 from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import FeedbackIn
 from nabd.imports.customers import CustomerIn, upsert_customers
@@ -40,12 +41,29 @@ from nabd.imports.readers import Row, read_rows
 DEFAULT_BATCH_SIZE = 5000
 MAX_KEPT_ERRORS = 1000
 
+Items = list[tuple[int, Any]]
+Validate = Callable[[list[dict[str, Any]], str], tuple[Items, list[Rejection]]]
 Ingest = Callable[..., BatchOutcome]
-SCHEMAS: dict[str, tuple[type[BaseModel], Ingest]] = {
-    "customers": (CustomerIn, upsert_customers),
-    "events": (EventIn, ingest_events),
-    "transactions": (TransactionIn, ingest_transactions),
-    "feedback": (FeedbackIn, ingest_feedback),
+
+
+def _validating(schema: type[BaseModel]) -> Validate:
+    return lambda raw, locale: validate_all(raw, schema, locale=locale)
+
+
+def _validate_events(raw: list[dict[str, Any]], locale: str) -> tuple[Items, list[Rejection]]:
+    rows, rejected = validate_events(raw, locale=locale)
+    return [(row.item_index, row) for row in rows], rejected
+
+
+def _ingest_events(session: Session, *, workspace_id: int, items: Items) -> BatchOutcome:
+    return ingest_events(session, workspace_id=workspace_id, events=[row for _, row in items])
+
+
+KINDS: dict[str, tuple[Validate, Ingest]] = {
+    "customers": (_validating(CustomerIn), upsert_customers),
+    "events": (_validate_events, _ingest_events),
+    "transactions": (_validating(TransactionIn), ingest_transactions),
+    "feedback": (_validating(FeedbackIn), ingest_feedback),
 }
 
 
@@ -149,14 +167,14 @@ def _import(
     locale: str,
     on_batch: Callable[[int], None] | None,
 ) -> ImportReport:
-    schema, ingest = SCHEMAS[kind]
+    validate, ingest = KINDS[kind]
     zone = ZoneInfo(time_zone)
     report = ImportReport()
     build_item = item_builder(mapping, zone)
     for batch in _batches(read_rows(path), batch_size):
         row_numbers = [number for number, _ in batch]
         raw = [build_item(row) for _, row in batch]
-        items, rejected = validate_all(raw, schema, locale=locale)
+        items, rejected = validate(raw, locale)
         with transaction(session_factory) as session:
             if dry_run:
                 rejected += _place_rejections(session, workspace_id=workspace_id, items=items)
