@@ -11,6 +11,7 @@ the values the model would.
 """
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, NamedTuple, NotRequired
@@ -95,51 +96,97 @@ def _refused_values(values: Sequence[Hashable], check: Callable[[Any], Any]) -> 
     return refused
 
 
-def quick_rows(
-    items: Sequence[Mapping[str, Any]], positions: Sequence[int]
-) -> tuple[list[EventRow], list[int]]:
-    """Rows of shape-valid `items` (their batch indexes in `positions`) that `EventIn` would
-    accept, and the positions of the others, which need the model to say why."""
-    if not items:
+@dataclass(frozen=True)
+class EventColumns:
+    """Shape-valid events as columns; `positions` are their indexes in the batch."""
+
+    positions: Sequence[int]
+    event_ids: Sequence[str]
+    customers: Sequence[Mapping[str, Any]]
+    types: Sequence[str]
+    touchpoints: Sequence[str | None]
+    channels: Sequence[str | None]
+    timestamps: Sequence[datetime]
+    properties: Sequence[Mapping[str, Any]]
+
+    @classmethod
+    def of(cls, items: Sequence[Mapping[str, Any]], positions: Sequence[int]) -> "EventColumns":
+        """The columns of shape dicts (`shape_of(EventIn)`)."""
+        return cls(
+            positions,
+            [item["event_id"] for item in items],
+            [item["customer"] for item in items],
+            [item["type"] for item in items],
+            [item.get("touchpoint") for item in items],
+            [item.get("channel") for item in items],
+            [item["timestamp"] for item in items],
+            [item.get("properties", {}) for item in items],
+        )
+
+
+def quick_rows(columns: EventColumns) -> tuple[list[EventRow], list[int]]:
+    """Rows of the events that `EventIn` would accept, and the positions of the others,
+    which need the model to say why."""
+    if not columns.positions:
         return [], []
-    identities = identities_of([item["customer"] for item in items])
-    types = [item["type"] for item in items]
-    touchpoints = [item.get("touchpoint") for item in items]
-    channels = [item.get("channel") for item in items]
-    moments = [item["timestamp"] for item in items]
+    identities = identities_of(columns.customers)
     unsure: set[int] = {at for at, found in enumerate(identities) if found is None}
-    for values, check in ((types, event_type), (touchpoints, place_key), (channels, place_key)):
+    for values, check in (
+        (columns.types, event_type),
+        (columns.touchpoints, place_key),
+        (columns.channels, place_key),
+    ):
         if refused := _refused_values(values, check):
             unsure.update(at for at, value in enumerate(values) if value in refused)
     try:
-        not_in_future(max(moments))
+        not_in_future(max(columns.timestamps))
     except ValueError:
-        unsure.update(_refused_positions(moments, not_in_future))
+        unsure.update(_refused_positions(columns.timestamps, not_in_future))
     documents: list[str] = []
-    for at, item in enumerate(items):
+    for at, document in enumerate(columns.properties):
         try:
-            documents.append(capped_json(item.get("properties", {})).decode())
+            documents.append(capped_json(document).decode())
         except ValueError:
             documents.append("")
             unsure.add(at)
-    rows = [
-        EventRow._make(values)
-        for at, values in enumerate(
+    rows = list(
+        map(
+            EventRow._make,
             zip(
-                positions,
-                (item["event_id"] for item in items),
+                columns.positions,
+                columns.event_ids,
                 identities,
-                types,
-                touchpoints,
-                channels,
-                moments,
+                columns.types,
+                columns.touchpoints,
+                columns.channels,
+                columns.timestamps,
                 documents,
                 strict=True,
-            )
+            ),
         )
-        if at not in unsure
-    ]
-    return rows, sorted(positions[at] for at in unsure)
+    )
+    if not unsure:
+        return rows, []
+    return [row for at, row in enumerate(rows) if at not in unsure], sorted(
+        columns.positions[at] for at in unsure
+    )
+
+
+@cache
+def _field_values(model: type[BaseModel], name: str) -> TypeAdapter[list[Any]]:
+    info = model.model_fields[name]
+    kind: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(list[kind])
+
+
+def misfits(model: type[BaseModel], name: str, values: Sequence[Any]) -> set[int]:
+    """Positions of `values` that `model`'s field `name` refuses by its type and constraints
+    (a column of a file, checked in one pydantic-core pass; Python validators not included)."""
+    try:
+        _field_values(model, name).validate_python(values)
+    except ValidationError as error:
+        return {int(problem["loc"][0]) for problem in error.errors()}
+    return set()
 
 
 def _refused_positions(values: Sequence[Any], check: Callable[[Any], Any]) -> list[int]:
@@ -170,14 +217,22 @@ def validate_events(
             misshapen = sorted(at for at in bad if isinstance(at, int))
             positions = [at for at in positions if at not in bad]
             parsed = _shapes().validate_python([raw[at] for at in positions])
-    rows, unsure = quick_rows(parsed, positions)
+    rows, unsure = quick_rows(EventColumns.of(parsed, positions))
     slow = sorted({*misshapen, *unsure})
-    if not slow:
+    return with_slow_items(rows, slow, [raw[at] for at in slow], locale=locale)
+
+
+def with_slow_items(
+    rows: list[EventRow], positions: Sequence[int], items: Sequence[Any], *, locale: str
+) -> tuple[list[EventRow], list[Rejection]]:
+    """`rows` and those of `items` (at `positions` of the batch) validated one by one as
+    `EventIn`, in batch order; a rejection per problem of a refused item."""
+    if not items:
         return rows, []
-    checked, rejected = validate_items([raw[at] for at in slow], EventIn, locale=locale)
-    rows.extend(row_of(slow[at], item) for at, item in checked)
+    checked, rejected = validate_items(items, EventIn, locale=locale)
+    rows.extend(row_of(positions[at], item) for at, item in checked)
     rows.sort(key=lambda row: row.item_index)
-    return rows, [Rejection(slow[r.index], r.field, r.reason, r.params) for r in rejected]
+    return rows, [Rejection(positions[r.index], r.field, r.reason, r.params) for r in rejected]
 
 
 def validate_event_body(body: bytes, *, locale: str) -> tuple[list[EventRow], list[Rejection]]:
