@@ -93,6 +93,42 @@ def test_a_second_import_of_the_same_file_adds_nothing(
     assert audits == 2
 
 
+def test_rows_of_odd_length_and_blank_lines_keep_their_row_numbers(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """Events are read a column at a time; rows that path cannot read (longer or shorter
+    than the header) still get their own row number, column and reason."""
+    workspace = make_workspace(session)
+    make_places(session, workspace)
+    path = tmp_path / "events.csv"
+    path.write_text(
+        ",".join(EVENT_HEADER)
+        + "\n"
+        + ",".join(GOOD_EVENTS[0])
+        + "\n\n"
+        + "e6,e@example.com\n"
+        + ",".join(GOOD_EVENTS[1])
+        + ",extra\n"
+        + "e7, F@Example.com ,page_view,,2026-05-01T12:00:00+03:00,\n",
+        encoding="utf-8",
+    )
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--batch-size", "2"
+    )
+    assert code == 1
+    assert "row 4, column type: This field is required." in output
+    assert "row 4, column timestamp: This field is required." in output
+    assert "4 rows read: 3 added, 0 already known, 2 errors." in output
+    session.expire_all()
+    stored = {event.client_event_id: event for event in session.scalars(select(Event))}
+    assert set(stored) == {"e1", "e2", "e7"}
+    assert stored["e2"].properties == {"sku": "X2"}
+    emails = set(
+        session.scalars(select(CustomerIdentity.value).where(CustomerIdentity.kind == "email"))
+    )
+    assert emails == {"a@example.com", "b@example.com", "f@example.com"}
+
+
 def test_transactions_import_in_small_batches_is_idempotent(
     session: Session, database_url: str, tmp_path: Path
 ) -> None:

@@ -59,18 +59,20 @@ def validate_event_records(
 ) -> tuple[list[EventRow], list[Rejection]]:
     """Rows of the valid events among `records` (cells in `header` order) and a rejection
     per problem of the others; indexes are positions in `records`."""
-    count = len(records)
-    texts = {field: column_texts(source, header, records) for field, source in mapping.items()}
+    width = len(header)
+    # Rows as long as the header are read by column; the others go row by row.
+    regular = [at for at, record in enumerate(records) if len(record) == width]
+    cells = records if len(regular) == len(records) else [records[at] for at in regular]
+    count = len(cells)
+    texts = {field: column_texts(source, header, cells) for field, source in mapping.items()}
     blank = [""] * count
     event_ids = texts.get("event_id", blank)
     types = texts.get("type", blank)
     moments = [as_datetime(text, zone) for text in texts.get("timestamp", blank)]
-    width = len(header)
-    unsure = {at for at, record in enumerate(records) if len(record) != width}
+    unsure = misfits(EventIn, "event_id", event_ids) | misfits(EventIn, "timestamp", moments)
     for values in (event_ids, types):
         unsure.update(at for at, text in enumerate(values) if not text)
     unsure.update(at for at, moment in enumerate(moments) if not isinstance(moment, datetime))
-    unsure |= misfits(EventIn, "event_id", event_ids) | misfits(EventIn, "timestamp", moments)
     # In mapping order, as the row-by-row path fills them (the stored JSON keeps that order).
     properties = [
         field.removeprefix(_PROPERTIES) for field in texts if field.startswith(_PROPERTIES)
@@ -84,12 +86,13 @@ def validate_event_records(
         moments,
         _records(texts, _PROPERTIES, properties, count),
     ]
-    keep: Sequence[int] = range(count)
+    keep = [at for at in range(count) if at not in unsure] if unsure else range(count)
     if unsure:
-        keep = [at for at in keep if at not in unsure]
         columns = [[values[at] for at in keep] for values in columns]
-    rows, also = quick_rows(EventColumns(keep, *columns))
-    slow = sorted(unsure.union(also))
+    rows, also = quick_rows(EventColumns([regular[at] for at in keep], *columns))
+    slow = sorted(
+        {*also, *(regular[at] for at in unsure), *set(range(len(records))).difference(regular)}
+    )
     build = item_builder(mapping, zone)
     items = [build(dict(zip(header, records[at], strict=False))) for at in slow]
     return with_slow_items(rows, slow, items, locale=locale)
