@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,26 @@ def sqlite_moment(value: datetime) -> str:
 
 def utc_moment(value: datetime) -> datetime:
     return value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def sqlite_moments(values: Sequence[datetime]) -> list[str]:
+    """`sqlite_moment` of each value, formatted by numpy a batch at a time (one
+    `isoformat` per event was a tenth of the events API's Python time)."""
+    if not values:
+        return []
+    micros = np.fromiter(((value - _EPOCH) // _MICROSECOND for value in values), np.int64)
+    text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
+    stored: list[str] = np.char.replace(text, "T", " ").tolist()
+    return stored
+
+
+def moments_writer(session: Session) -> Any:
+    """`moment_writer` for a whole list of moments."""
+    return sqlite_moments if is_sqlite(session) else list
 
 
 def json_text(value: Any) -> str:

@@ -25,6 +25,7 @@ from nabd.core.plain_rows import (
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
     moment_writer,
+    moments_writer,
     select_in,
     widen_seen_window,
 )
@@ -177,7 +178,7 @@ def ingest_events(
         references=[event.identities for event in placed],
         seen_at=times,
     )
-    moments = list(map(moment_writer(session), times))
+    moments = moments_writer(session)(times)
     count = len(placed)
     rows = list(
         zip(
