@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 # Column types of the staging tables on PostgreSQL; SQLite needs none.
@@ -63,11 +62,6 @@ def sqlite_moments(values: Sequence[datetime]) -> list[str]:
 def moments_writer(session: Session) -> Any:
     """`moment_writer` for a whole list of moments."""
     return sqlite_moments if is_sqlite(session) else list
-
-
-def json_text(value: Any) -> str:
-    """A JSON document as text (pydantic-core's serialiser, several times json.dumps' speed)."""
-    return to_json(value).decode()
 
 
 def _staged(session: Session, name: str, columns: Sequence[tuple[str, str]], rows: Any) -> str:
