@@ -13,6 +13,7 @@ from nabd.core.i18n import gettext
 from nabd.core.validation import describe_errors
 
 T = TypeVar("T", bound=BaseModel)
+Item = TypeVar("Item")  # a model or a plain row (`EventRow`)
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,12 @@ def _item_lists(schema: type[T]) -> TypeAdapter[list[T]]:
     return TypeAdapter(list[schema])  # type: ignore[valid-type]
 
 
-def duplicates_within(items: Sequence[tuple[int, T]], key: str) -> tuple[list[tuple[int, T]], int]:
+def duplicates_within(
+    items: Sequence[tuple[int, Item]], key: str
+) -> tuple[list[tuple[int, Item]], int]:
     """The first of each id in the batch, and how many repeats were dropped."""
     seen: set[Any] = set()
-    first: list[tuple[int, T]] = []
+    first: list[tuple[int, Item]] = []
     for index, item in items:
         value = getattr(item, key)
         if value not in seen:

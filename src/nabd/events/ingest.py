@@ -142,13 +142,14 @@ def ingest_events(
     batch order, so the first of a repeated id is the one kept.
     """
     outcome = BatchOutcome()
-    by_id: dict[str, EventRow] = {}
-    for event in events:
-        by_id.setdefault(event.event_id, event)
-    outcome.duplicates = len(events) - len(by_id)
-    stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(by_id))
-    fresh = [event for event_id, event in by_id.items() if event_id not in stored]
-    outcome.duplicates += len(by_id) - len(fresh)
+    unique, outcome.duplicates = duplicates_within(
+        [(event.item_index, event) for event in events], "event_id"
+    )
+    stored = _stored_event_ids(
+        session, workspace_id=workspace_id, ids=[event.event_id for _, event in unique]
+    )
+    fresh = [event for _, event in unique if event.event_id not in stored]
+    outcome.duplicates += len(unique) - len(fresh)
     places = index_places(
         session,
         workspace_id=workspace_id,
