@@ -129,6 +129,27 @@ def test_rows_of_odd_length_and_blank_lines_keep_their_row_numbers(
     assert emails == {"a@example.com", "b@example.com", "f@example.com"}
 
 
+def test_first_and_last_seen_cover_every_batch_of_the_file(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """The import writes the customers' seen dates once per transaction, not per batch."""
+    make_workspace(session)
+    rows = [
+        ["s1", "same@example.com", "page_view", "", "2026-05-02T10:00:00+00:00", ""],
+        ["s2", "same@example.com", "page_view", "", "2026-05-03T10:00:00+00:00", ""],
+        ["s3", "same@example.com", "page_view", "", "2026-05-01T10:00:00+00:00", ""],
+    ]
+    path = write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--batch-size", "1"
+    )
+    assert code == 0, output
+    session.expire_all()
+    customer = session.scalars(select(Customer)).one()
+    assert customer.first_seen_at.isoformat() == "2026-05-01T10:00:00+00:00"
+    assert customer.last_seen_at.isoformat() == "2026-05-03T10:00:00+00:00"
+
+
 def test_transactions_import_in_small_batches_is_idempotent(
     session: Session, database_url: str, tmp_path: Path
 ) -> None:

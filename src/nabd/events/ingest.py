@@ -93,6 +93,30 @@ def _activity(customer_ids: list[int], moments: list[M]) -> dict[int, tuple[M, M
     return activity
 
 
+class SeenWindows:
+    """Customers' first/last-seen windows gathered over several batches and written in one
+    UPDATE: an import writes them once per transaction instead of once per batch (a file's
+    customers come back in batch after batch)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[int, tuple[Any, Any]] = {}
+
+    def add(self, windows: dict[int, tuple[Any, Any]]) -> None:
+        for customer_id, (first, last) in windows.items():
+            known = self._windows.get(customer_id)
+            if known is not None:
+                first, last = min(known[0], first), max(known[1], last)
+            self._windows[customer_id] = (first, last)
+
+    def write(self, session: Session, *, workspace_id: int) -> None:
+        widen_seen_window(
+            session,
+            workspace_id=workspace_id,
+            windows=[(customer, first, last) for customer, (first, last) in self._windows.items()],
+        )
+        self._windows.clear()
+
+
 def _place_ids(
     places: PlaceIndex, index: int, item: EventRow
 ) -> tuple[int | None, int | None] | Rejection:
@@ -133,13 +157,18 @@ EVENT_COLUMNS = (
 
 
 def ingest_events(
-    session: Session, *, workspace_id: int, events: Sequence[EventRow]
+    session: Session,
+    *,
+    workspace_id: int,
+    events: Sequence[EventRow],
+    seen: SeenWindows | None = None,
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
     The rows go to the database as plain values in one statement (`nabd.core.plain_rows`); the
     unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
-    batch order, so the first of a repeated id is the one kept.
+    batch order, so the first of a repeated id is the one kept. The customers' first/last-seen
+    dates are widened at once, or gathered in `seen` for the caller to write before it commits.
     """
     outcome = BatchOutcome()
     unique, outcome.duplicates = duplicates_within(
@@ -207,6 +236,9 @@ def ingest_events(
     # Stored moments order as the times do (ISO text on SQLite), so the window is taken
     # from the values already converted for the rows.
     windows = _activity(customer_ids, moments)
+    if seen is not None:
+        seen.add(windows)
+        return outcome
     widen_seen_window(
         session,
         workspace_id=workspace_id,

@@ -28,6 +28,7 @@ from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
     UNKNOWN_TOUCHPOINT,
+    SeenWindows,
     ingest_events,
     ingest_transactions,
 )
@@ -61,8 +62,11 @@ def _validate_events(raw: list[dict[str, Any]], locale: str) -> tuple[Items, lis
     return [(row.item_index, row) for row in rows], rejected
 
 
-def _ingest_events(session: Session, *, workspace_id: int, items: Items) -> BatchOutcome:
-    return ingest_events(session, workspace_id=workspace_id, events=[row for _, row in items])
+def _ingest_events(
+    session: Session, *, workspace_id: int, items: Items, seen: SeenWindows
+) -> BatchOutcome:
+    events = [row for _, row in items]
+    return ingest_events(session, workspace_id=workspace_id, events=events, seen=seen)
 
 
 KINDS: dict[str, tuple[Validate, Ingest]] = {
@@ -172,28 +176,37 @@ IMPORT_CACHE_KIB = 65_536
 
 
 class _Store:
-    """One open transaction, committed every ROWS_PER_TRANSACTION rows."""
+    """One open transaction, committed every ROWS_PER_TRANSACTION rows, with the events'
+    first/last-seen windows of its batches written once before each commit."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, workspace_id: int) -> None:
         self.session = session
+        self.workspace_id = workspace_id
+        self.seen = SeenWindows()
         self._pending = 0
 
     def wrote(self, rows: int) -> None:
         self._pending += rows
         if self._pending >= ROWS_PER_TRANSACTION:
+            self.finish()
             self.session.commit()
-            self._pending = 0
+
+    def finish(self) -> None:
+        self.seen.write(self.session, workspace_id=self.workspace_id)
+        self._pending = 0
 
 
 @contextmanager
-def _storing(session_factory: sessionmaker[Session]) -> Iterator[_Store]:
+def _storing(session_factory: sessionmaker[Session], workspace_id: int) -> Iterator[_Store]:
     with transaction(session_factory) as session:
         sqlite = is_sqlite(session)
         if sqlite:
             connection = session.connection()
             previous = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
             connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-        yield _Store(session)
+        store = _Store(session, workspace_id)
+        yield store
+        store.finish()
         if sqlite:  # the pooled connection goes back with its usual cache
             session.connection().exec_driver_sql(f"PRAGMA cache_size={int(previous)}")
 
@@ -233,12 +246,14 @@ def _import(
     checked = _checked_batches(
         kind, path, mapping=mapping, zone=ZoneInfo(time_zone), size=batch_size, locale=locale
     )
-    with _storing(session_factory) as store:
+    with _storing(session_factory, workspace_id) as store:
         for row_numbers, items, rejected in one_ahead(checked):
             if dry_run:
                 rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
             else:
-                outcome = ingest(store.session, workspace_id=workspace_id, items=items)
+                # Events leave the first/last-seen windows for the store to write per transaction.
+                extra = {"seen": store.seen} if kind == "events" else {}
+                outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
                 store.wrote(len(row_numbers))
                 rejected += outcome.rejected
                 report.accepted += outcome.accepted
