@@ -150,6 +150,40 @@ def test_first_and_last_seen_cover_every_batch_of_the_file(
     assert customer.last_seen_at.isoformat() == "2026-05-03T10:00:00+00:00"
 
 
+def test_identities_learnt_in_one_batch_serve_the_next(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """Batches of one transaction remember the identities they resolved; a later row that
+    adds an identity to a remembered customer still attaches it to that customer."""
+    make_workspace(session)
+    header = ["event_id", "customer.email", "customer.external_id", "type", "timestamp"]
+    rows = [
+        ["h1", "held@example.com", "", "page_view", "2026-05-01T10:00:00+00:00"],
+        ["h2", "held@example.com", "crm-7", "page_view", "2026-05-01T11:00:00+00:00"],
+        ["h3", "", "crm-7", "page_view", "2026-05-01T12:00:00+00:00"],
+        ["h4", "other@example.com", "", "page_view", "2026-05-01T13:00:00+00:00"],
+    ]
+    path = write_csv(tmp_path / "events.csv", header, rows)
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--batch-size", "1"
+    )
+    assert code == 0, output
+    session.expire_all()
+    owners = {
+        value: owner
+        for value, owner in session.execute(
+            select(CustomerIdentity.value, CustomerIdentity.customer_id)
+        )
+    }
+    assert owners["held@example.com"] == owners["crm-7"] != owners["other@example.com"]
+    events = {
+        event_id: owner
+        for event_id, owner in session.execute(select(Event.client_event_id, Event.customer_id))
+    }
+    assert events["h1"] == events["h2"] == events["h3"] == owners["crm-7"]
+    assert count(session, Customer) == 2
+
+
 def test_transactions_import_in_small_batches_is_idempotent(
     session: Session, database_url: str, tmp_path: Path
 ) -> None:

@@ -293,6 +293,7 @@ def resolve_customers(
     workspace_id: int,
     references: Sequence[Identities],
     seen_at: Sequence[datetime | None],
+    held: dict[tuple[str, str], int] | None = None,
 ) -> list[int]:
     """The customer id of each reference, creating customers and identities never seen before.
 
@@ -300,9 +301,18 @@ def resolve_customers(
     so `{email, external_id}` teaches nabd that both belong to one person. Two references that
     point to different known customers are never merged implicitly: the most decisive known
     identity wins (see PRIORITY) and merging stays an explicit, audited act.
+
+    `held` remembers pairs already resolved in the caller's transaction (an import's batches
+    share one): only pairs it lacks are looked up, and it learns the batch's pairs.
     """
     pairs = {pair for reference in references for pair in reference}
-    known = lookup_identities(session, workspace_id=workspace_id, pairs=pairs)
+    if held is None:
+        known = lookup_identities(session, workspace_id=workspace_id, pairs=pairs)
+    else:
+        missing = pairs.difference(held)
+        if missing:
+            held.update(lookup_identities(session, workspace_id=workspace_id, pairs=missing))
+        known = {pair: held[pair] for pair in pairs if pair in held}
     if len(known) == len(pairs) and all(len(reference) == 1 for reference in references):
         # The steady state of event ingestion: one identity per item, all known already.
         return [known[reference[0]] for reference in references]
@@ -344,6 +354,8 @@ def resolve_customers(
     )
     # Read back what the database holds: a concurrent batch may have claimed a pair first.
     settled = {**known, **lookup_identities(session, workspace_id=workspace_id, pairs=set(attach))}
+    if held is not None:
+        held.update(settled)
     orphans = set(new_ids) - set(settled.values())
     if orphans:
         session.execute(

@@ -162,13 +162,15 @@ def ingest_events(
     workspace_id: int,
     events: Sequence[EventRow],
     seen: SeenWindows | None = None,
+    held: dict[tuple[str, str], int] | None = None,
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
     The rows go to the database as plain values in one statement (`nabd.core.plain_rows`); the
     unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
     batch order, so the first of a repeated id is the one kept. The customers' first/last-seen
-    dates are widened at once, or gathered in `seen` for the caller to write before it commits.
+    dates are widened at once, or gathered in `seen` for the caller to write before it commits;
+    `held` are identities already resolved in the caller's transaction (`resolve_customers`).
     """
     outcome = BatchOutcome()
     unique, outcome.duplicates = duplicates_within(
@@ -207,6 +209,7 @@ def ingest_events(
         workspace_id=workspace_id,
         references=[event.identities for event in placed],
         seen_at=times,
+        held=held,
     )
     moments = moments_writer(session)(times)
     count = len(placed)

@@ -63,10 +63,15 @@ def _validate_events(raw: list[dict[str, Any]], locale: str) -> tuple[Items, lis
 
 
 def _ingest_events(
-    session: Session, *, workspace_id: int, items: Items, seen: SeenWindows
+    session: Session,
+    *,
+    workspace_id: int,
+    items: Items,
+    seen: SeenWindows,
+    held: dict[tuple[str, str], int],
 ) -> BatchOutcome:
     events = [row for _, row in items]
-    return ingest_events(session, workspace_id=workspace_id, events=events, seen=seen)
+    return ingest_events(session, workspace_id=workspace_id, events=events, seen=seen, held=held)
 
 
 KINDS: dict[str, tuple[Validate, Ingest]] = {
@@ -177,12 +182,16 @@ IMPORT_CACHE_KIB = 65_536
 
 class _Store:
     """One open transaction, committed every ROWS_PER_TRANSACTION rows, with the events'
-    first/last-seen windows of its batches written once before each commit."""
+    first/last-seen windows of its batches written once before each commit and the identities
+    its batches resolved (a file's customers recur batch after batch). On SQLite nothing else
+    writes between the transaction's first write and its commit, so what it learnt stays true;
+    it is forgotten at each commit."""
 
     def __init__(self, session: Session, workspace_id: int) -> None:
         self.session = session
         self.workspace_id = workspace_id
         self.seen = SeenWindows()
+        self.held: dict[tuple[str, str], int] = {}
         self._pending = 0
 
     def wrote(self, rows: int) -> None:
@@ -193,6 +202,7 @@ class _Store:
 
     def finish(self) -> None:
         self.seen.write(self.session, workspace_id=self.workspace_id)
+        self.held.clear()
         self._pending = 0
 
 
@@ -251,8 +261,8 @@ def _import(
             if dry_run:
                 rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
             else:
-                # Events leave the first/last-seen windows for the store to write per transaction.
-                extra = {"seen": store.seen} if kind == "events" else {}
+                # Events share the store's first/last-seen windows and resolved identities.
+                extra = {"seen": store.seen, "held": store.held} if kind == "events" else {}
                 outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
                 store.wrote(len(row_numbers))
                 rejected += outcome.rejected
