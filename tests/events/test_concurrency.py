@@ -10,6 +10,7 @@ from nabd.core.db import create_session_factory, transaction
 from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
 from nabd.events.batch import BatchOutcome
 from nabd.events.ingest import ingest_events
+from nabd.events.rows import rows_of
 from nabd.events.schemas import EventIn
 from tests.events.factories import T0
 from tests.factories import make_workspace
@@ -44,7 +45,9 @@ def test_the_same_batch_from_two_writers_is_stored_once(engine: Engine, session:
         try:
             start.wait()
             with transaction(factory) as own:
-                outcomes.append(ingest_events(own, workspace_id=workspace.id, items=items))
+                outcomes.append(
+                    ingest_events(own, workspace_id=workspace.id, events=rows_of(items))
+                )
         except BaseException as error:  # reported below, with the assertion
             failures.append(error)
 

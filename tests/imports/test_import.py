@@ -93,6 +93,97 @@ def test_a_second_import_of_the_same_file_adds_nothing(
     assert audits == 2
 
 
+def test_rows_of_odd_length_and_blank_lines_keep_their_row_numbers(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """Events are read a column at a time; rows that path cannot read (longer or shorter
+    than the header) still get their own row number, column and reason."""
+    workspace = make_workspace(session)
+    make_places(session, workspace)
+    path = tmp_path / "events.csv"
+    path.write_text(
+        ",".join(EVENT_HEADER)
+        + "\n"
+        + ",".join(GOOD_EVENTS[0])
+        + "\n\n"
+        + "e6,e@example.com\n"
+        + ",".join(GOOD_EVENTS[1])
+        + ",extra\n"
+        + "e7, F@Example.com ,page_view,,2026-05-01T12:00:00+03:00,\n",
+        encoding="utf-8",
+    )
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--batch-size", "2"
+    )
+    assert code == 1
+    assert "row 4, column type: This field is required." in output
+    assert "row 4, column timestamp: This field is required." in output
+    assert "4 rows read: 3 added, 0 already known, 2 errors." in output
+    session.expire_all()
+    stored = {event.client_event_id: event for event in session.scalars(select(Event))}
+    assert set(stored) == {"e1", "e2", "e7"}
+    assert stored["e2"].properties == {"sku": "X2"}
+    emails = set(
+        session.scalars(select(CustomerIdentity.value).where(CustomerIdentity.kind == "email"))
+    )
+    assert emails == {"a@example.com", "b@example.com", "f@example.com"}
+
+
+def test_first_and_last_seen_cover_every_batch_of_the_file(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """The import writes the customers' seen dates once per transaction, not per batch."""
+    make_workspace(session)
+    rows = [
+        ["s1", "same@example.com", "page_view", "", "2026-05-02T10:00:00+00:00", ""],
+        ["s2", "same@example.com", "page_view", "", "2026-05-03T10:00:00+00:00", ""],
+        ["s3", "same@example.com", "page_view", "", "2026-05-01T10:00:00+00:00", ""],
+    ]
+    path = write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--batch-size", "1"
+    )
+    assert code == 0, output
+    session.expire_all()
+    customer = session.scalars(select(Customer)).one()
+    assert customer.first_seen_at.isoformat() == "2026-05-01T10:00:00+00:00"
+    assert customer.last_seen_at.isoformat() == "2026-05-03T10:00:00+00:00"
+
+
+def test_identities_learnt_in_one_batch_serve_the_next(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """Batches of one transaction remember the identities they resolved; a later row that
+    adds an identity to a remembered customer still attaches it to that customer."""
+    make_workspace(session)
+    header = ["event_id", "customer.email", "customer.external_id", "type", "timestamp"]
+    rows = [
+        ["h1", "held@example.com", "", "page_view", "2026-05-01T10:00:00+00:00"],
+        ["h2", "held@example.com", "crm-7", "page_view", "2026-05-01T11:00:00+00:00"],
+        ["h3", "", "crm-7", "page_view", "2026-05-01T12:00:00+00:00"],
+        ["h4", "other@example.com", "", "page_view", "2026-05-01T13:00:00+00:00"],
+    ]
+    path = write_csv(tmp_path / "events.csv", header, rows)
+    code, output = nabd(
+        database_url, tmp_path, "events", str(path), "--workspace", "acme", "--batch-size", "1"
+    )
+    assert code == 0, output
+    session.expire_all()
+    owners = {
+        value: owner
+        for value, owner in session.execute(
+            select(CustomerIdentity.value, CustomerIdentity.customer_id)
+        )
+    }
+    assert owners["held@example.com"] == owners["crm-7"] != owners["other@example.com"]
+    events = {
+        event_id: owner
+        for event_id, owner in session.execute(select(Event.client_event_id, Event.customer_id))
+    }
+    assert events["h1"] == events["h2"] == events["h3"] == owners["crm-7"]
+    assert count(session, Customer) == 2
+
+
 def test_transactions_import_in_small_batches_is_idempotent(
     session: Session, database_url: str, tmp_path: Path
 ) -> None:

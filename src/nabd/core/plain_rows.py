@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic_core import to_json
+import numpy as np
 from sqlalchemy.orm import Session
 
 # Column types of the staging tables on PostgreSQL; SQLite needs none.
@@ -44,9 +44,24 @@ def utc_moment(value: datetime) -> datetime:
     return value
 
 
-def json_text(value: Any) -> str:
-    """A JSON document as text (pydantic-core's serialiser, several times json.dumps' speed)."""
-    return to_json(value).decode()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def sqlite_moments(values: Sequence[datetime]) -> list[str]:
+    """`sqlite_moment` of each value, formatted by numpy a batch at a time (one
+    `isoformat` per event was a tenth of the events API's Python time)."""
+    if not values:
+        return []
+    micros = np.fromiter(((value - _EPOCH) // _MICROSECOND for value in values), np.int64)
+    text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
+    stored: list[str] = np.char.replace(text, "T", " ").tolist()
+    return stored
+
+
+def moments_writer(session: Session) -> Any:
+    """`moment_writer` for a whole list of moments."""
+    return sqlite_moments if is_sqlite(session) else list
 
 
 def _staged(session: Session, name: str, columns: Sequence[tuple[str, str]], rows: Any) -> str:

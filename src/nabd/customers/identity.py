@@ -7,11 +7,12 @@ identity are settled by the unique constraint, never by a second customer.
 """
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -157,6 +158,50 @@ class CustomerReference(BaseModel):
         return tuple(found)
 
 
+def _cached(normalise: Callable[[str], str]) -> Callable[[str], str]:
+    """`normalise` run once per distinct value (a refusal too)."""
+    seen: dict[str, str | None] = {}
+
+    def once(value: str) -> str:
+        if value not in seen:
+            try:
+                seen[value] = normalise(value)
+            except ValueError:
+                seen[value] = None
+        normalised = seen[value]
+        if normalised is None:
+            raise ValueError(value)
+        return normalised
+
+    return once
+
+
+def identities_of(references: Sequence[Mapping[str, Any]]) -> list[Identities | None]:
+    """The identities of plain references (dicts shaped like `CustomerReference`), normalised
+    by the model's own functions, or None where the model would refuse the reference (it then
+    says which field and why). Ingestion's quick path: no model per item, and each e-mail or
+    phone of the batch is normalised once."""
+    email = _cached(normalise_email)
+    phone = _cached(normalise_phone)
+    found: list[Identities | None] = []
+    for reference in references:
+        pairs: list[tuple[str, str]] = []
+        try:
+            if (value := reference.get("external_id")) is not None:
+                pairs.append(("external_id", _bounded_id(value, MAX_EXTERNAL_ID_LENGTH)))
+            if (value := reference.get("email")) is not None:
+                pairs.append(("email", email(value)))
+            if (value := reference.get("phone")) is not None:
+                pairs.append(("phone", phone(value)))
+            if (value := reference.get("anonymous_id")) is not None:
+                pairs.append(("anonymous_id", _bounded_id(value, MAX_ANONYMOUS_ID_LENGTH)))
+        except ValueError:
+            found.append(None)
+            continue
+        found.append(tuple(pairs) or None)
+    return found
+
+
 def lookup_identities(
     session: Session, *, workspace_id: int, pairs: set[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
@@ -248,6 +293,7 @@ def resolve_customers(
     workspace_id: int,
     references: Sequence[Identities],
     seen_at: Sequence[datetime | None],
+    held: dict[tuple[str, str], int] | None = None,
 ) -> list[int]:
     """The customer id of each reference, creating customers and identities never seen before.
 
@@ -255,9 +301,18 @@ def resolve_customers(
     so `{email, external_id}` teaches nabd that both belong to one person. Two references that
     point to different known customers are never merged implicitly: the most decisive known
     identity wins (see PRIORITY) and merging stays an explicit, audited act.
+
+    `held` remembers pairs already resolved in the caller's transaction (an import's batches
+    share one): only pairs it lacks are looked up, and it learns the batch's pairs.
     """
     pairs = {pair for reference in references for pair in reference}
-    known = lookup_identities(session, workspace_id=workspace_id, pairs=pairs)
+    if held is None:
+        known = lookup_identities(session, workspace_id=workspace_id, pairs=pairs)
+    else:
+        missing = pairs.difference(held)
+        if missing:
+            held.update(lookup_identities(session, workspace_id=workspace_id, pairs=missing))
+        known = {pair: held[pair] for pair in pairs if pair in held}
     if len(known) == len(pairs) and all(len(reference) == 1 for reference in references):
         # The steady state of event ingestion: one identity per item, all known already.
         return [known[reference[0]] for reference in references]
@@ -299,6 +354,8 @@ def resolve_customers(
     )
     # Read back what the database holds: a concurrent batch may have claimed a pair first.
     settled = {**known, **lookup_identities(session, workspace_id=workspace_id, pairs=set(attach))}
+    if held is not None:
+        held.update(settled)
     orphans = set(new_ids) - set(settled.values())
     if orphans:
         session.execute(

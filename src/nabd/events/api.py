@@ -17,10 +17,10 @@ from nabd.events import write_keys
 from nabd.events.batch import BatchOutcome, validate_body
 from nabd.events.collect import MAX_COLLECT_BYTES, CollectIn, collect
 from nabd.events.ingest import ingest_events, ingest_transactions
+from nabd.events.rows import validate_event_body
 from nabd.events.schemas import (
     BatchResultOut,
     EventBatchIn,
-    EventIn,
     RejectionOut,
     TransactionBatchIn,
     TransactionIn,
@@ -79,10 +79,8 @@ def post_events(
 ) -> BatchResultOut:
     """Up to 1,000 events; each is accepted, a duplicate (known `event_id`) or rejected."""
     locale = request_locale(request)
-    items, rejected = validate_body(
-        body, envelope=EventBatchIn, key="events", schema=EventIn, locale=locale
-    )
-    outcome = ingest_events(session, workspace_id=principal.workspace_id, items=items)
+    events, rejected = validate_event_body(body, locale=locale)
+    outcome = ingest_events(session, workspace_id=principal.workspace_id, events=events)
     outcome.rejected.extend(rejected)
     return batch_result(outcome, locale)
 

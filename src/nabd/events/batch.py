@@ -13,6 +13,7 @@ from nabd.core.i18n import gettext
 from nabd.core.validation import describe_errors
 
 T = TypeVar("T", bound=BaseModel)
+Item = TypeVar("Item")  # a model or a plain row (`EventRow`)
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def validate_items(
 
 
 @cache
-def _whole_batch(envelope: type[BaseModel], key: str, schema: type[BaseModel]) -> type[BaseModel]:
-    """`envelope` with its item list typed as `list[schema]`: one pydantic-core pass over
+def whole_batch(envelope: type[BaseModel], key: str, item: Any) -> type[BaseModel]:
+    """`envelope` with its item list typed as `list[item]`: one pydantic-core pass over
     the raw body parses and validates every item, with no Python per item in between."""
     limit = next(
         (m.max_length for m in envelope.model_fields[key].metadata if hasattr(m, "max_length")),
@@ -68,8 +69,21 @@ def _whole_batch(envelope: type[BaseModel], key: str, schema: type[BaseModel]) -
     return create_model(
         f"Whole{envelope.__name__}",
         __config__=ConfigDict(extra="forbid"),
-        **{key: (list[schema], Field(max_length=limit))},  # type: ignore[call-overload,valid-type]
+        **{key: (list[item], Field(max_length=limit))},  # type: ignore[call-overload]
     )
+
+
+def read_envelope(body: bytes, *, envelope: type[BaseModel], key: str) -> list[Any]:
+    """The raw items of a JSON batch `{key: [...]}`; a bad envelope is a 422 for the whole
+    request, as FastAPI would answer."""
+    try:
+        parsed = envelope.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
+        ) from error
+    items: list[Any] = getattr(parsed, key)
+    return items
 
 
 def validate_body(
@@ -78,23 +92,16 @@ def validate_body(
     """Items of a raw JSON batch `{key: [...]}`, validated; a bad envelope is a 422.
 
     The usual batch, every item valid, costs one validation pass in pydantic-core. When any
-    item is bad, the envelope is read on its own (its problems refuse the whole request,
-    as FastAPI would) and the items are validated one by one, so one bad item never drops
-    the good ones.
+    item is bad, the envelope is read on its own (its problems refuse the whole request)
+    and the items are validated one by one, so one bad item never drops the good ones.
     """
     try:
-        whole = _whole_batch(envelope, key, schema).model_validate_json(body)
+        whole = whole_batch(envelope, key, schema).model_validate_json(body)
     except ValidationError:
         pass
     else:
         return list(enumerate(getattr(whole, key))), []
-    try:
-        parsed = envelope.model_validate_json(body)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
-        ) from error
-    return validate_items(getattr(parsed, key), schema, locale=locale)
+    return validate_items(read_envelope(body, envelope=envelope, key=key), schema, locale=locale)
 
 
 def validate_all(
@@ -112,10 +119,12 @@ def _item_lists(schema: type[T]) -> TypeAdapter[list[T]]:
     return TypeAdapter(list[schema])  # type: ignore[valid-type]
 
 
-def duplicates_within(items: Sequence[tuple[int, T]], key: str) -> tuple[list[tuple[int, T]], int]:
+def duplicates_within(
+    items: Sequence[tuple[int, Item]], key: str
+) -> tuple[list[tuple[int, Item]], int]:
     """The first of each id in the batch, and how many repeats were dropped."""
     seen: set[Any] = set()
-    first: list[tuple[int, T]] = []
+    first: list[tuple[int, Item]] = []
     for index, item in items:
         value = getattr(item, key)
         if value not in seen:

@@ -14,6 +14,7 @@ from nabd.core.audit import Actor
 from nabd.customers.identity import CustomerReference, identify
 from nabd.events.batch import BatchOutcome, Rejection, validate_items
 from nabd.events.ingest import ingest_events
+from nabd.events.rows import row_of
 from nabd.events.schemas import EventIn
 
 MAX_COLLECT_BYTES = 64 * 1024
@@ -87,7 +88,7 @@ def collect(
     outcome = ingest_events(
         session,
         workspace_id=workspace_id,
-        items=[(original_index[position], event) for position, event in events],
+        events=[row_of(original_index[position], event) for position, event in events],
     )
     outcome.rejected = [
         *rejected,

@@ -10,6 +10,7 @@ Core.
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
@@ -23,8 +24,8 @@ from nabd.core.plain_rows import (
     TEXT,
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
-    json_text,
     moment_writer,
+    moments_writer,
     select_in,
     widen_seen_window,
 )
@@ -34,7 +35,8 @@ from nabd.customers.service import refresh_value_summary
 from nabd.events.batch import BatchOutcome, Rejection, duplicates_within
 from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
-from nabd.events.schemas import EventIn, TransactionIn
+from nabd.events.rows import EventRow
+from nabd.events.schemas import TransactionIn
 
 M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
@@ -91,8 +93,32 @@ def _activity(customer_ids: list[int], moments: list[M]) -> dict[int, tuple[M, M
     return activity
 
 
+class SeenWindows:
+    """Customers' first/last-seen windows gathered over several batches and written in one
+    UPDATE: an import writes them once per transaction instead of once per batch (a file's
+    customers come back in batch after batch)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[int, tuple[Any, Any]] = {}
+
+    def add(self, windows: dict[int, tuple[Any, Any]]) -> None:
+        for customer_id, (first, last) in windows.items():
+            known = self._windows.get(customer_id)
+            if known is not None:
+                first, last = min(known[0], first), max(known[1], last)
+            self._windows[customer_id] = (first, last)
+
+    def write(self, session: Session, *, workspace_id: int) -> None:
+        widen_seen_window(
+            session,
+            workspace_id=workspace_id,
+            windows=[(customer, first, last) for customer, (first, last) in self._windows.items()],
+        )
+        self._windows.clear()
+
+
 def _place_ids(
-    places: PlaceIndex, index: int, item: EventIn
+    places: PlaceIndex, index: int, item: EventRow
 ) -> tuple[int | None, int | None] | Rejection:
     touchpoint_id = channel_id = None
     if item.touchpoint is not None:
@@ -131,61 +157,76 @@ EVENT_COLUMNS = (
 
 
 def ingest_events(
-    session: Session, *, workspace_id: int, items: Sequence[tuple[int, EventIn]]
+    session: Session,
+    *,
+    workspace_id: int,
+    events: Sequence[EventRow],
+    seen: SeenWindows | None = None,
+    held: dict[tuple[str, str], int] | None = None,
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
     The rows go to the database as plain values in one statement (`nabd.core.plain_rows`); the
-    unique (workspace, event_id) index settles a repeat sent concurrently.
+    unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
+    batch order, so the first of a repeated id is the one kept. The customers' first/last-seen
+    dates are widened at once, or gathered in `seen` for the caller to write before it commits;
+    `held` are identities already resolved in the caller's transaction (`resolve_customers`).
     """
     outcome = BatchOutcome()
-    unique, outcome.duplicates = duplicates_within(items, "event_id")
-    stored = _stored_event_ids(
-        session, workspace_id=workspace_id, ids=[item.event_id for _, item in unique]
+    unique, outcome.duplicates = duplicates_within(
+        [(event.item_index, event) for event in events], "event_id"
     )
-    fresh = [(index, item) for index, item in unique if item.event_id not in stored]
+    stored = _stored_event_ids(
+        session, workspace_id=workspace_id, ids=[event.event_id for _, event in unique]
+    )
+    fresh = [event for _, event in unique if event.event_id not in stored]
     outcome.duplicates += len(unique) - len(fresh)
     places = index_places(
         session,
         workspace_id=workspace_id,
-        channel_keys=(item.channel for _, item in fresh),
-        touchpoint_keys=(item.touchpoint for _, item in fresh),
+        channel_keys={event.channel for event in fresh},
+        touchpoint_keys={event.touchpoint for event in fresh},
     )
-    placed: list[tuple[EventIn, int | None, int | None]] = []
-    for index, item in fresh:
-        if item.touchpoint is None and item.channel is None:
-            placed.append((item, None, None))
-            continue
-        found = _place_ids(places, index, item)
+    placed: list[EventRow] = []
+    touchpoint_ids: list[int | None] = []
+    channel_ids: list[int | None] = []
+    for event in fresh:
+        if event.touchpoint is None and event.channel is None:
+            found: tuple[int | None, int | None] | Rejection = (None, None)
+        else:
+            found = _place_ids(places, event.item_index, event)
         if isinstance(found, Rejection):
             outcome.rejected.append(found)
-        else:
-            placed.append((item, *found))
+            continue
+        placed.append(event)
+        touchpoint_ids.append(found[0])
+        channel_ids.append(found[1])
     if not placed:
         return outcome
-    moments = [item.timestamp for item, _, _ in placed]
+    times = [event.timestamp for event in placed]
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
-        references=[item.customer.identities() for item, _, _ in placed],
-        seen_at=moments,
+        references=[event.identities for event in placed],
+        seen_at=times,
+        held=held,
     )
-    stored_moment = moment_writer(session)
-    received_at = stored_moment(utcnow())
-    rows = [
-        (
-            workspace_id,
-            item.event_id,
-            customer_id,
-            item.type,
-            touchpoint_id,
-            channel_id,
-            stored_moment(item.timestamp),
-            received_at,
-            json_text(item.properties),
+    moments = moments_writer(session)(times)
+    count = len(placed)
+    rows = list(
+        zip(
+            repeat(workspace_id, count),
+            [event.event_id for event in placed],
+            customer_ids,
+            [event.type for event in placed],
+            touchpoint_ids,
+            channel_ids,
+            moments,
+            repeat(moment_writer(session)(utcnow()), count),
+            [event.properties for event in placed],
+            strict=True,
         )
-        for (item, touchpoint_id, channel_id), customer_id in zip(placed, customer_ids, strict=True)
-    ]
+    )
     written = insert_ignoring_conflicts(
         session,
         table="events",
@@ -194,10 +235,13 @@ def ingest_events(
         conflict_columns=("workspace_id", "client_event_id"),
     )
     outcome.accepted = written
-    outcome.duplicates += len(rows) - written
+    outcome.duplicates += count - written
     # Stored moments order as the times do (ISO text on SQLite), so the window is taken
     # from the values already converted for the rows.
-    windows = _activity(customer_ids, [row[6] for row in rows])
+    windows = _activity(customer_ids, moments)
+    if seen is not None:
+        seen.add(windows)
+        return outcome
     widen_seen_window(
         session,
         workspace_id=workspace_id,

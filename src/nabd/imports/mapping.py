@@ -7,7 +7,7 @@ field fills it.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -167,7 +167,7 @@ def choose_mapping(
     return chosen
 
 
-def _as_datetime(value: str, zone: ZoneInfo) -> str | datetime:
+def as_datetime(value: str, zone: ZoneInfo) -> str | datetime:
     """Naive spreadsheet times are read in the workspace's time zone; others pass through."""
     try:
         parsed = datetime.fromisoformat(value)
@@ -192,6 +192,22 @@ def _filler(source: Source) -> Filler:
     return lambda row: row.get(source, "").strip()
 
 
+def column_texts(source: Source, header: list[str], records: Sequence[list[str]]) -> list[str]:
+    """What `_filler` takes from each of `records`, a column at a time (cells in `header`
+    order, each record as long as the header): the column-wise import of events."""
+    if isinstance(source, dict):
+        return [source.get("value", "")] * len(records)
+    if isinstance(source, list):
+        if not source:
+            return [""] * len(records)
+        parts = zip(*(column_texts(column, header, records) for column in source), strict=True)
+        return [" ".join(part for part in row if part) for row in parts]
+    where = {name: at for at, name in enumerate(header)}.get(source)
+    if where is None:
+        return [""] * len(records)
+    return [record[where].strip() for record in records]
+
+
 def item_builder(mapping: Mapping, zone: ZoneInfo) -> Callable[[dict[str, str]], dict[str, Any]]:
     """A function from one row to a nested item (as the API takes it), empty cells left out;
     the mapping is read once, since an import calls it for every row."""
@@ -206,7 +222,7 @@ def item_builder(mapping: Mapping, zone: ZoneInfo) -> Callable[[dict[str, str]],
             text = fill(row)
             if not text:
                 continue
-            value: Any = _as_datetime(text, zone) if is_moment else text
+            value: Any = as_datetime(text, zone) if is_moment else text
             if len(path) == 1:
                 item[path[0]] = value
                 continue
