@@ -2,7 +2,7 @@
 
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nabd.analytics.erasure import forget_customer
+from nabd.analytics.query import Snapshot
 from nabd.analytics.snapshot import refresh_snapshot
 from nabd.config import Settings
 from nabd.core.audit import SYSTEM_ACTOR
@@ -21,7 +22,7 @@ from nabd.journeys import service as journeys
 from nabd.metrics import estimates
 from nabd.metrics.engine import MetricQuery, compute_metric
 from nabd.metrics.errors import InvalidMetricQuery
-from nabd.surveys.models import Survey, SurveyAnswer, SurveyQuestion
+from nabd.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from nabd.surveys.responses import record_response
 from nabd.surveys.schemas import ResponseIn
 from nabd.text.annotations import AnnotationTopic
@@ -144,9 +145,11 @@ def _refresh(session: Session, settings: Settings, workspace: Workspace) -> None
     session.commit()
 
 
-def _direct_scores(session: Session, workspace: Workspace, kind: str) -> dict[str, list[int]]:
-    """Per topic, the `kind` scores of responses with a comment carrying it, read from the
-    database without the snapshot's join: the definition, spelled out."""
+def _direct_scores(
+    session: Session, workspace: Workspace, kind: str, responses: Collection[int] | None = None
+) -> dict[str, list[int]]:
+    """Per topic, the `kind` scores of responses (all, or these) with a comment carrying it,
+    read from the database without the snapshot: the definition, spelled out."""
     in_workspace = FeedbackItem.workspace_id == workspace.id
     response_of = {
         item.id: item.details["response_id"]
@@ -164,6 +167,8 @@ def _direct_scores(session: Session, workspace: Workspace, kind: str) -> dict[st
     )
     by_topic: defaultdict[str, list[int]] = defaultdict(list)
     for response_id, number in scores:
+        if responses is not None and response_id not in responses:
+            continue
         for topic in topics_of[response_id]:
             by_topic[topic].append(number)
     return by_topic
@@ -238,6 +243,9 @@ def test_new_annotations_arrive_at_the_next_refresh_and_removed_topics_at_the_re
     session.commit()
     _refresh(session, settings, workspace)
     _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    # The repeats were not written: each (answer, topic) is stored once, as the slices count.
+    stored = Snapshot.of(settings, workspace.id).scan("survey_score_topics").collect()
+    assert stored.height == stored.select("answer_id", "topic").unique().height > 0
     # An analyst moves one comment from delivery to cleanliness.
     item_id = session.scalars(
         select(AnnotationTopic.feedback_item_id).where(AnnotationTopic.topic == "delivery")
@@ -281,6 +289,48 @@ def test_an_erased_customers_topics_leave_with_their_comments(
     _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
     after = sum(group.n for group in _by_topic(session, settings, workspace, "nps").groups)
     assert after < before
+
+
+def test_a_topic_breakdown_takes_the_window_and_survey_filters(
+    session: Session, settings: Settings
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace, count=40)
+    other = _survey(session, workspace)
+    for nps in (0, 10):
+        _respond(session, other, customer=None, nps=nps, csat=1, comments=(COMMENTS[2], None))
+    session.commit()
+    items = session.scalars(
+        select(FeedbackItem.id).where(FeedbackItem.workspace_id == workspace.id)
+    )
+    annotate_items(session, workspace_id=workspace.id, item_ids=list(items))
+    session.commit()
+    _refresh(session, settings, workspace)
+    first = session.scalars(
+        select(Survey.id).where(Survey.workspace_id == workspace.id, Survey.id != other.id)
+    ).one()
+    since = SUBMITTED.date() - timedelta(days=30)
+    result = compute_metric(
+        session,
+        workspace_id=workspace.id,
+        metric="nps",
+        query=MetricQuery(start=since, end=END, survey_id=first, group_by="topic"),
+        settings=settings,
+    )
+    kept = session.scalars(
+        select(SurveyResponse.id).where(
+            SurveyResponse.workspace_id == workspace.id,
+            SurveyResponse.survey_id == first,
+            SurveyResponse.submitted_at >= datetime.combine(since, datetime.min.time(), UTC),
+        )
+    ).all()
+    direct = _direct_scores(session, workspace, "nps", set(kept))
+    # Some responses fall outside: the filters do cut the groups.
+    everything = select(SurveyResponse.id).where(SurveyResponse.workspace_id == workspace.id)
+    assert 0 < len(kept) < len(session.scalars(everything).all()) - 2
+    assert {group.key: group.n for group in result.groups} == {
+        topic: len(scores) for topic, scores in direct.items()
+    }
 
 
 def test_without_annotations_the_groups_are_empty(session: Session, settings: Settings) -> None:

@@ -52,7 +52,7 @@ _KEYS: dict[str, str] = {
     "segment": "m.segment_id",
     # The value of one attribute of the customer who answered (its JSON path a parameter).
     "attribute": "json_extract_string(c.attributes, ?)",
-    "topic": "t.topic",
+    "topic": "s.topic",
 }
 
 
@@ -137,7 +137,7 @@ def score_sums(
     if slice_.segment_ids is not None and not slice_.segment_ids:
         return pl.DataFrame(schema={"key": pl.String, **dict.fromkeys(SUM_COLUMNS, pl.Int64)})
     joined = slice_.segment_ids is not None or group_by == "segment"
-    # Parameters in the order their marks appear: SELECT, then FROM, then WHERE.
+    # Parameters in the order their marks appear: SELECT, then WHERE.
     counts, select_parameters = _counts(slice_.kind, thresholds)
     if group_by == "attribute":
         # The key expression comes first in the SELECT, so its parameter does too.
@@ -173,25 +173,18 @@ def score_sums(
         conditions.append(f"m.segment_id IN ({', '.join('?' for _ in slice_.segment_ids)})")
         where_parameters += list(slice_.segment_ids)
     key = _KEYS[group_by] if group_by else "NULL"
-    source = "survey_scores s"
-    source_parameters: list[object] = []
+    # By topic, the topic table carries every column the slice filters and counts, one row per
+    # (answer, topic): no join back to the scores, no DISTINCT.
+    source = "survey_score_topics s" if group_by == "topic" else "survey_scores s"
     if joined:
         source += " JOIN segment_memberships m ON m.customer_id = s.customer_id"
     if group_by == "attribute":
         source += " LEFT JOIN customers c ON c.id = s.customer_id"
-    if group_by == "topic":
-        # A pair repeats when several texts of the response carry the topic, or after a
-        # re-annotation: count it once. A comment's month is its response's, as the answer's.
-        source += (
-            " JOIN (SELECT DISTINCT answer_id, topic FROM survey_score_topics"
-            " WHERE month BETWEEN ? AND ?) t ON t.answer_id = s.id"
-        )
-        source_parameters += [first_month, last_month]
     # Only fixed fragments above are interpolated; every value is a parameter.
     query = (
         f"SELECT CAST({key} AS VARCHAR) AS key, {counts} FROM {source} "  # noqa: S608
         f"WHERE {' AND '.join(conditions)} GROUP BY 1"
     )
-    parameters = select_parameters + source_parameters + where_parameters
+    parameters = select_parameters + where_parameters
     frame = _duckdb_frame(snapshot, query, parameters)
     return frame.with_columns(pl.col(name).fill_null(0).cast(pl.Int64) for name in SUM_COLUMNS)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import delete, func, select
@@ -126,6 +127,32 @@ def _month(value: datetime) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
+class _ExportedKeys:
+    """The `unique_columns` values already in each month of a fact, read from its parts when a
+    refresh first writes to the month, then kept as the refresh adds rows."""
+
+    def __init__(self, table: SnapshotTable, table_dir: Path) -> None:
+        self.columns = list(table.unique_columns)
+        self.table_dir = table_dir
+        self.by_month: dict[str, pl.DataFrame] = {}
+
+    def first_time(self, month: str, rows: pa.Table) -> pa.Table:
+        """The rows (of one month, in id order) whose values are new: the first of each."""
+        frame = pl.from_arrow(rows.select(self.columns))
+        assert isinstance(frame, pl.DataFrame)
+        if month not in self.by_month:
+            paths = [part.path for part in part_files(month_dir(self.table_dir, month))]
+            exported = [pl.read_parquet(path, columns=self.columns) for path in paths]
+            self.by_month[month] = pl.concat(exported) if exported else frame.clear()
+        fresh = (
+            frame.with_row_index("row")
+            .unique(self.columns, keep="first", maintain_order=True)
+            .join(self.by_month[month], on=self.columns, how="anti")
+        )
+        self.by_month[month] = pl.concat([self.by_month[month], fresh.select(self.columns)])
+        return rows.take(fresh["row"].to_arrow())
+
+
 def _append_facts(
     session: Session,
     table: SnapshotTable,
@@ -147,6 +174,7 @@ def _append_facts(
     statement = statement.order_by(table.model.id).execution_options(yield_per=CHUNK_ROWS)
 
     month_position = table.schema.names.index(table.month_column)
+    seen = _ExportedKeys(table, table_dir) if table.unique_columns else None
     staged: dict[str, tuple[StagedParquetFile, list[int]]] = {}
     row_count, last_id = 0, after_id
     try:
@@ -156,12 +184,17 @@ def _append_facts(
                 positions_by_month.setdefault(_month(row[month_position]), []).append(position)
             chunk = rows_to_table(rows, table.schema)
             for month, positions in positions_by_month.items():
+                part = chunk.take(positions)
+                if seen is not None:
+                    part = seen.first_time(month, part)
+                    if part.num_rows == 0:
+                        continue
                 if month not in staged:
                     folder = month_dir(table_dir, month)
                     staged[month] = (StagedParquetFile(folder / "part.parquet", table.schema), [])
                 file, ids = staged[month]
-                file.write(chunk.take(positions))
-                ids.extend(rows[position][0] for position in positions)
+                file.write(part)
+                ids.extend(part.column("id").to_pylist())
             row_count += len(rows)
             last_id = rows[-1][0]
     except BaseException:

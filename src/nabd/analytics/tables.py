@@ -25,6 +25,26 @@ from nabd.text.annotations import AnnotationTopic, FeedbackAnnotation
 SCORE_KINDS = ("nps", "csat", "ces")
 
 UTC_TIME = pa.timestamp("us", tz="UTC")
+# A scored answer as the survey-metric slices filter and count it (survey, kind, score, place,
+# language, time), in both tables that carry one: survey_scores and survey_score_topics.
+_SCORE_FIELDS = [
+    ("survey_id", pa.int64()),
+    ("kind", pa.string()),
+    ("score", pa.int64()),
+    ("channel_id", pa.int64()),
+    ("touchpoint_id", pa.int64()),
+    ("language", pa.string()),
+    ("submitted_at", UTC_TIME),
+]
+_SCORE_SOURCES: dict[str, Any] = {
+    "survey_id": SurveyResponse.survey_id,
+    "kind": SurveyQuestion.type,
+    "score": SurveyAnswer.number,
+    "channel_id": SurveyResponse.channel_id,
+    "touchpoint_id": SurveyResponse.touchpoint_id,
+    "language": SurveyResponse.language,
+    "submitted_at": SurveyResponse.submitted_at,
+}
 ForgetRule = Literal["keep", "delete", "detach"]
 
 
@@ -49,6 +69,9 @@ class SnapshotTable:
     customer_column: str | None = None
     # The dimension's sort order when rewritten (tables without an `id`).
     order_columns: tuple[str, ...] = ("id",)
+    # A fact whose source repeats rows: a new row whose values here were already exported to
+    # its month (or earlier in the same refresh) is not written, so queries need no DISTINCT.
+    unique_columns: tuple[str, ...] = ()
 
     @property
     def is_fact(self) -> bool:
@@ -202,13 +225,7 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
             [
                 ("id", pa.int64()),
                 ("customer_id", pa.int64()),
-                ("survey_id", pa.int64()),
-                ("kind", pa.string()),
-                ("score", pa.int64()),
-                ("channel_id", pa.int64()),
-                ("touchpoint_id", pa.int64()),
-                ("language", pa.string()),
-                ("submitted_at", UTC_TIME),
+                *_SCORE_FIELDS,
                 ("received_at", UTC_TIME),
             ]
         ),
@@ -217,14 +234,8 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         on_forget="detach",
         detached_values={"customer_id": None},
         column_sources={
+            **_SCORE_SOURCES,
             "customer_id": SurveyResponse.customer_id,
-            "survey_id": SurveyResponse.survey_id,
-            "kind": SurveyQuestion.type,
-            "score": SurveyAnswer.number,
-            "channel_id": SurveyResponse.channel_id,
-            "touchpoint_id": SurveyResponse.touchpoint_id,
-            "language": SurveyResponse.language,
-            "submitted_at": SurveyResponse.submitted_at,
             "received_at": SurveyResponse.received_at,
         },
         joins=(
@@ -233,12 +244,15 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         ),
         conditions=(SurveyQuestion.type.in_(SCORE_KINDS), SurveyAnswer.number.is_not(None)),
     ),
-    # One row per topic row of a survey comment and scored answer of the same response: what
-    # topic slices of the survey metrics count. Appended by the topic row's id, in the month
-    # of the comment (its response's `submitted_at`), held back until the annotation settles.
-    # Re-annotating or correcting replaces topic rows with new ones: the new pairs arrive at
-    # the next refresh (repeats are counted once), a removed topic leaves at the nightly
-    # rebuild. As the database's erasure does, an erased customer's comments and topics go.
+    # One row per topic of a survey comment and scored answer of the same response, carrying
+    # the answer's columns as survey_scores does: what topic slices of the survey metrics count,
+    # with no join back to the scores. Appended by the topic row's id, in the month of the
+    # response's `submitted_at`, held back until the annotation settles; a pair (answer, topic)
+    # is written once (a response's two comments naming one topic, or a re-annotation, repeat
+    # it). Re-annotating or correcting replaces topic rows with new ones: new pairs arrive at
+    # the next refresh, a removed topic leaves at the nightly rebuild, as does a score edited
+    # after its pair was exported. As the database's erasure does, an erased customer's
+    # comments and topics go.
     SnapshotTable(
         name="survey_score_topics",
         model=AnnotationTopic,
@@ -248,17 +262,17 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
                 ("answer_id", pa.int64()),
                 ("topic", pa.string()),
                 ("customer_id", pa.int64()),
-                ("created_at", UTC_TIME),
+                *_SCORE_FIELDS,
                 ("annotated_at", UTC_TIME),
             ]
         ),
-        month_column="created_at",
+        month_column="submitted_at",
         settle_column="annotated_at",
         on_forget="delete",
         column_sources={
+            **_SCORE_SOURCES,
             "answer_id": SurveyAnswer.id,
             "customer_id": FeedbackItem.customer_id,
-            "created_at": FeedbackItem.created_at,
             "annotated_at": FeedbackAnnotation.annotated_at,
         },
         joins=(
@@ -277,12 +291,14 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
                 SurveyAnswer.response_id == FeedbackItem.details["response_id"].as_integer(),
             ),
             (SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id),
+            (SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id),
         ),
         conditions=(
             FeedbackItem.source == "survey",
             SurveyQuestion.type.in_(SCORE_KINDS),
             SurveyAnswer.number.is_not(None),
         ),
+        unique_columns=("answer_id", "topic"),
     ),
     # Segment membership as of each segment's last refresh, for segment slices.
     SnapshotTable(
