@@ -4,12 +4,13 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from nabd.api.access import Principal, public, require
 from nabd.api.database import DbSession
 from nabd.api.phone_region import PhoneRegion
+from nabd.api.replies import json_reply
 from nabd.core.errors import ErrorDetail, NotAuthenticated, RateLimited, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.validation import describe_errors
@@ -69,38 +70,45 @@ def body_schema(envelope: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.post("/events", openapi_extra=body_schema(EventBatchIn))
+@router.post("/events", openapi_extra=body_schema(EventBatchIn), response_model=BatchResultOut)
 def post_events(
     request: Request,
     session: DbSession,
     principal: WriteEvents,
     _region: PhoneRegion,
     body: RawBody,
-) -> BatchResultOut:
+) -> Response:
     """Up to 1,000 events; each is accepted, a duplicate (known `event_id`) or rejected."""
     locale = request_locale(request)
     events, rejected = validate_event_body(body, locale=locale)
     outcome = ingest_events(session, workspace_id=principal.workspace_id, events=events)
+    # Committed here rather than when the request's session closes: on SQLite the
+    # connection holds the process's one write lock until it goes back to the pool, and the
+    # close runs only after another hop through the event loop and a worker thread.
+    session.commit()
     outcome.rejected.extend(rejected)
-    return batch_result(outcome, locale)
+    return json_reply(batch_result(outcome, locale))
 
 
-@router.post("/transactions", openapi_extra=body_schema(TransactionBatchIn))
+@router.post(
+    "/transactions", openapi_extra=body_schema(TransactionBatchIn), response_model=BatchResultOut
+)
 def post_transactions(
     request: Request,
     session: DbSession,
     principal: WriteEvents,
     _region: PhoneRegion,
     body: RawBody,
-) -> BatchResultOut:
+) -> Response:
     """Up to 1,000 transactions, idempotent on `order_id`."""
     locale = request_locale(request)
     items, rejected = validate_body(
         body, envelope=TransactionBatchIn, key="transactions", schema=TransactionIn, locale=locale
     )
     outcome = ingest_transactions(session, workspace_id=principal.workspace_id, items=items)
+    session.commit()  # as in post_events: the write lock goes back at once
     outcome.rejected.extend(rejected)
-    return batch_result(outcome, locale)
+    return json_reply(batch_result(outcome, locale))
 
 
 async def _collect_payload(request: Request) -> dict[str, Any]:

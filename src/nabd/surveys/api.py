@@ -11,6 +11,7 @@ from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse, page_request
 from nabd.api.phone_region import PhoneRegion
+from nabd.api.replies import json_reply
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_, gettext
 from nabd.core.pagination import PageRequest
@@ -181,13 +182,6 @@ def create_link(
     return link_out(link)
 
 
-def _json(model: ResponseOut | BatchOut, status_code: int) -> Response:
-    """The reply serialised here, on the handler's worker thread: a returned model is
-    validated again and serialised by FastAPI on a second hop to a thread, which cost a
-    response request as much as its own validation."""
-    return Response(model.model_dump_json(), status_code, media_type="application/json")
-
-
 @router.post("/surveys/{survey_id}/responses", status_code=201, response_model=ResponseOut)
 def submit_response(
     session: DbSession,
@@ -212,13 +206,13 @@ def submit_response(
     if created:
         channel_id = stored.channel_id
         names = {channel_id: data.channel} if channel_id is not None and data.channel else {}
-        return _json(response_out(stored, names), 201)
+        return json_reply(response_out(stored, names), 201)
     if stored.survey_id != survey_id:
         raise ValidationFailed(
             N_("The request is not valid."),
             details=[ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))],
         )
-    return _json(response_out(stored, _channel_names(session, principal.workspace_id)), 200)
+    return json_reply(response_out(stored, _channel_names(session, principal.workspace_id)), 200)
 
 
 def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
@@ -252,7 +246,7 @@ def submit_batch(
     session.commit()  # as in submit_response: the write lock goes back at once
     rejected = [_translated(request, rejection) for rejection in result.rejected]
     reply = BatchOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
-    return _json(reply, 200)
+    return json_reply(reply, 200)
 
 
 @router.get("/responses")
