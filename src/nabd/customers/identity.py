@@ -6,6 +6,7 @@ of new identities) so the ingestion API stays fast; concurrent batches that inve
 identity are settled by the unique constraint, never by a second customer.
 """
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -235,38 +236,36 @@ SEARCH_TERM_COLUMNS = (("workspace_id", BIGINT), ("customer_id", BIGINT), ("term
 def _create_customers(
     session: Session, *, workspace_id: int, first_seen: list[datetime | None]
 ) -> list[int]:
-    """Insert bare customers (ingestion knows no name yet), one id per entry of `first_seen`.
+    """Insert bare customers (ingestion knows no name yet), one id per entry of `first_seen`,
+    each seen first and last at its entry.
 
-    One statement whatever the count, with constant parameters; the database hands the ids
-    back in no promised order, so they are dealt out as they come and each new customer's
-    first/last-seen window is set afterwards by id.
+    One statement whatever the count, the windows written with the rows (a separate UPDATE
+    by id rewrote every new row and its last-seen index entry a second time). The database
+    hands the ids back in no promised order; customers created with the same window are
+    alike, so each entry takes any id returned with its window.
     """
     stored = moment_writer(session)
     created_at = stored(utcnow())
+    windows = [None if at is None else stored(at) for at in first_seen]
     connection = session.connection()
     if is_sqlite(session):
-        ids = connection.exec_driver_sql(
-            "INSERT INTO customers (workspace_id, attributes, created_at) "
-            "SELECT ?, '{}', ? FROM json_each(?) RETURNING id",
-            (workspace_id, created_at, "[" + ",".join("0" * len(first_seen)) + "]"),
-        ).scalars()
+        returned = connection.exec_driver_sql(
+            "INSERT INTO customers (workspace_id, attributes, created_at, first_seen_at, "
+            "last_seen_at) SELECT ?, '{}', ?, value, value FROM json_each(?) "
+            "RETURNING id, first_seen_at",
+            (workspace_id, created_at, json.dumps(windows)),
+        ).all()
     else:
-        ids = connection.exec_driver_sql(
-            "INSERT INTO customers (workspace_id, attributes, created_at) "
-            "SELECT %s, '{}'::jsonb, %s FROM generate_series(1, %s) RETURNING id",
-            (workspace_id, created_at, len(first_seen)),
-        ).scalars()
-    new_ids = list(ids)
-    widen_seen_window(
-        session,
-        workspace_id=workspace_id,
-        windows=[
-            (customer_id, stored(at), stored(at))
-            for customer_id, at in zip(new_ids, first_seen, strict=True)
-            if at is not None
-        ],
-    )
-    return new_ids
+        returned = connection.exec_driver_sql(
+            "INSERT INTO customers (workspace_id, attributes, created_at, first_seen_at, "
+            "last_seen_at) SELECT %s, '{}'::jsonb, %s, at, at "
+            "FROM unnest(%s::timestamptz[]) AS at RETURNING id, first_seen_at",
+            (workspace_id, created_at, windows),
+        ).all()
+    ids_by_window: dict[Any, list[int]] = {}
+    for customer_id, window in returned:
+        ids_by_window.setdefault(window, []).append(customer_id)
+    return [ids_by_window[window].pop() for window in windows]
 
 
 def _index_new_customers(
