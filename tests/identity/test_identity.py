@@ -241,3 +241,34 @@ def test_activity_widens_first_and_last_seen(client: TestClient, session: Sessio
     customer = session.scalar(select(Customer))
     assert customer.first_seen_at == T0 - timedelta(minutes=10)
     assert customer.last_seen_at == T0 + timedelta(minutes=30)
+
+
+def test_customers_created_in_one_batch_each_get_their_own_window(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    # Three new customers: two share a first moment, one is seen twice in the batch.
+    plan = {"u-a": (5, 5), "u-b": (5, 40), "u-c": (-20, -20)}
+    items = [
+        event("1", minutes=5, customer={"external_id": "u-a"}),
+        event("2", minutes=40, customer={"external_id": "u-b"}),
+        event("3", minutes=-20, customer={"external_id": "u-c"}),
+        event("4", minutes=5, customer={"external_id": "u-b"}),
+    ]
+    response = client.post(
+        "/api/v1/events", json={"events": items}, headers=bearer(session, workspace)
+    )
+    assert response.json()["accepted"] == 4
+    session.expire_all()
+    windows = {
+        value: (customer.first_seen_at, customer.last_seen_at)
+        for value, customer in session.execute(
+            select(CustomerIdentity.value, Customer).join(
+                Customer, Customer.id == CustomerIdentity.customer_id
+            )
+        )
+    }
+    assert windows == {
+        value: (T0 + timedelta(minutes=first), T0 + timedelta(minutes=last))
+        for value, (first, last) in plan.items()
+    }
