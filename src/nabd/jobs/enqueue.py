@@ -2,7 +2,10 @@
 
 A job enqueued inside a transaction that later rolls back would act on rows that never
 existed (or announce a change that was undone); deferring to `after_commit` makes a
-rolled-back request send nothing.
+rolled-back request send nothing. The calls are sent once the transaction has ended, after
+its connection went back to the pool: on SQLite that is when the process's write lock is
+released (`nabd.core.sqlite_writers`), which the queue's own write would otherwise hold up
+for every other writer.
 """
 
 from typing import Any
@@ -12,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 _PENDING_KEY = "nabd.jobs.pending"
+_COMMITTED_KEY = "nabd.jobs.committed"
 
 PendingCall = tuple[TaskWrapper, tuple[Any, ...], dict[str, Any]]
 
@@ -26,16 +30,17 @@ def enqueue_after_commit(session: Session, task: TaskWrapper, *args: Any, **kwar
 
 
 @event.listens_for(Session, "after_commit")
-def _send_pending(session: Session) -> None:
+def _commit_pending(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a released SAVEPOINT also fires after_commit; wait for the real commit
-    for task, args, kwargs in session.info.pop(_PENDING_KEY, []):
-        task(*args, **kwargs)
+    session.info[_COMMITTED_KEY] = session.info.pop(_PENDING_KEY, [])
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
-    # Reached after a commit has already sent the calls, or after a rollback or a close
-    # without commit: whatever is left belongs to a transaction that did not commit.
-    if transaction.parent is None:
-        session.info.pop(_PENDING_KEY, None)
+def _send_committed(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    # Left pending here: the transaction rolled back or closed without commit.
+    session.info.pop(_PENDING_KEY, None)
+    for task, args, kwargs in session.info.pop(_COMMITTED_KEY, []):
+        task(*args, **kwargs)

@@ -9,10 +9,10 @@ that still have no annotation, so running either twice does no harm.
 from collections.abc import Sequence
 
 from huey import crontab
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from nabd.jobs.context import job_transaction
+from nabd.jobs.enqueue import enqueue_after_commit
 from nabd.jobs.queue import JobsNotConfigured, configured_settings, huey
 from nabd.text.annotations_service import (
     BATCH_SIZE,
@@ -42,34 +42,17 @@ def annotate_soon(session: Session, *, workspace_id: int, item_ids: Sequence[int
     except JobsNotConfigured:
         return
     if not session.in_transaction():
-        session.begin()  # so a rollback or close without commit has a transaction to end
-    pending: dict[int, list[int]] = session.info.setdefault(_PENDING_KEY, {})
-    pending.setdefault(workspace_id, []).extend(item_ids)
-
-
-# Not `nabd.jobs.enqueue.enqueue_after_commit`: the ids of one transaction are coalesced into
-# one job per workspace. Like it, this waits for the outermost commit (SQLAlchemy also fires
-# `after_commit` when a SAVEPOINT is released, and `record_feedback` stores items inside one).
-# The job is sent once the transaction has ended, after its connection went back to the pool:
-# on SQLite that is when the process's write lock is released (`nabd.core.sqlite_writers`),
-# which the queue's own write would otherwise hold up for every other writer.
-_COMMITTED_KEY = "nabd.text.committed_annotation"
-
-
-@event.listens_for(Session, "after_commit")
-def _commit_pending(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    session.info[_COMMITTED_KEY] = session.info.pop(_PENDING_KEY, {})
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _send_committed(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is not None:
-        return
-    session.info.pop(_PENDING_KEY, None)  # rolled back: nothing was stored
-    for workspace_id, item_ids in session.info.pop(_COMMITTED_KEY, {}).items():
-        annotate_feedback(workspace_id, item_ids)
+        session.begin()
+    # One list per workspace and transaction, handed to the queue at commit and extended
+    # until then; a new transaction (another root) starts new lists.
+    transaction, pending = session.info.get(_PENDING_KEY, (None, {}))
+    if transaction is not session.get_transaction():
+        transaction, pending = session.get_transaction(), {}
+        session.info[_PENDING_KEY] = (transaction, pending)
+    if workspace_id not in pending:
+        pending[workspace_id] = []
+        enqueue_after_commit(session, annotate_feedback, workspace_id, pending[workspace_id])
+    pending[workspace_id].extend(item_ids)
 
 
 @huey.task(retries=3, retry_delay=30)
