@@ -132,6 +132,9 @@ def test_unknown_journeys_and_other_metrics_are_refused(
     assert field_of(stage_elsewhere) == "stage_id"
     assert field_of(f"/api/v1/metrics/churn_rate?journey_id={ids['shopping']}") == "journey_id"
     assert field_of("/api/v1/metrics/sentiment?group_by=stage") == "group_by"
+    # The sentiment index is filtered by a journey (its texts' touchpoints), not grouped.
+    assert field_of(f"/api/v1/metrics/sentiment?journey_id={10**9}") == "journey_id"
+    assert field_of(f"/api/v1/metrics/sentiment?{stage_elsewhere.split('?')[1]}") == "stage_id"
 
 
 def test_another_workspace_cannot_use_this_journey(client: TestClient, session: Session) -> None:

@@ -13,6 +13,7 @@ from nabd.metrics.engine import MetricQuery, MetricResult, compute_metric
 from nabd.text.annotations import FeedbackAnnotation
 from nabd.text.annotations_service import annotate_items
 from tests.factories import make_workspace
+from tests.journeys.factories import make_journey, make_touchpoints
 
 TEXTS = [
     ("2026-01-10", "الخدمة ممتازة والموظفون لطفاء جدًا"),
@@ -58,3 +59,45 @@ def test_sentiment_index_equals_the_annotations(session: Session) -> None:
     on_web = metric(channel="web")
     web_labels = [labels[item.id] for item in items if item.channel_id == web.id]
     assert on_web.value == estimates.sentiment_index_from_labels(web_labels).value
+
+
+def test_a_journey_or_stage_keeps_the_texts_at_its_touchpoints(session: Session) -> None:
+    workspace = make_workspace(session)
+    store, checkout, call = make_touchpoints(session, workspace, ["store", "checkout", "call"])
+    journey = make_journey(session, workspace, [("Visit", ["store"]), ("Pay", ["checkout"])])
+    # The call centre is in no journey: its texts never count in the journey's index.
+    places = [store, checkout, call, store, checkout]
+    items = [
+        record_feedback(
+            session,
+            workspace_id=workspace.id,
+            source="review",
+            text=text,
+            created_at=datetime.fromisoformat(day).replace(tzinfo=UTC),
+            touchpoint_id=place.id,
+        )[0]
+        for (day, text), place in zip(TEXTS, places, strict=True)
+    ]
+    session.flush()
+    annotate_items(session, workspace_id=workspace.id, item_ids=[item.id for item in items])
+    session.commit()
+    rows = session.execute(
+        select(FeedbackAnnotation.feedback_item_id, FeedbackAnnotation.sentiment)
+    )
+    labels = {item_id: label for item_id, label in rows}
+
+    def index_at(*points: int) -> tuple[float | None, int]:
+        kept = [labels[item.id] for item in items if item.touchpoint_id in points]
+        expected = estimates.sentiment_index_from_labels(kept)
+        return expected.value, len(kept)
+
+    def metric(**kw: Any) -> tuple[float | None, int]:
+        query = MetricQuery(start=date(2026, 1, 1), end=date(2026, 12, 31), **kw)
+        found = compute_metric(session, workspace_id=workspace.id, metric="sentiment", query=query)
+        return found.value, found.n
+
+    assert metric(journey_id=journey.id) == index_at(store.id, checkout.id)
+    pay = journey.stages[1].id
+    assert metric(journey_id=journey.id, stage_id=pay) == index_at(checkout.id)
+    assert metric(stage_id=pay) == index_at(checkout.id)
+    assert metric() == index_at(store.id, checkout.id, call.id)

@@ -180,6 +180,56 @@ def test_top_topics_link_to_the_explorer(client: TestClient, session: Session) -
     assert listed_any > 0
 
 
+def test_top_topics_of_a_journey_are_its_touchpoints_texts(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    store, call = make_touchpoints(session, workspace, ["store", "call"])
+    journey = make_journey(session, workspace, [("Visit", ["store"])])
+    now = utcnow()
+    items = [
+        record_feedback(
+            session,
+            workspace_id=workspace.id,
+            source="review",
+            text=text,
+            created_at=now - timedelta(days=index + 1),
+            touchpoint_id=(store if index % 2 else call).id,
+        )[0]
+        for index, text in enumerate(TEXTS)
+    ]
+    session.flush()
+    annotate_items(session, workspace_id=workspace.id, item_ids=[item.id for item in items])
+    session.commit()
+    at_store = [item.id for item in items if item.touchpoint_id == store.id]
+    mentions = session.execute(
+        select(AnnotationTopic.topic, AnnotationTopic.sentiment, func.count())
+        .where(AnnotationTopic.feedback_item_id.in_(at_store))
+        .group_by(AnnotationTopic.topic, AnnotationTopic.sentiment)
+    ).all()
+    found = top_topics(
+        session,
+        workspace_id=workspace.id,
+        channel=None,
+        touchpoint=None,
+        language=None,
+        since=now - timedelta(days=30),
+        until=now,
+        journey_id=journey.id,
+    )
+    listed = {
+        (summary.topic, side, getattr(summary, side))
+        for side in ("positive", "negative")
+        for summary in getattr(found, side)
+    }
+    expected = {(topic, side, count) for topic, side, count in mentions if side != "neutral"}
+    assert listed == expected and listed
+    sign_in(client, make_member(session, workspace))
+    page = client.get(f"/?journey={journey.id}&lang=en").text
+    topics = page.split('data-testid="cx-topics"')[1].split("</section>")[0]
+    assert topics.count(f"journey_id={journey.id}") == len(listed)
+
+
 def test_tables_export_as_csv_and_xlsx_in_the_users_language(
     client: TestClient, session: Session
 ) -> None:
@@ -307,7 +357,10 @@ def test_journey_and_stage_filters_keep_their_touchpoints(
     # Every answer was given at the checkout, which is in the journey's second stage.
     assert 'data-testid="nps-value">33.3' in _tiles(page)
     assert f'<option value="{shopping.id}" selected>Buying online</option>' in page
-    assert 'data-testid="sentiment-value"' not in page  # the sentiment index takes no journey
+    # The seeded reviews are at no touchpoint, so the journey's sentiment index has no texts.
+    assert 'data-testid="sentiment-value">—' in _tiles(page)
+    texts = page.split('data-testid="sentiment-drilldown"')[0].rsplit("href=", 1)[1]
+    assert f"journey_id={shopping.id}" in texts.split('"')[1]
     assert f"journey={shopping.id}" in page.split('data-testid="export-trend"')[1]
     store_stage = shopping.stages[0].id
     empty = client.get(f"/?journey={shopping.id}&stage={store_stage}").text

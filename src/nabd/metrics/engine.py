@@ -328,7 +328,7 @@ def _checked(name: MetricName, query: MetricQuery, places: Places) -> GroupBy | 
     if query.segment_id is not None:
         places.check_segment(query.segment_id)
     if name not in survey_metrics.SURVEY_METRICS:
-        _refuse_journeys(query, group_by)
+        _refuse_journeys(query, group_by, filter_too=name is not MetricName.SENTIMENT)
     if group_by is GroupBy.ATTRIBUTE and not query.attribute:
         raise InvalidMetricQuery(field="attribute", reason=errors.ATTRIBUTE_NEEDED)
     if query.attribute is not None and group_by is not GroupBy.ATTRIBUTE:
@@ -355,10 +355,11 @@ def _customer_settings(
     return settings
 
 
-def _refuse_journeys(query: MetricQuery, group_by: GroupBy | None) -> None:
-    """Journeys and stages are sets of touchpoints; only the rollup-backed metrics take them."""
+def _refuse_journeys(query: MetricQuery, group_by: GroupBy | None, *, filter_too: bool) -> None:
+    """Journeys and stages are sets of touchpoints: the rollup-backed metrics group by them,
+    the sentiment index (texts carry their touchpoint) is only filtered by them."""
     for field in ("journey_id", "stage_id"):
-        if getattr(query, field) is not None:
+        if filter_too and getattr(query, field) is not None:
             raise InvalidMetricQuery(field=field, reason=errors.NOT_BY_JOURNEY)
     if group_by in JOURNEY_GROUPS:
         raise InvalidMetricQuery(field="group_by", reason=errors.NOT_BY_JOURNEY)

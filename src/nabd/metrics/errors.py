@@ -15,7 +15,10 @@ UNKNOWN_CHANNEL = N_("Unknown channel.")
 UNKNOWN_TOUCHPOINT = N_("Unknown touchpoint.")
 UNKNOWN_JOURNEY = N_("Unknown journey.")
 UNKNOWN_STAGE = N_("Unknown stage of this journey.")
-NOT_BY_JOURNEY = N_("Only NPS, CSAT and CES can be filtered or grouped by journey or stage.")
+NOT_BY_JOURNEY = N_(
+    "Only NPS, CSAT and CES can be grouped by journey or stage, and only they and the sentiment "
+    "index filtered by one."
+)
 NOT_BY_DIMENSION = N_("This metric can only be grouped by day, week, month or quarter.")
 ONLY_SURVEY_FILTER = N_("This metric can only be filtered by survey.")
 ONLY_BY_CHANNEL = N_("This metric can only be grouped by channel.")

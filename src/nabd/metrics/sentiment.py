@@ -27,8 +27,9 @@ def compute(
     group_by: GroupBy | None,
     places: Places | None = None,
 ) -> MetricResult:
-    """The index over the query's days, optionally by month; no survey filter. `places`
-    resolves channel and touchpoint keys (a page's shared lookups)."""
+    """The index over the query's days, optionally by month; no survey filter. A journey or
+    stage keeps the texts at its touchpoints, as the survey metrics count answers. `places`
+    resolves channel, touchpoint and journey ids (a page's shared lookups)."""
     if query.survey_id is not None:
         raise InvalidMetricQuery(field="survey_id", reason=errors.NOT_BY_SURVEY)
     if group_by not in (None, GroupBy.MONTH):
@@ -67,6 +68,11 @@ def _filters(places: Places, *, query: MetricQuery) -> FeedbackFilters:
         ),
         language=query.language,
         segment_id=query.segment_id,
+        touchpoint_ids=(
+            None
+            if query.journey_id is None and query.stage_id is None
+            else places.journey_touchpoints(query.journey_id, query.stage_id)
+        ),
     )
 
 

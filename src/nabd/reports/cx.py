@@ -122,9 +122,8 @@ def topic_url(
     sentiment: str,
 ) -> str:
     """The texts of every source mentioning `topic` with `sentiment`, in the same slice as
-    the topic counts (which take no journey or stage)."""
-    whole = replace(filters, journey_id=None, stage_id=None)
-    params = {**explorer_params(whole, channels, touchpoints), "topic": topic}
+    the topic counts (a journey or stage keeps its touchpoints' texts there too)."""
+    params = {**explorer_params(filters, channels, touchpoints), "topic": topic}
     return "/feedback?" + urlencode({**params, "sentiment": sentiment})
 
 

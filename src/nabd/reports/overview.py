@@ -48,7 +48,7 @@ FILTERABLE = {
     "nps": _SURVEY_FILTERS,
     "csat": _SURVEY_FILTERS,
     "ces": _SURVEY_FILTERS,
-    "sentiment": frozenset({"channel", "touchpoint", "language", "segment_id"}),
+    "sentiment": _SURVEY_FILTERS - {"survey_id"},
     "churn_rate": frozenset({"segment_id"}),
     "retention": frozenset({"segment_id"}),
 }
@@ -265,6 +265,8 @@ def build_overview(
             touchpoint=filters.touchpoint,
             language=filters.language,
             segment_id=filters.segment_id,
+            journey_id=filters.journey_id,
+            stage_id=filters.stage_id,
             since=datetime.combine(filters.start, time.min, tzinfo=UTC),
             until=datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC),
             places=places,

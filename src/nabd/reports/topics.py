@@ -17,11 +17,10 @@ TOP_TOPICS = 5
 
 @dataclass(frozen=True)
 class TopTopics:
-    """The topics with most positive and most negative mentions, and the explorer's filters."""
+    """The topics with most positive and most negative mentions."""
 
     positive: list[TopicSummary]
     negative: list[TopicSummary]
-    explorer_filters: dict[str, str]
 
 
 def top_topics(
@@ -34,33 +33,26 @@ def top_topics(
     since: datetime,
     until: datetime,
     segment_id: int | None = None,
+    journey_id: int | None = None,
+    stage_id: int | None = None,
     places: Places | None = None,
 ) -> TopTopics:
-    """Up to TOP_TOPICS topics each way, most mentions first; `until` is excluded. `places`
-    resolves channel and touchpoint keys (the page's shared lookups)."""
+    """Up to TOP_TOPICS topics each way, most mentions first; `until` is excluded. A journey
+    or stage keeps the texts at its touchpoints. `places` resolves channel and touchpoint
+    keys and journeys (the page's shared lookups)."""
     places = places or Places(session, workspace_id=workspace_id)
-    channel_id = places.channels.get(channel) if channel else None
-    touchpoint_id = places.touchpoints.get(touchpoint) if touchpoint else None
+    journey = journey_id is not None or stage_id is not None
     filters = FeedbackFilters(
-        channel_id=channel_id,
-        touchpoint_id=touchpoint_id,
+        channel_id=places.channels.get(channel) if channel else None,
+        touchpoint_id=places.touchpoints.get(touchpoint) if touchpoint else None,
         language=language,
         since=since,
         until=until,
         segment_id=segment_id,
+        touchpoint_ids=places.journey_touchpoints(journey_id, stage_id) if journey else None,
     )
     summaries = topic_summary(session, workspace_id=workspace_id, filters=filters)
-    explorer = {
-        "channel_id": channel_id,
-        "touchpoint_id": touchpoint_id,
-        "language": language,
-        "segment_id": segment_id,
-    }
-    return TopTopics(
-        positive=_top(summaries, "positive"),
-        negative=_top(summaries, "negative"),
-        explorer_filters={key: str(value) for key, value in explorer.items() if value},
-    )
+    return TopTopics(positive=_top(summaries, "positive"), negative=_top(summaries, "negative"))
 
 
 def _top(summaries: list[TopicSummary], side: str) -> list[TopicSummary]:
