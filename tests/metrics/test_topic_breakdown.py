@@ -1,6 +1,7 @@
 """Survey metrics broken down by the topics of the responses' own comments, from the snapshot."""
 
 import random
+import shutil
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from nabd.analytics import tasks as analytics_tasks
 from nabd.analytics import topic_pairs
 from nabd.analytics.erasure import forget_customer
-from nabd.analytics.layout import workspace_lock
+from nabd.analytics.layout import month_dir, part_files, part_name, workspace_dir, workspace_lock
 from nabd.analytics.query import Snapshot
 from nabd.analytics.snapshot import refresh_snapshot
 from nabd.config import Settings
@@ -482,3 +483,29 @@ def test_the_api_groups_by_topic_with_the_other_filters(
         )
         assert refused.status_code == 422, field
         assert refused.json()["error"]["details"][0]["field"].endswith(field)
+
+
+def test_a_correction_is_not_written_into_a_part_the_next_refresh_removes(
+    session: Session, settings: Settings, resync_at_commit: list[list[int]]
+) -> None:
+    workspace = make_workspace(session)
+    survey = _survey(session, workspace)
+    # The correction renews the first comment's topic rows; the second's keep their old ids.
+    comments = ("The delivery was late", "Prices are too high")
+    _respond(session, survey, customer=None, nps=9, csat=5, comments=comments)
+    session.commit()
+    items = list(session.scalars(select(FeedbackItem.id).order_by(FeedbackItem.id)))
+    annotate_items(session, workspace_id=workspace.id, item_ids=items)
+    session.commit()
+    _refresh(session, settings, workspace)
+    # What a refresh that died before committing its watermark leaves in the month.
+    folder = month_dir(
+        workspace_dir(settings.resolved_analytics_dir, workspace.id) / "survey_score_topics",
+        "2026-06",
+    )
+    (recorded,) = part_files(folder)
+    shutil.copy(recorded.path, folder / part_name(recorded.last_id + 1, recorded.last_id + 9))
+    _correct_topics(session, workspace, items[0], ["delivery", "cleanliness"])
+    session.commit()
+    _refresh(session, settings, workspace)  # removes the leftover, keeps the correction
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
