@@ -1,8 +1,9 @@
 """Survey metrics broken down by the topics of the responses' own comments, from the snapshot."""
 
 import random
+import shutil
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,11 +12,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.analytics import tasks as analytics_tasks
+from nabd.analytics import topic_pairs
 from nabd.analytics.erasure import forget_customer
+from nabd.analytics.layout import month_dir, part_files, part_name, workspace_dir, workspace_lock
 from nabd.analytics.query import Snapshot
 from nabd.analytics.snapshot import refresh_snapshot
 from nabd.config import Settings
 from nabd.core.audit import SYSTEM_ACTOR
+from nabd.core.db import create_db_engine, create_session_factory
 from nabd.customers.privacy import erase_customer
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys import service as journeys
@@ -231,7 +236,28 @@ def test_each_topics_nps_and_csat_equal_a_direct_computation(
     _assert_equal_to_direct(session, settings, workspace, "csat", "csat")
 
 
-def test_new_annotations_arrive_at_the_next_refresh_and_removed_topics_at_the_rebuild(
+def _correct_topics(
+    session: Session, workspace: Workspace, item_id: int, topics: list[str]
+) -> None:
+    correct_annotation(
+        session,
+        workspace_id=workspace.id,
+        feedback_item_id=item_id,
+        changes={"topics": topics_value(topics)},
+        annotator=annotator_for(session, workspace_id=workspace.id),
+        actor=SYSTEM_ACTOR,
+    )
+
+
+def _an_item_about(session: Session, topic: str) -> int:
+    item_id = session.scalars(
+        select(AnnotationTopic.feedback_item_id).where(AnnotationTopic.topic == topic)
+    ).first()
+    assert item_id is not None
+    return item_id
+
+
+def test_new_annotations_and_corrections_arrive_at_the_next_refresh(
     session: Session, settings: Settings
 ) -> None:
     workspace = make_workspace(session)
@@ -246,24 +272,14 @@ def test_new_annotations_arrive_at_the_next_refresh_and_removed_topics_at_the_re
     # The repeats were not written: each (answer, topic) is stored once, as the slices count.
     stored = Snapshot.of(settings, workspace.id).scan("survey_score_topics").collect()
     assert stored.height == stored.select("answer_id", "topic").unique().height > 0
-    # An analyst moves one comment from delivery to cleanliness.
-    item_id = session.scalars(
-        select(AnnotationTopic.feedback_item_id).where(AnnotationTopic.topic == "delivery")
-    ).first()
-    assert item_id is not None
-    correct_annotation(
-        session,
-        workspace_id=workspace.id,
-        feedback_item_id=item_id,
-        changes={"topics": topics_value(["cleanliness"])},
-        annotator=annotator_for(session, workspace_id=workspace.id),
-        actor=SYSTEM_ACTOR,
-    )
+    # An analyst moves one comment from delivery to cleanliness, in a process with no queue
+    # (no job after the commit): the next refresh applies it, the removal included.
+    _correct_topics(session, workspace, _an_item_about(session, "delivery"), ["cleanliness"])
     session.commit()
     _refresh(session, settings, workspace)
-    groups = {g.key: g.n for g in _by_topic(session, settings, workspace, "nps").groups}
-    assert groups["cleanliness"] == len(_direct_scores(session, workspace, "nps")["cleanliness"])
-    # The nightly rebuild drops what the correction removed.
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    _assert_equal_to_direct(session, settings, workspace, "csat", "csat")
+    # The nightly rebuild agrees.
     refresh_snapshot(
         session,
         root=settings.resolved_analytics_dir,
@@ -272,6 +288,92 @@ def test_new_annotations_arrive_at_the_next_refresh_and_removed_topics_at_the_re
         rebuild=True,
     )
     session.commit()
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+
+
+@pytest.fixture
+def resync_at_commit(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[list[int]]]:
+    """The resync job run in-process when it is sent (after the commit); the responses sent."""
+    sent: list[list[int]] = []
+
+    def run(workspace_id: int, response_ids: list[int]) -> None:
+        sent.append(response_ids)
+        root = settings.resolved_analytics_dir
+        with workspace_lock(root, workspace_id), session_factory() as job_session:
+            topic_pairs.resync_responses(job_session, root, workspace_id, response_ids)
+
+    engine = create_db_engine(settings.resolved_database_url)
+    session_factory = create_session_factory(engine)
+    monkeypatch.setattr(analytics_tasks, "configured_settings", lambda: settings)
+    monkeypatch.setattr(analytics_tasks, "resync_topics_in_snapshot", run)
+    yield sent
+    engine.dispose()
+
+
+def test_a_correction_reaches_the_topic_breakdown_when_it_commits(
+    session: Session, settings: Settings, resync_at_commit: list[list[int]]
+) -> None:
+    workspace = make_workspace(session)
+    _seed(session, workspace, count=40)
+    _refresh(session, settings, workspace)
+    before = {g.key: g.n for g in _by_topic(session, settings, workspace, "nps").groups}
+    # Removed and added in one correction; a rolled-back one sends nothing.
+    item_id = _an_item_about(session, "delivery")
+    _correct_topics(session, workspace, item_id, ["cleanliness"])
+    session.rollback()
+    assert resync_at_commit == []
+    _correct_topics(session, workspace, item_id, ["cleanliness"])
+    session.commit()
+    assert len(resync_at_commit) == 1
+    # No refresh: the snapshot's pairs already agree with the database.
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    _assert_equal_to_direct(session, settings, workspace, "csat", "csat")
+    after = {g.key: g.n for g in _by_topic(session, settings, workspace, "nps").groups}
+    assert after["delivery"] < before["delivery"]
+    assert after["cleanliness"] > before.get("cleanliness", 0)
+    # Idempotent: the same job again, or the refresh that also applies it, changes nothing.
+    stored = Snapshot.of(settings, workspace.id).scan("survey_score_topics").collect()
+    with workspace_lock(settings.resolved_analytics_dir, workspace.id):
+        topic_pairs.resync_responses(
+            session, settings.resolved_analytics_dir, workspace.id, resync_at_commit[0]
+        )
+    _refresh(session, settings, workspace)
+    again = Snapshot.of(settings, workspace.id).scan("survey_score_topics").collect()
+    assert again.sort("answer_id", "topic").equals(stored.sort("answer_id", "topic"))
+    assert again.height == again.select("answer_id", "topic").unique().height
+
+
+def test_a_topic_added_in_a_month_that_had_none_arrives_at_once(
+    session: Session, settings: Settings, resync_at_commit: list[list[int]]
+) -> None:
+    workspace = make_workspace(session)
+    survey = _survey(session, workspace)
+    _respond(
+        session, survey, customer=None, nps=9, csat=5, comments=("The delivery was late", None)
+    )
+    _respond(
+        session,
+        survey,
+        customer=None,
+        nps=2,
+        csat=1,
+        comments=("Thank you", None),
+        at=SUBMITTED - timedelta(days=62),
+    )
+    session.commit()
+    items = list(session.scalars(select(FeedbackItem.id).order_by(FeedbackItem.id)))
+    annotate_items(session, workspace_id=workspace.id, item_ids=items)
+    session.commit()
+    _refresh(session, settings, workspace)
+    _correct_topics(session, workspace, items[1], ["price_value"])
+    session.commit()
+    groups = {g.key: g.n for g in _by_topic(session, settings, workspace, "nps").groups}
+    assert groups["price_value"] == 1
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
+    # The part written for that month is not mistaken for an interrupted refresh's leftover.
+    _refresh(session, settings, workspace)
     _assert_equal_to_direct(session, settings, workspace, "nps", "nps")
 
 
@@ -381,3 +483,29 @@ def test_the_api_groups_by_topic_with_the_other_filters(
         )
         assert refused.status_code == 422, field
         assert refused.json()["error"]["details"][0]["field"].endswith(field)
+
+
+def test_a_correction_is_not_written_into_a_part_the_next_refresh_removes(
+    session: Session, settings: Settings, resync_at_commit: list[list[int]]
+) -> None:
+    workspace = make_workspace(session)
+    survey = _survey(session, workspace)
+    # The correction renews the first comment's topic rows; the second's keep their old ids.
+    comments = ("The delivery was late", "Prices are too high")
+    _respond(session, survey, customer=None, nps=9, csat=5, comments=comments)
+    session.commit()
+    items = list(session.scalars(select(FeedbackItem.id).order_by(FeedbackItem.id)))
+    annotate_items(session, workspace_id=workspace.id, item_ids=items)
+    session.commit()
+    _refresh(session, settings, workspace)
+    # What a refresh that died before committing its watermark leaves in the month.
+    folder = month_dir(
+        workspace_dir(settings.resolved_analytics_dir, workspace.id) / "survey_score_topics",
+        "2026-06",
+    )
+    (recorded,) = part_files(folder)
+    shutil.copy(recorded.path, folder / part_name(recorded.last_id + 1, recorded.last_id + 9))
+    _correct_topics(session, workspace, items[0], ["delivery", "cleanliness"])
+    session.commit()
+    _refresh(session, settings, workspace)  # removes the leftover, keeps the correction
+    _assert_equal_to_direct(session, settings, workspace, "nps", "nps")

@@ -1,9 +1,9 @@
 """Keeping a workspace's analytics snapshot in step with the database.
 
-A refresh applies new erasure tombstones, appends the fact rows written since the last
-refresh (by id, into the folder of their month, so a late row for an old month lands there
-as a new part) and rewrites the dimension tables. Rows are streamed in chunks, so memory
-stays flat however large the tables are.
+A refresh applies new erasure tombstones and analysts' topic corrections, appends the fact
+rows written since the last refresh (by id, into the folder of their month, so a late row for
+an old month lands there as a new part) and rewrites the dimension tables. Rows are streamed
+in chunks, so memory stays flat however large the tables are.
 """
 
 import shutil
@@ -33,8 +33,10 @@ from nabd.analytics.layout import (
 from nabd.analytics.models import AnalyticsWatermark
 from nabd.analytics.parquet import StagedParquetFile, rows_to_table
 from nabd.analytics.tables import SNAPSHOT_TABLES, SnapshotTable
+from nabd.analytics.topic_pairs import responses_of_topic_corrections, resync_responses
 from nabd.core.types import utcnow
 from nabd.customers.models import CustomerErasure
+from nabd.text.annotations import TextCorrection
 from nabd.workspaces.models import Workspace
 
 CHUNK_ROWS = 50_000
@@ -45,6 +47,8 @@ SETTLE_SECONDS = 60
 # Every refresh adds a part per month it touches; past this many, a month is merged.
 MAX_PARTS_PER_MONTH = 16
 ERASURES_WATERMARK = "customer_erasures"
+# The last analyst's correction whose topic pairs the snapshot holds (`topic_pairs`).
+CORRECTIONS_WATERMARK = "text_corrections"
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,19 @@ def refresh_snapshot(
             erasures_applied, last_tombstone = _apply_new_erasures(
                 session, root, workspace_id, erasure_mark.last_id
             )
+        corrections_mark = marks.get(CORRECTIONS_WATERMARK)
+        if rebuild or corrections_mark is None:
+            last_correction = session.scalar(
+                select(func.coalesce(func.max(TextCorrection.id), 0)).where(
+                    TextCorrection.workspace_id == workspace_id
+                )
+            )
+        else:
+            # Normally done after each correction's commit; this makes up for a lost job.
+            corrected, last_correction = responses_of_topic_corrections(
+                session, workspace_id=workspace_id, after_id=corrections_mark.last_id
+            )
+            resync_responses(session, root, workspace_id, corrected)
         rows_written: dict[str, int] = {}
         cutoff = started_at - timedelta(seconds=settle_seconds)
         for table in SNAPSHOT_TABLES:
@@ -308,6 +325,14 @@ def refresh_snapshot(
             workspace_id=workspace_id,
             table_name=ERASURES_WATERMARK,
             last_id=last_tombstone or 0,
+            at=started_at,
+        )
+        _record(
+            session,
+            marks,
+            workspace_id=workspace_id,
+            table_name=CORRECTIONS_WATERMARK,
+            last_id=last_correction or 0,
             at=started_at,
         )
         session.flush()

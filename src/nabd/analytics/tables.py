@@ -250,9 +250,9 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
     # response's `submitted_at`, held back until the annotation settles; a pair (answer, topic)
     # is written once (a response's two comments naming one topic, or a re-annotation, repeat
     # it). Re-annotating or correcting replaces topic rows with new ones: new pairs arrive at
-    # the next refresh, a removed topic leaves at the nightly rebuild, as does a score edited
-    # after its pair was exported. As the database's erasure does, an erased customer's
-    # comments and topics go.
+    # the next refresh; an analyst's correction also removes the pairs that no longer hold
+    # once it commits (`topic_pairs`), a model's re-annotation at the nightly rebuild. As the
+    # database's erasure does, an erased customer's comments and topics go.
     SnapshotTable(
         name="survey_score_topics",
         model=AnnotationTopic,

@@ -6,12 +6,16 @@ the interval follows the settings without a restart; a nightly rebuild at 03:17 
 rows changed in place and any row a long transaction slipped below a watermark.
 """
 
-from huey import crontab
+from collections.abc import Collection
 
-from nabd.analytics import erasure, snapshot
-from nabd.analytics.layout import SnapshotBusy
+from huey import crontab
+from sqlalchemy.orm import Session
+
+from nabd.analytics import erasure, snapshot, topic_pairs
+from nabd.analytics.layout import SnapshotBusy, workspace_lock
 from nabd.jobs.context import job_transaction
-from nabd.jobs.queue import configured_settings, huey
+from nabd.jobs.enqueue import enqueue_after_commit
+from nabd.jobs.queue import JobsNotConfigured, configured_settings, huey
 
 
 @huey.task(retries=3, retry_delay=60)
@@ -38,6 +42,27 @@ def forget_customer_in_snapshot(workspace_id: int, customer_id: int) -> int:
     return erasure.forget_customer(
         configured_settings(), workspace_id=workspace_id, customer_id=customer_id
     )
+
+
+@huey.task(retries=5, retry_delay=30)
+def resync_topics_in_snapshot(workspace_id: int, response_ids: list[int]) -> int:
+    """The snapshot's topic pairs of these responses made equal to the database's."""
+    root = configured_settings().resolved_analytics_dir
+    with workspace_lock(root, workspace_id), job_transaction() as session:
+        return topic_pairs.resync_responses(session, root, workspace_id, response_ids)
+
+
+def resync_topics_soon(
+    session: Session, *, workspace_id: int, response_ids: Collection[int]
+) -> None:
+    """Queue `resync_topics_in_snapshot` for when `session` commits. A process without a
+    queue (the CLI) leaves it to the next refresh, which applies every topic correction
+    logged since the one before."""
+    try:
+        configured_settings()
+    except JobsNotConfigured:
+        return
+    enqueue_after_commit(session, resync_topics_in_snapshot, workspace_id, sorted(response_ids))
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -121,6 +121,9 @@ def _bearer_token(request: Request) -> str | None:
 
 
 def _principal_from_token(session: Session, plaintext: str) -> Principal | None:
+    # Read before the lookup: a revoke that commits after the lookup read the token as live
+    # clears the cache, and then this principal is not remembered (`RecentTokens.put`).
+    generation = tokens.recent.generation()
     found = tokens.authenticate_token(session, plaintext=plaintext)
     if found is None:
         return None
@@ -130,7 +133,7 @@ def _principal_from_token(session: Session, plaintext: str) -> Principal | None:
         role=token.role,
         token=TokenRef(id=token.id, name=token.name),
     )
-    tokens.recent.put(token.token_digest, principal)
+    tokens.recent.put(token.token_digest, principal, generation=generation)
     return principal
 
 

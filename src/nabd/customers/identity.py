@@ -40,9 +40,6 @@ from nabd.customers.service import refresh_search_text
 
 # The first identity of a reference that is already known decides who the customer is.
 PRIORITY = ("external_id", "email", "phone", "anonymous_id")
-# National numbers (no +country code) are read in the workspace's phone region, "SA" unless
-# an admin chose another (workspace settings).
-DEFAULT_PHONE_REGION = "SA"
 MAX_EXTERNAL_ID_LENGTH = 200
 MAX_ANONYMOUS_ID_LENGTH = 100
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,7 +56,14 @@ def normalise_email(value: str) -> str:
 
 # The region of the workspace whose data is being read: validators (pydantic, which knows
 # no workspace) read it from here; the API and the importer set it for their workspace.
-_phone_region: ContextVar[str] = ContextVar("nabd_phone_region", default=DEFAULT_PHONE_REGION)
+# No default: a path that forgot it fails loudly instead of reading numbers as another
+# country's.
+_phone_region: ContextVar[str] = ContextVar("nabd_phone_region")
+
+
+class PhoneRegionNotSet(RuntimeError):
+    """A phone number was normalised with no workspace region given or set (a bug, not bad
+    input: a RuntimeError, which validators do not turn into a 422)."""
 
 
 def set_phone_region(region: str) -> None:
@@ -80,8 +84,11 @@ def using_phone_region(region: str) -> Iterator[None]:
 def normalise_phone(value: str, region: str | None = None) -> str:
     """E.164 (`+966501234567`); national numbers are read in `region`, by default the
     current workspace's (`using_phone_region`)."""
+    region = region or _phone_region.get(None)
+    if region is None:
+        raise PhoneRegionNotSet("no phone region: declare PhoneRegion or use using_phone_region")
     try:
-        number = phonenumbers.parse(value.strip(), region or _phone_region.get())
+        number = phonenumbers.parse(value.strip(), region)
     except phonenumbers.NumberParseException as error:
         raise ValueError(N_("Not a valid phone number; use the international format.")) from error
     if not phonenumbers.is_valid_number(number):

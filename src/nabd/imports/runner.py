@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
 from nabd.core.plain_rows import is_sqlite
-from nabd.customers.identity import DEFAULT_PHONE_REGION, using_phone_region
+from nabd.customers.identity import using_phone_region
 from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
@@ -148,7 +148,7 @@ def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     locale: str = "en",
     on_batch: Callable[[int], None] | None = None,
-    phone_region: str = DEFAULT_PHONE_REGION,
+    phone_region: str,
 ) -> ImportReport:
     """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch.
 

@@ -11,6 +11,7 @@ from typing import Any, get_args
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from nabd.analytics.tasks import resync_topics_soon
 from nabd.core.audit import Actor, record_audit
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
@@ -160,6 +161,11 @@ def correct_annotation(
     )
     if annotation is not None:
         _apply_to_stored(session, annotation, {**_corrected_of(annotation), **changed})
+        if "topics" in changed and item.source == "survey":
+            # NPS by topic reads the snapshot's pairs: brought in step once this commits.
+            resync_topics_soon(
+                session, workspace_id=workspace_id, response_ids=[item.details["response_id"]]
+            )
     return len(changed)
 
 

@@ -16,6 +16,7 @@ from nabd.core.security import (
     verify_password,
 )
 from nabd.core.types import utcnow
+from nabd.workspaces import tokens
 from nabd.workspaces.errors import (
     InvalidCredentials,
     LastAdminProtected,
@@ -95,6 +96,8 @@ def update_workspace(
     for field, value in changed.items():
         setattr(workspace, field, value)
     if changed:
+        # API tokens' principals carry these fields; the process's cache must not outlive them.
+        tokens.forget_recent_after_commit(session)
         record_audit(
             session,
             workspace_id=workspace_id,

@@ -2,12 +2,14 @@
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.core.after_commit import call_after_commit
 from nabd.core.audit import Actor, record_audit
 from nabd.core.i18n import N_
 from nabd.core.security import IssuedToken, hash_api_token, issue_api_token
@@ -19,21 +21,44 @@ from nabd.workspaces.schemas import TokenCreate
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION_SECONDS = 60
 # How long a process reuses what it learnt from a token (its workspace and role) without
-# asking the database again. A revoke clears the process's own cache at once; another web
-# process (`nabd serve --workers N`) may accept a revoked token for up to this long.
+# asking the database again. A revoke, or a change of what a token's principal carries,
+# clears the process's own cache once it commits; another web process
+# (`nabd serve --workers N`) may act on the old state for up to this long.
 CACHE_SECONDS = 5.0
+# Tokens remembered per process at most (an integration uses a handful); beyond it the one
+# remembered longest ago goes first.
+CACHE_CAPACITY = 1024
 
 
 class RecentTokens:
-    """Token digest → what authenticating it gave, for CACHE_SECONDS, shared by the threads
-    of one process: the lookup (a join of two tables through the ORM) was the largest
-    single cost of a small API write. Only live tokens are kept."""
+    """Token digest → what authenticating it gave, for `seconds`, shared by the threads of
+    one process: the lookup (a join of two tables through the ORM) was the largest single
+    cost of a small API write. Only live tokens are kept, at most `capacity` of them.
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    Every entry lives the same `seconds` on a monotonic clock, so the order in which entries
+    were (re)written is the order in which they expire: the expired ones and, when full, the
+    oldest are popped from the front, in constant time per write.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        capacity: int = CACHE_CAPACITY,
+    ) -> None:
         self._seconds = seconds
         self._clock = clock
-        self._entries: dict[str, tuple[float, Any]] = {}
+        self._capacity = capacity
+        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._generation = 0
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def generation(self) -> int:
+        """Read before the lookup whose result is then `put`: it changes at every `clear`."""
+        return self._generation
 
     def get(self, digest: str) -> Any | None:
         found = self._entries.get(digest)
@@ -41,19 +66,38 @@ class RecentTokens:
             return None
         return found[1]
 
-    def put(self, digest: str, value: Any) -> None:
+    def put(self, digest: str, value: Any, *, generation: int) -> None:
+        """Remember `value`, unless the cache was cleared since `generation` was read: the
+        lookup that found `value` may have read a token that a commit has since revoked."""
         with self._lock:
+            if generation != self._generation:
+                return
             now = self._clock()
-            if len(self._entries) >= 1024:  # forget the expired ones now and then
-                self._entries = {d: e for d, e in self._entries.items() if e[0] > now}
             self._entries[digest] = (now + self._seconds, value)
+            self._entries.move_to_end(digest)
+            while self._entries:
+                expires, _value = next(iter(self._entries.values()))
+                if expires > now and len(self._entries) <= self._capacity:
+                    break
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            self._entries = {}
+            self._entries.clear()
+            self._generation += 1
 
 
 recent = RecentTokens(CACHE_SECONDS)
+
+
+def forget_recent_after_commit(session: Session) -> None:
+    """Clear this process's remembered tokens once `session` commits (nothing on rollback).
+
+    For every change to what a token's principal carries (the token's life and role, its
+    workspace's name, language, time zone and phone region). Not before the commit: a request
+    in between would read the old state and remember it for CACHE_SECONDS.
+    """
+    call_after_commit(session, recent.clear)
 
 
 def create_token(
@@ -105,7 +149,7 @@ def revoke_token(session: Session, *, workspace_id: int, token_id: int, actor: A
         raise ApiTokenNotFound(N_("API token not found."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        recent.clear()  # this process stops accepting it now, not in CACHE_SECONDS
+        forget_recent_after_commit(session)  # not accepted here once this commits
         record_audit(
             session,
             workspace_id=workspace_id,
