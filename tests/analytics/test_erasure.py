@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy.orm import Session
 
+from nabd.analytics import tasks as analytics_tasks
 from nabd.analytics.erasure import forget_customer
 from nabd.analytics.snapshot import refresh_snapshot
 from nabd.analytics.tables import SNAPSHOT_TABLES
@@ -92,3 +94,29 @@ def test_a_refresh_applies_erasures_nobody_propagated(session: Session, settings
     assert erased not in read_table(root, workspace.id, "events")["customer_id"].to_list()
     again = refresh_snapshot(session, root=root, workspace_id=workspace.id, settle_seconds=0)
     assert again.erasures_applied == 0
+
+
+def test_an_erasure_is_sent_to_the_snapshot_when_it_commits(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = make_workspace(session)
+    spine = seed_spine(session, workspace)
+    root = settings.resolved_analytics_dir
+    _refresh(session, root, workspace.id)
+    sent: list[tuple[int, int]] = []
+
+    def run(workspace_id: int, customer_id: int) -> None:
+        sent.append((workspace_id, customer_id))
+        forget_customer(settings, workspace_id=workspace_id, customer_id=customer_id)
+
+    monkeypatch.setattr(analytics_tasks, "configured_settings", lambda: settings)
+    monkeypatch.setattr(analytics_tasks, "forget_customer_in_snapshot", run)
+    erased = spine.customer_ids[1]
+    erase_customer(session, workspace_id=workspace.id, customer_id=erased, actor=SYSTEM_ACTOR)
+    session.rollback()
+    assert sent == []
+    erase_customer(session, workspace_id=workspace.id, customer_id=erased, actor=SYSTEM_ACTOR)
+    session.commit()
+    assert sent == [(workspace.id, erased)]
+    # No refresh ran: the snapshot has already let the customer go.
+    assert erased not in read_table(root, workspace.id, "customers")["id"].to_list()

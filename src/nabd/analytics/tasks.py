@@ -38,10 +38,21 @@ def refresh_workspace_snapshot(workspace_id: int, rebuild: bool = False) -> dict
 
 @huey.task(retries=5, retry_delay=30)
 def forget_customer_in_snapshot(workspace_id: int, customer_id: int) -> int:
-    """Erasure's counterpart in the snapshot; enqueue it with `enqueue_after_commit`."""
+    """Erasure's counterpart in the snapshot; `forget_customer_soon` queues it."""
     return erasure.forget_customer(
         configured_settings(), workspace_id=workspace_id, customer_id=customer_id
     )
+
+
+def forget_customer_soon(session: Session, *, workspace_id: int, customer_id: int) -> None:
+    """Queue `forget_customer_in_snapshot` for when `session` commits. A process without a
+    queue (the CLI) leaves it to the next refresh, which applies every erasure tombstone
+    recorded since the one before."""
+    try:
+        configured_settings()
+    except JobsNotConfigured:
+        return
+    enqueue_after_commit(session, forget_customer_in_snapshot, workspace_id, customer_id)
 
 
 @huey.task(retries=5, retry_delay=30)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from nabd.analytics.tasks import forget_customer_soon
 from nabd.core.audit import Actor, AuditLogEntry, record_audit
 from nabd.core.types import utcnow
 from nabd.customers.merge_models import CustomerMerge
@@ -273,6 +274,8 @@ def erase_customer(
     )
     session.delete(customer)
     session.add(CustomerErasure(workspace_id=workspace_id, customer_id=customer_id))
+    # The snapshot's copy goes right after the commit; the tombstone covers a failed job.
+    forget_customer_soon(session, workspace_id=workspace_id, customer_id=customer_id)
     record_audit(
         session,
         workspace_id=workspace_id,
