@@ -60,6 +60,20 @@ def test_list_search_and_filters(client: TestClient, session: Session) -> None:
     assert bad.status_code == 422
 
 
+def test_a_phone_filter_is_read_in_the_workspaces_region(
+    client: TestClient, session: Session
+) -> None:
+    workspace, customer = _setup(session)
+    headers = _headers(session, workspace)
+    # Saudi workspace: the national form and a spaced international one both find +966…
+    for phone in ("0551234567", "+966 55 123 4567"):
+        found = client.get("/api/v1/customers", params={"phone": phone}, headers=headers)
+        assert [item["id"] for item in found.json()["items"]] == [customer.id], phone
+    refused = client.get("/api/v1/customers", params={"phone": "12ab"}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "phone"
+
+
 def test_profile_and_timeline(client: TestClient, session: Session) -> None:
     workspace, customer = _setup(session)
     headers = _headers(session, workspace, Role.AGENT)

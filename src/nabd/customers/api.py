@@ -10,8 +10,11 @@ from fastapi.responses import Response
 from nabd.api.access import Principal, require
 from nabd.api.database import DbSession
 from nabd.api.params import ListResponse
+from nabd.core.errors import ErrorDetail, ValidationFailed
+from nabd.core.i18n import N_
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers import privacy, service
+from nabd.customers.identity import normalise_phone
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
 from nabd.customers.masking import masks_contact_details
 from nabd.customers.profile import customer_profile, place_names
@@ -39,6 +42,17 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(max_length=300)]
 
 
+def _stored_phone(value: str, region: str) -> str:
+    """The number as identities store it (E.164), a national one read in the workspace's
+    region, so `phone=0501234567` finds `+966501234567`; not a number is a 422."""
+    try:
+        return normalise_phone(value, region)
+    except ValueError as error:
+        raise ValidationFailed(
+            N_("The request is not valid."), details=[ErrorDetail("phone", str(error))]
+        ) from None
+
+
 @router.get("")
 def list_all(
     session: DbSession,
@@ -61,7 +75,7 @@ def list_all(
     filters = CustomerFilters(
         query=q,
         email=email,
-        phone=phone,
+        phone=None if phone is None else _stored_phone(phone, principal.workspace.phone_region),
         external_id=external_id,
         min_spend=min_spend,
         max_spend=max_spend,
