@@ -51,10 +51,8 @@ def insert_rows(
     dialect = connection.dialect
     plan = _plan(dialect, table, tuple(rows[0]), tuple(returning), tuple(skip_conflicts_on))
     columns = [
-        [processor(row.get(name, default)) for row in rows]
-        if processor is not None
         # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
-        else [row.get(name, default) for row in rows]
+        _bound(processor, [row.get(name, default) for row in rows])
         for name, processor, default in _with_default_values(plan.columns)
     ]
     if dialect.name == "postgresql":
@@ -63,6 +61,21 @@ def insert_rows(
         parameters = (json_text(list(zip(*columns, strict=True))),)
     result = connection.exec_driver_sql(plan.sql, parameters)
     return [tuple(row) for row in result] if returning else []
+
+
+def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    """One column's values through its bind processor, each distinct value once: a batch's
+    rows share most of theirs (the time it was received, a JSON null), and formatting a
+    datetime costs far more than looking it up."""
+    if processor is None:
+        return values
+    try:
+        # Keyed by type too: 1 and True are equal but a JSON column stores them differently.
+        distinct = {(value.__class__, value): value for value in values}
+    except TypeError:  # lists and documents for JSON columns
+        return [processor(value) for value in values]
+    bound = {key: processor(value) for key, value in distinct.items()}
+    return [bound[value.__class__, value] for value in values]
 
 
 def _with_default_values(
