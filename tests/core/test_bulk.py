@@ -96,18 +96,27 @@ def test_a_naive_datetime_is_refused_as_the_orm_refuses_it(session: Session) -> 
 def test_rows_past_sqlite_parameter_limit_go_in_several_statements(session: Session) -> None:
     survey = make_survey(session, make_workspace(session))
     ws, sid = survey.workspace_id, survey.id
-    driver = session.connection().connection.driver_connection
-    if session.get_bind().dialect.name == "sqlite":
-        # 40 parameters: 3 rows of 13 columns per statement, so 10 rows take 4 statements.
-        driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)  # type: ignore[union-attr]
     rows = [_row(ws, sid, f"k{number}") for number in range(10)]
-    inserted = insert_rows(
-        session,
-        RESPONSES,
-        [*rows, _row(ws, sid, "k3")],  # a repeat in the last statement is skipped
-        returning=("id", "idempotency_key"),
-        skip_conflicts_on=("workspace_id", "idempotency_key"),
-    )
+
+    def insert() -> list[tuple[Any, ...]]:
+        return insert_rows(
+            session,
+            RESPONSES,
+            [*rows, _row(ws, sid, "k3")],  # a repeat in the last statement is skipped
+            returning=("id", "idempotency_key"),
+            skip_conflicts_on=("workspace_id", "idempotency_key"),
+        )
+
+    if session.get_bind().dialect.name == "sqlite":
+        driver = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+        # 40 parameters: 3 rows of 13 columns per statement, so 11 rows take 4 statements.
+        limit = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)
+        try:
+            inserted = insert()
+        finally:
+            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    else:
+        inserted = insert()
     assert [key for _, key in sorted(inserted)] == [f"k{number}" for number in range(10)]
 
 
