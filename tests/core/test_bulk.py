@@ -1,5 +1,6 @@
 """insert_rows: one multi-row INSERT on either engine, in order, skipping conflicts."""
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -90,3 +91,50 @@ def test_a_naive_datetime_is_refused_as_the_orm_refuses_it(session: Session) -> 
     row = _row(survey.workspace_id, survey.id, "naive") | {"submitted_at": datetime(2026, 11, 1)}
     with pytest.raises(ValueError, match="naive"):
         insert_rows(session, RESPONSES, [row])
+
+
+def test_rows_past_sqlite_parameter_limit_go_in_several_statements(session: Session) -> None:
+    survey = make_survey(session, make_workspace(session))
+    ws, sid = survey.workspace_id, survey.id
+    rows = [_row(ws, sid, f"k{number}") for number in range(10)]
+
+    def insert() -> list[tuple[Any, ...]]:
+        return insert_rows(
+            session,
+            RESPONSES,
+            [*rows, _row(ws, sid, "k3")],  # a repeat in the last statement is skipped
+            returning=("id", "idempotency_key"),
+            skip_conflicts_on=("workspace_id", "idempotency_key"),
+        )
+
+    if session.get_bind().dialect.name == "sqlite":
+        driver = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+        # 40 parameters: 3 rows of 13 columns per statement, so 11 rows take 4 statements.
+        limit = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)
+        try:
+            inserted = insert()
+        finally:
+            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    else:
+        inserted = insert()
+    assert [key for _, key in sorted(inserted)] == [f"k{number}" for number in range(10)]
+
+
+def test_equal_values_of_different_types_are_bound_apart(session: Session) -> None:
+    survey = make_survey(session, make_workspace(session))
+    response = _row(survey.workspace_id, survey.id, None)
+    [(response_id,)] = insert_rows(session, RESPONSES, [response], returning=("id",))
+    questions = list(question_ids(survey).values())
+    # 1 == True, but a JSON column stores 1 and true.
+    choices = [1, True]
+    insert_rows(
+        session,
+        ANSWERS,
+        [
+            {"workspace_id": survey.workspace_id, "response_id": response_id, "question_id": q}
+            | {"choices": value}
+            for q, value in zip(questions, choices, strict=False)
+        ],
+    )
+    stored = session.scalars(select(SurveyAnswer.choices).order_by(SurveyAnswer.id)).all()
+    assert [(type(value), value) for value in stored] == [(type(v), v) for v in choices]

@@ -3,6 +3,7 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -340,6 +341,29 @@ def test_batch_racing_another_writer_counts_its_keys_as_duplicates(
     assert (raced.accepted, raced.duplicates) == (1, 1)
     stored = session.scalars(select(SurveyResponse.idempotency_key).order_by(SurveyResponse.id))
     assert list(stored) == ["x", "y"]
+
+
+def test_a_batch_shares_one_receipt_time(session: Session) -> None:
+    survey = make_survey(session, make_workspace(session))
+    nps = question_ids(survey)["nps"]
+    given = "2026-11-01T09:30:00+03:00"
+    items: list[dict[str, Any]] = [
+        {"answers": [{"question_id": nps, "value": score}]} for score in (3, 8)
+    ]
+    items.append({"answers": [{"question_id": nps, "value": 10}], "submitted_at": given})
+    recording.record_batch(session, survey=survey, items=items, default_language="ar")
+    session.commit()
+    stored = session.execute(
+        select(SurveyResponse.submitted_at, SurveyResponse.received_at).order_by(SurveyResponse.id)
+    ).all()
+    received = {received_at for _, received_at in stored}
+    assert len(received) == 1
+    # Items that give no time were submitted when the batch was received; others keep theirs.
+    assert [submitted_at for submitted_at, _ in stored] == [
+        *received,
+        *received,
+        datetime.fromisoformat(given),
+    ]
 
 
 def test_single_response_racing_the_same_key_returns_the_first(

@@ -4,22 +4,25 @@ for SQLite and PostgreSQL.
 SQLAlchemy's executemany renders or binds every row through its per-row parameter machinery
 (and, with RETURNING, renders one VALUES tuple per row, which psycopg then parses in Python on
 every call): on the survey-response benchmark that was over a third of a batch's CPU on SQLite
-and half of it on PostgreSQL. Here the rows travel as one parameter per column or one in all,
-whatever their number, through each column type's own bind processing:
+and half of it on PostgreSQL. Here the rows go in one statement (or a few), through each column
+type's own bind processing:
 
 - PostgreSQL: `INSERT … SELECT * FROM unnest(%s::bigint[], %s::text[], …)`, one array per column;
-- SQLite: `INSERT … SELECT json_extract(value, '$[0]'), … FROM json_each(?)`, one JSON array
-  of rows (already in the values SQLite stores, so JSON columns travel as their JSON text).
+- SQLite: `INSERT … VALUES (?, …), (?, …), …`, the rows' values bound by sqlite3's C code, as
+  many rows per statement as SQLite's parameter limit allows. (One JSON array of rows read by
+  `json_each` cost twice as much of SQLite's time: every `json_extract` parses its row again.)
 
 Rows are inserted in the order given, so autoincrement ids increase with the position of a
 row (what SQLAlchemy's own `sort_by_parameter_order` relies on); RETURNING rows come back in
 no promised order, so callers match them by a returned key or by sorted ids.
 """
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
 from typing import Any
 
 from pydantic_core import to_json
@@ -51,18 +54,42 @@ def insert_rows(
     dialect = connection.dialect
     plan = _plan(dialect, table, tuple(rows[0]), tuple(returning), tuple(skip_conflicts_on))
     columns = [
-        [processor(row.get(name, default)) for row in rows]
-        if processor is not None
         # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
-        else [row.get(name, default) for row in rows]
+        _bound(processor, [row.get(name, default) for row in rows])
         for name, processor, default in _with_default_values(plan.columns)
     ]
     if dialect.name == "postgresql":
-        parameters: tuple[Any, ...] = tuple(columns)
-    else:
-        parameters = (json_text(list(zip(*columns, strict=True))),)
-    result = connection.exec_driver_sql(plan.sql, parameters)
-    return [tuple(row) for row in result] if returning else []
+        result = connection.exec_driver_sql(plan.sql, tuple(columns))
+        return [tuple(row) for row in result] if returning else []
+    bound = list(zip(*columns, strict=True))
+    # As many rows per statement as SQLite's limit on parameters allows (32,766 by default).
+    limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
+        sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    )
+    chunk = max(1, limit // len(columns))
+    returned: list[tuple[Any, ...]] = []
+    for start in range(0, len(bound), chunk):
+        part = bound[start : start + chunk]
+        sql = _sqlite_values(plan.sql, len(columns), len(part))
+        result = connection.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
+        if returning:
+            returned.extend(tuple(row) for row in result)
+    return returned
+
+
+def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    """One column's values through its bind processor, each distinct value once: a batch's
+    rows share most of theirs (the time it was received, a JSON null), and formatting a
+    datetime costs far more than looking it up."""
+    if processor is None:
+        return values
+    try:
+        # Keyed by type too: 1 and True are equal but a JSON column stores them differently.
+        distinct = {(value.__class__, value): value for value in values}
+    except TypeError:  # lists and documents for JSON columns
+        return [processor(value) for value in values]
+    bound = {key: processor(value) for key, value in distinct.items()}
+    return [bound[value.__class__, value] for value in values]
 
 
 def _with_default_values(
@@ -181,9 +208,7 @@ def _statement(
         )
         source = f"SELECT * FROM unnest({arrays})"  # noqa: S608
     else:
-        values = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(names)))
-        # WHERE: SQLite's grammar needs it before an ON CONFLICT clause of INSERT … SELECT.
-        source = f"SELECT {values} FROM json_each(?) WHERE true ORDER BY key"  # noqa: S608
+        source = "VALUES {rows}"  # filled in by _sqlite_values for each number of rows
     # Names and types come from the table's metadata, never from input.
     sql = f"INSERT INTO {preparer.format_table(table)} ({columns}) {source}"
     if conflicts:
@@ -191,6 +216,13 @@ def _statement(
     if returning:
         sql += f" RETURNING {', '.join(preparer.quote(name) for name in returning)}"
     return sql
+
+
+@lru_cache(maxsize=64)
+def _sqlite_values(sql: str, width: int, count: int) -> str:
+    """The SQLite statement with `count` rows of `width` parameters."""
+    row = f"({', '.join('?' * width)})"
+    return sql.replace("{rows}", ", ".join([row] * count), 1)
 
 
 def json_text(value: Any) -> str:
