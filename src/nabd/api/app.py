@@ -16,6 +16,7 @@ from nabd.api.errors import install_error_handlers
 from nabd.api.openapi import build_openapi
 from nabd.config import Settings, get_settings
 from nabd.core.db import create_db_engine, create_session_factory
+from nabd.core.group_commit import GroupCommit
 from nabd.core.ratelimit import RateLimiter
 from nabd.customers import api as customer_api
 from nabd.customers import identity_api
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.group_commit = GroupCommit(app.state.session_factory)
     app.state.templates = create_environment()
     app.state.navigation = ordered(NAV_ITEMS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)

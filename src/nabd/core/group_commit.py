@@ -1,0 +1,111 @@
+"""Units of work from concurrent requests run by one writer in one transaction: one COMMIT.
+
+A single API write (a survey response) is a few small statements, and what it cost beyond
+them was the transaction around them: the session's commit, the connection's checkout and
+return, the process's SQLite write lock taken and handed over, the queue write of the
+annotation job, each once per request, with every waiting writer competing for the GIL at
+each handover. Here the first caller to find no group running becomes the writer: it runs
+every unit queued by then (its own first), each inside its own SAVEPOINT, commits once, then
+wakes the others; callers that arrived meanwhile form the next group.
+
+- A unit that raises is rolled back to its SAVEPOINT alone; its caller gets the exception,
+  the other units of the group are unaffected.
+- A caller gets its result only after the group's COMMIT (and after the jobs enqueued for
+  after the commit were sent): a 2xx reply still means the data is durable. If the COMMIT
+  itself fails, every unit of the group gets that error, none was stored.
+- Jobs enqueued after commit are sent once per group: a job that coalesces per transaction
+  (the annotation of new feedback) is sent once for the whole group.
+- Each unit runs in a copy of its caller's context variables (the request's phone region,
+  locale), on the writer's thread.
+"""
+
+import contextvars
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+
+# Units per transaction at most, so that the first caller of a long queue is not held up
+# behind all of it.
+MAX_GROUP = 64
+
+
+@dataclass(eq=False)
+class _Unit(Generic[T]):
+    work: Callable[[Session], T]
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    result: T | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class GroupCommit:
+    """Runs `work(session)` for concurrent callers, many per transaction (see the module)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], *, max_group: int = MAX_GROUP):
+        self._session_factory = session_factory
+        self._max_group = max_group
+        self._queue: deque[_Unit[Any]] = deque()
+        self._writer = threading.Lock()
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """`work`'s result once its transaction has committed; its exception otherwise."""
+        unit = _Unit(work)
+        self._queue.append(unit)
+        with self._writer:
+            # A writer before us may already have run (and committed) our unit.
+            while not unit.done:
+                self._run_group()
+        if unit.error is not None:
+            raise unit.error
+        return cast(T, unit.result)
+
+    def _run_group(self) -> None:
+        group = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_group))]
+        try:
+            with self._session_factory() as session:
+                _begin(session)
+                for unit in group:
+                    unit.context.run(_run_unit, session, unit)
+                session.commit()
+        except BaseException as error:
+            for unit in group:
+                unit.result, unit.error = None, error
+            if not isinstance(error, Exception):
+                raise
+        finally:
+            for unit in group:
+                unit.done = True
+
+
+def _begin(session: Session) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens a transaction only before an INSERT, UPDATE or DELETE, so a unit's
+        # SAVEPOINT would open (and its RELEASE commit) a transaction of its own. IMMEDIATE:
+        # the group writes anyway, and reads after the write lock see every commit.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _run_unit(session: Session, unit: _Unit[Any]) -> None:
+    try:
+        with session.begin_nested():
+            unit.result = unit.work(session)
+    except Exception as error:
+        unit.result, unit.error = None, error
+        _ensure_open(session)
+
+
+def _ensure_open(session: Session) -> None:
+    """Raise if the database ended the group's transaction under a failed unit (SQLite rolls
+    the whole transaction back on some errors, such as a full disk): the units before it would
+    otherwise be acknowledged without being stored, so the whole group fails instead."""
+    driver = session.connection().connection.driver_connection
+    # psycopg keeps the transaction after an error rolled back to a SAVEPOINT.
+    if not getattr(driver, "in_transaction", True):
+        raise RuntimeError("the group's transaction was rolled back by the database")
