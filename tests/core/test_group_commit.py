@@ -1,8 +1,7 @@
 """Group commit: concurrent units in one transaction, each isolated by its SAVEPOINT."""
 
-import time
+import asyncio
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nabd.core.db import create_session_factory
-from nabd.core.group_commit import GroupCommit
+from nabd.core.group_commit import GroupCommit, _Unit
 from nabd.journeys.models import Channel
 from tests.factories import make_workspace
 
@@ -36,25 +35,18 @@ def commits(engine: Engine) -> Iterator[list[None]]:
     event.remove(engine, "commit", count)
 
 
-def _in_one_group(
-    group_commit: GroupCommit, works: list[Callable[[Session], Any]]
-) -> list[Future[Any]]:
-    """Run `works` from one thread each, all queued before the first group starts."""
-    pool = ThreadPoolExecutor(len(works))
-    with group_commit._writer:  # held, so that every caller queues behind it
-        futures = []
-        for index, work in enumerate(works):
-            futures.append(pool.submit(_named, f"request-{index}", group_commit, work))
-        deadline = time.monotonic() + 10
-        while len(group_commit._queue) < len(works) and time.monotonic() < deadline:
-            time.sleep(0.005)
-    pool.shutdown(wait=True)
-    return futures
-
-
-def _named(name: str, group_commit: GroupCommit, work: Callable[[Session], Any]) -> Any:
-    REQUEST_NAME.set(name)
-    return group_commit.run(work)
+def _in_one_group(group_commit: GroupCommit, works: list[Callable[[Session], Any]]) -> list[Any]:
+    """Run `works` as one group, as the writer does with the units queued at once; each
+    one's result or exception."""
+    loop = asyncio.new_event_loop()
+    try:
+        units = [_Unit(work, loop.create_future()) for work in works]
+        for index, unit in enumerate(units):
+            unit.context.run(REQUEST_NAME.set, f"request-{index}")
+        group_commit._run_group(units)
+    finally:
+        loop.close()
+    return [unit.error if unit.error is not None else unit.result for unit in units]
 
 
 def _add_channel(workspace_id: int, key: str) -> Callable[[Session], int]:
@@ -78,8 +70,7 @@ def test_concurrent_units_commit_once_and_each_gets_its_result(
     session.commit()
     commits.clear()
     works = [_add_channel(workspace_id, key) for key in ("web", "app", "store")]
-    futures = _in_one_group(group_commit, works)
-    ids = [future.result() for future in futures]
+    ids = _in_one_group(group_commit, works)
     assert len(commits) == 1
     assert _keys(session) == ["app", "store", "web"]
     stored = {
@@ -103,12 +94,10 @@ def test_a_failing_unit_is_rolled_back_alone(session: Session, group_commit: Gro
         _add_channel(workspace_id, "web"),  # the key's unique constraint: a database error
         _add_channel(workspace_id, "store"),
     ]
-    futures = _in_one_group(group_commit, works)
-    assert futures[0].result() > 0 and futures[3].result() > 0
-    with pytest.raises(ValueError, match="bad input"):
-        futures[1].result()
-    with pytest.raises(IntegrityError):
-        futures[2].result()
+    outcomes = _in_one_group(group_commit, works)
+    assert outcomes[0] > 0 and outcomes[3] > 0
+    assert isinstance(outcomes[1], ValueError) and str(outcomes[1]) == "bad input"
+    assert isinstance(outcomes[2], IntegrityError)
     assert _keys(session) == ["app", "store", "web"]
 
 
@@ -122,13 +111,35 @@ def test_a_failed_commit_fails_every_unit_of_the_group(session: Session, engine:
 
     event.listen(factory, "before_commit", refuse)
     works = [_add_channel(workspace_id, key) for key in ("web", "app")]
-    futures = _in_one_group(GroupCommit(factory), works)
-    for future in futures:
-        with pytest.raises(RuntimeError, match="disk full"):
-            future.result()
+    outcomes = _in_one_group(GroupCommit(factory), works)
+    assert [str(outcome) for outcome in outcomes] == ["disk full", "disk full"]
     assert _keys(session) == []
 
 
+def test_concurrent_callers_each_get_their_own_result_after_the_commit(
+    session: Session, group_commit: GroupCommit
+) -> None:
+    workspace_id = make_workspace(session).id
+    session.commit()
+
+    async def caller(index: int) -> tuple[str, int]:
+        REQUEST_NAME.set(f"request-{index}")
+
+        def work(session: Session) -> tuple[str, int]:
+            # Runs on the writer's thread, in its caller's context.
+            return REQUEST_NAME.get(), _add_channel(workspace_id, f"c{index}")(session)
+
+        return await group_commit.run(work)
+
+    async def callers() -> list[tuple[str, int]]:
+        return await asyncio.gather(*(caller(index) for index in range(20)))
+
+    results = asyncio.run(callers())
+    assert [name for name, _ in results] == [f"request-{index}" for index in range(20)]
+    stored = dict(session.execute(select(Channel.id, Channel.key)).all())
+    assert [stored[channel_id] for _, channel_id in results] == [f"c{i}" for i in range(20)]
+
+
 def test_each_unit_runs_in_its_callers_context(group_commit: GroupCommit) -> None:
-    futures = _in_one_group(group_commit, [lambda _session: REQUEST_NAME.get()] * 3)
-    assert [future.result() for future in futures] == ["request-0", "request-1", "request-2"]
+    outcomes = _in_one_group(group_commit, [lambda _session: REQUEST_NAME.get()] * 3)
+    assert outcomes == ["request-0", "request-1", "request-2"]

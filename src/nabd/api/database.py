@@ -49,6 +49,6 @@ async def _group_commit(request: Request) -> GroupCommit:
     return group_commit
 
 
-# For a route's writes that commit together with concurrent requests' (the single survey
-# response): `nabd.core.group_commit`. Such a route does not use its DbSession.
+# For an async route whose writes commit together with concurrent requests' (the single
+# survey response): `nabd.core.group_commit`. Such a route does not use its DbSession.
 SharedCommit = Annotated[GroupCommit, Depends(_group_commit)]

@@ -3,10 +3,11 @@
 A single API write (a survey response) is a few small statements, and what it cost beyond
 them was the transaction around them: the session's commit, the connection's checkout and
 return, the process's SQLite write lock taken and handed over, the queue write of the
-annotation job, each once per request, with every waiting writer competing for the GIL at
-each handover. Here the first caller to find no group running becomes the writer: it runs
-every unit queued by then (its own first), each inside its own SAVEPOINT, commits once, then
-wakes the others; callers that arrived meanwhile form the next group.
+annotation job, and a hop to a worker thread and back, each once per request. Here an async
+handler queues its unit and awaits it; one writer thread runs every unit queued by then, each
+inside its own SAVEPOINT, commits once, and hands all the results back to the event loop in
+one call; units queued meanwhile form the next group. The writer runs while units are queued
+and ends when none are left.
 
 - A unit that raises is rolled back to its SAVEPOINT alone; its caller gets the exception,
   the other units of the group are unaffected.
@@ -19,12 +20,13 @@ wakes the others; callers that arrived meanwhile form the next group.
   locale), on the writer's thread.
 """
 
+import asyncio
 import contextvars
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,10 +40,10 @@ MAX_GROUP = 64
 @dataclass(eq=False)
 class _Unit(Generic[T]):
     work: Callable[[Session], T]
+    future: "asyncio.Future[T]"
     context: contextvars.Context = field(default_factory=contextvars.copy_context)
     result: T | None = None
-    error: BaseException | None = None
-    done: bool = False
+    error: Exception | None = None
 
 
 class GroupCommit:
@@ -51,36 +53,58 @@ class GroupCommit:
         self._session_factory = session_factory
         self._max_group = max_group
         self._queue: deque[_Unit[Any]] = deque()
-        self._writer = threading.Lock()
+        self._lock = threading.Lock()
+        self._writing = False
 
-    def run(self, work: Callable[[Session], T]) -> T:
+    async def run(self, work: Callable[[Session], T]) -> T:
         """`work`'s result once its transaction has committed; its exception otherwise."""
-        unit = _Unit(work)
-        self._queue.append(unit)
-        with self._writer:
-            # A writer before us may already have run (and committed) our unit.
-            while not unit.done:
-                self._run_group()
-        if unit.error is not None:
-            raise unit.error
-        return cast(T, unit.result)
+        loop = asyncio.get_running_loop()
+        unit = _Unit(work, loop.create_future())
+        with self._lock:
+            self._queue.append(unit)
+            start, self._writing = not self._writing, True
+        if start:
+            # Its future is not awaited: the units' own futures carry every outcome.
+            loop.run_in_executor(None, self._write, loop)
+        return await unit.future
 
-    def _run_group(self) -> None:
-        group = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_group))]
+    def _write(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while group := self._next_group():
+                self._run_group(group)
+                loop.call_soon_threadsafe(_settle, group)
+        finally:
+            with self._lock:
+                self._writing = False
+
+    def _next_group(self) -> list[_Unit[Any]]:
+        with self._lock:
+            count = min(len(self._queue), self._max_group)
+            group = [self._queue.popleft() for _ in range(count)]
+            self._writing = bool(group)
+            return group
+
+    def _run_group(self, group: list[_Unit[Any]]) -> None:
+        """Run the units in one transaction; each gets its result or its error."""
         try:
             with self._session_factory() as session:
                 _begin(session)
                 for unit in group:
                     unit.context.run(_run_unit, session, unit)
                 session.commit()
-        except BaseException as error:
+        except Exception as error:
             for unit in group:
                 unit.result, unit.error = None, error
-            if not isinstance(error, Exception):
-                raise
-        finally:
-            for unit in group:
-                unit.done = True
+
+
+def _settle(group: list[_Unit[Any]]) -> None:
+    for unit in group:
+        if unit.future.cancelled():  # the caller went away; its unit still ran
+            continue
+        if unit.error is not None:
+            unit.future.set_exception(unit.error)
+        else:
+            unit.future.set_result(unit.result)
 
 
 def _begin(session: Session) -> None:

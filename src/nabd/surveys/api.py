@@ -184,7 +184,7 @@ def create_link(
 
 
 @router.post("/surveys/{survey_id}/responses", status_code=201, response_model=ResponseOut)
-def submit_response(
+async def submit_response(
     writer: SharedCommit,
     principal: WriteSurveys,
     _region: PhoneRegion,
@@ -193,8 +193,9 @@ def submit_response(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Stored in one transaction with the concurrent requests' responses, and acknowledged
-    once that transaction has committed (`nabd.core.group_commit`)."""
-    reply, status_code = writer.run(
+    once that transaction has committed (`nabd.core.group_commit`). Async: the writer's
+    thread does the database work, so the request itself needs no hop to a worker thread."""
+    return await writer.run(
         partial(
             _store_response,
             survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
@@ -203,7 +204,6 @@ def submit_response(
             idempotency_key=idempotency_key,
         )
     )
-    return json_reply(reply, status_code)
 
 
 def _store_response(
@@ -213,9 +213,9 @@ def _store_response(
     data: ResponseIn,
     default_language: str,
     idempotency_key: str | None,
-) -> tuple[ResponseOut, int]:
-    """The reply and its status, built before the session closes (a stored response's answers
-    load from it)."""
+) -> Response:
+    """The reply, built on the writer's thread before the session closes (a stored response's
+    answers load from it)."""
     stored, created = responses.record_response(
         session,
         survey=survey,
@@ -226,13 +226,13 @@ def _store_response(
     if created:
         channel_id = stored.channel_id
         names = {channel_id: data.channel} if channel_id is not None and data.channel else {}
-        return response_out(stored, names), 201
+        return json_reply(response_out(stored, names), 201)
     if stored.survey_id != survey.id:
         raise ValidationFailed(
             N_("The request is not valid."),
             details=[ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))],
         )
-    return response_out(stored, _channel_names(session, survey.workspace_id)), 200
+    return json_reply(response_out(stored, _channel_names(session, survey.workspace_id)), 200)
 
 
 def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
