@@ -35,6 +35,19 @@ def commits(engine: Engine) -> Iterator[list[None]]:
     event.remove(engine, "commit", count)
 
 
+@pytest.fixture
+def savepoints(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("SAVEPOINT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
 def _in_one_group(group_commit: GroupCommit, works: list[Callable[[Session], Any]]) -> list[Any]:
     """Run `works` as one group, as the writer does with the units queued at once; each
     one's result or exception."""
@@ -64,7 +77,7 @@ def _keys(session: Session) -> list[str]:
 
 
 def test_concurrent_units_commit_once_and_each_gets_its_result(
-    session: Session, group_commit: GroupCommit, commits: list[None]
+    session: Session, group_commit: GroupCommit, commits: list[None], savepoints: list[str]
 ) -> None:
     workspace_id = make_workspace(session).id
     session.commit()
@@ -72,6 +85,7 @@ def test_concurrent_units_commit_once_and_each_gets_its_result(
     works = [_add_channel(workspace_id, key) for key in ("web", "app", "store")]
     ids = _in_one_group(group_commit, works)
     assert len(commits) == 1
+    assert savepoints == []  # none needed while every unit succeeds
     assert _keys(session) == ["app", "store", "web"]
     stored = {
         key: channel_id for key, channel_id in session.execute(select(Channel.key, Channel.id))
@@ -99,6 +113,23 @@ def test_a_failing_unit_is_rolled_back_alone(session: Session, group_commit: Gro
     assert isinstance(outcomes[1], ValueError) and str(outcomes[1]) == "bad input"
     assert isinstance(outcomes[2], IntegrityError)
     assert _keys(session) == ["app", "store", "web"]
+
+
+def test_a_unit_alone_fails_once_and_stores_nothing(
+    session: Session, group_commit: GroupCommit
+) -> None:
+    workspace_id = make_workspace(session).id
+    session.commit()
+    calls: list[None] = []
+
+    def fails_after_writing(session: Session) -> None:
+        calls.append(None)
+        _add_channel(workspace_id, "written-then-undone")(session)
+        raise ValueError("bad input")
+
+    [outcome] = _in_one_group(group_commit, [fails_after_writing])
+    assert isinstance(outcome, ValueError) and len(calls) == 1
+    assert _keys(session) == []
 
 
 def test_a_failed_commit_fails_every_unit_of_the_group(session: Session, engine: Engine) -> None:
