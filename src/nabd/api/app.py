@@ -183,7 +183,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
-    app.state.group_commit = GroupCommit(app.state.session_factory)
+    app.state.group_commit = GroupCommit.for_database(
+        app.state.session_factory, engine.dialect.name
+    )
     app.state.templates = create_environment()
     app.state.navigation = ordered(NAV_ITEMS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)
