@@ -119,7 +119,7 @@ class GroupCommit:
         """Run the units in one transaction; each gets its result or its error.
 
         Optimistically without SAVEPOINTs first (two statements and SQLAlchemy's nested
-        transaction per unit, about a tenth of a unit's time); if a unit fails, that
+        transaction per unit, about a third of a survey response's time); if a unit fails, that
         transaction is rolled back and the group runs again with a SAVEPOINT around each
         unit, so that the failure stays with its unit.
         """
