@@ -16,6 +16,7 @@ from nabd.api.errors import install_error_handlers
 from nabd.api.openapi import build_openapi
 from nabd.config import Settings, get_settings
 from nabd.core.db import create_db_engine, create_session_factory
+from nabd.core.group_commit import GroupCommit
 from nabd.core.ratelimit import RateLimiter
 from nabd.customers import api as customer_api
 from nabd.customers import identity_api
@@ -145,6 +146,28 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class PageSessions(SessionMiddleware):
+    """The signed cookie session, for every request except an API call with a bearer token.
+
+    Such a call is authenticated by its token alone (`nabd.api.access.resolve_principal`) and
+    nothing on an API route reads the session, so decoding the cookie and wrapping the reply
+    is skipped for it (the integrations' calls: the survey responses and events APIs).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/") and _bearer(scope):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _bearer(scope: Scope) -> bool:
+    return any(
+        name == b"authorization" and value[:7].lower() == b"bearer "
+        for name, value in scope["headers"]
+    )
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or create_db_engine(settings.resolved_database_url)
@@ -160,13 +183,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.group_commit = GroupCommit.for_database(
+        app.state.session_factory, engine.dialect.name
+    )
     app.state.templates = create_environment()
     app.state.navigation = ordered(NAV_ITEMS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
-        SessionMiddleware,
+        PageSessions,
         secret_key=settings.resolved_secret_key,
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,

@@ -7,6 +7,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from nabd.core.group_commit import GroupCommit
+
 
 async def _request_session(request: Request) -> AsyncIterator[Session]:
     """Commit on success, roll back on error, like `nabd.core.db.transaction`.
@@ -39,3 +41,14 @@ async def _close(session: Session) -> None:
 # scope="function": the commit runs when the handler returns and before the response is
 # sent, so anything acknowledged with a 2xx is already durable.
 DbSession = Annotated[Session, Depends(_request_session, scope="function")]
+
+
+async def _group_commit(request: Request) -> GroupCommit:
+    """Async: no hop to a worker thread for reading an attribute."""
+    group_commit: GroupCommit = request.app.state.group_commit
+    return group_commit
+
+
+# For an async route whose writes commit together with concurrent requests' (the single
+# survey response): `nabd.core.group_commit`. Such a route does not use its DbSession.
+SharedCommit = Annotated[GroupCommit, Depends(_group_commit)]

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 # Statement prefixes that take SQLite's write lock (CTE writes begin with WITH and are
-# rare here; they fall back to the busy handler).
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# rare here; they fall back to the busy handler). BEGIN IMMEDIATE: `nabd.core.group_commit`.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE")
 _HELD = "nabd_sqlite_write_lock"
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -43,7 +43,7 @@ def serialise_writers(engine: Engine, *, timeout_seconds: float) -> None:
         _executemany: bool,
     ) -> None:
         info = connection.info
-        if info.get(_HELD) or not statement.lstrip()[:7].upper().startswith(_WRITES):
+        if info.get(_HELD) or not statement.lstrip()[:15].upper().startswith(_WRITES):
             return
         if not lock.acquire(timeout=timeout_seconds):
             raise sqlite3.OperationalError("database is locked (another writer of this process)")

@@ -2,13 +2,14 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from nabd.api.access import Principal, require
-from nabd.api.database import DbSession
+from nabd.api.database import DbSession, SharedCommit
 from nabd.api.params import ListResponse, page_request
 from nabd.api.phone_region import PhoneRegion
 from nabd.api.replies import json_reply
@@ -183,36 +184,55 @@ def create_link(
 
 
 @router.post("/surveys/{survey_id}/responses", status_code=201, response_model=ResponseOut)
-def submit_response(
-    session: DbSession,
+async def submit_response(
+    writer: SharedCommit,
     principal: WriteSurveys,
     _region: PhoneRegion,
     survey_id: int,
     data: ResponseIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
+    """Stored in one transaction with the concurrent requests' responses, and acknowledged
+    once that transaction has committed (`nabd.core.group_commit`). Async: the writer's
+    thread does the database work, so the request itself needs no hop to a worker thread."""
+    return await writer.run(
+        partial(
+            _store_response,
+            survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
+            data=data,
+            default_language=principal.workspace.default_language,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def _store_response(
+    session: Session,
+    *,
+    survey: responses.SurveyId,
+    data: ResponseIn,
+    default_language: str,
+    idempotency_key: str | None,
+) -> Response:
+    """The reply, built on the writer's thread before the session closes (a stored response's
+    answers load from it)."""
     stored, created = responses.record_response(
         session,
-        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
+        survey=survey,
         data=data,
-        default_language=principal.workspace.default_language,
+        default_language=default_language,
         idempotency_key=idempotency_key,
     )
-    # Committed here rather than when the request's session closes: on SQLite the
-    # connection holds the process's one write lock until it goes back to the pool, and
-    # the close runs only after another hop through the event loop and a worker thread,
-    # which every other writer would wait for.
-    session.commit()
     if created:
         channel_id = stored.channel_id
         names = {channel_id: data.channel} if channel_id is not None and data.channel else {}
         return json_reply(response_out(stored, names), 201)
-    if stored.survey_id != survey_id:
+    if stored.survey_id != survey.id:
         raise ValidationFailed(
             N_("The request is not valid."),
             details=[ErrorDetail("Idempotency-Key", N_("This key was used for another survey."))],
         )
-    return json_reply(response_out(stored, _channel_names(session, principal.workspace_id)), 200)
+    return json_reply(response_out(stored, _channel_names(session, survey.workspace_id)), 200)
 
 
 def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
@@ -243,7 +263,11 @@ def submit_batch(
         items=data.responses,
         default_language=principal.workspace.default_language,
     )
-    session.commit()  # as in submit_response: the write lock goes back at once
+    # Committed here rather than when the request's session closes: on SQLite the
+    # connection holds the process's one write lock until it goes back to the pool, and
+    # the close runs only after another hop through the event loop and a worker thread,
+    # which every other writer would wait for.
+    session.commit()
     rejected = [_translated(request, rejection) for rejection in result.rejected]
     reply = BatchOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
     return json_reply(reply, 200)

@@ -1,0 +1,194 @@
+"""Units of work from concurrent requests run by one writer in one transaction: one COMMIT.
+
+A single API write (a survey response) is a few small statements, and what it cost beyond
+them was the transaction around them: the session's commit, the connection's checkout and
+return, the process's SQLite write lock taken and handed over, the queue write of the
+annotation job, and a hop to a worker thread and back, each once per request. Here an async
+handler queues its unit and awaits it; one writer thread runs every unit queued by then in
+one transaction, commits once, and hands all the results back to the event loop in one call;
+units queued meanwhile form the next group. The writer runs while units are queued and ends
+when none are left. A unit may run twice (the first run rolled back, see below), so it must
+have no effect outside its transaction (jobs go through `nabd.jobs.enqueue`). On PostgreSQL,
+which runs transactions side by side, the units are not grouped but run by a few writers at
+once (`GroupCommit.for_database`).
+
+- A unit that raises is rolled back alone (the group runs again with a SAVEPOINT around each
+  unit); its caller gets the exception, the other units of the group are unaffected.
+- A caller gets its result only after the group's COMMIT (and after the jobs enqueued for
+  after the commit were sent): a 2xx reply still means the data is durable. If the COMMIT
+  itself fails, every unit of the group gets that error, none was stored.
+- Jobs enqueued after commit are sent once per group: a job that coalesces per transaction
+  (the annotation of new feedback) is sent once for the whole group.
+- Each unit runs in a copy of its caller's context variables (the request's phone region,
+  locale), on the writer's thread.
+"""
+
+import asyncio
+import contextvars
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+
+# Units per transaction at most, so that the first caller of a long queue is not held up
+# behind all of it.
+MAX_GROUP = 64
+# Writer threads on PostgreSQL: as many transactions at once as the benchmark's clients had
+# before (fewer cut its rate by a fifth), within the engine's pool of 10 (+10) connections.
+POSTGRES_WRITERS = 8
+
+
+@dataclass(eq=False)
+class _Unit(Generic[T]):
+    work: Callable[[Session], T]
+    future: "asyncio.Future[T]"
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    result: T | None = None
+    error: Exception | None = None
+
+
+class GroupCommit:
+    """Runs `work(session)` for concurrent callers, many per transaction (see the module)."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        max_group: int = MAX_GROUP,
+        writers: int = 1,
+    ):
+        self._session_factory = session_factory
+        self._max_group = max_group
+        self._max_writers = writers
+        self._queue: deque[_Unit[Any]] = deque()
+        self._lock = threading.Lock()
+        self._writers = 0
+        # Its own threads (started when first needed, kept while the process lives): the
+        # event loop's default executor may have fewer than `writers`.
+        self._executor = ThreadPoolExecutor(writers, thread_name_prefix="group-commit")
+
+    @classmethod
+    def for_database(cls, session_factory: sessionmaker[Session], dialect: str) -> "GroupCommit":
+        """SQLite admits one writer at a time: one writer thread, groups of up to MAX_GROUP.
+        PostgreSQL runs transactions side by side: POSTGRES_WRITERS writer threads, one unit
+        per transaction. Grouped there, every statement's round trip queued behind one thread
+        (half the benchmark's rate), and concurrent groups' rollup upserts could deadlock."""
+        if dialect == "sqlite":
+            return cls(session_factory)
+        return cls(session_factory, max_group=1, writers=POSTGRES_WRITERS)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """`work`'s result once its transaction has committed; its exception otherwise."""
+        loop = asyncio.get_running_loop()
+        unit = _Unit(work, loop.create_future())
+        with self._lock:
+            self._queue.append(unit)
+            start = self._writers < self._max_writers
+            self._writers += start
+        if start:
+            # Its future is not awaited: the units' own futures carry every outcome.
+            loop.run_in_executor(self._executor, self._write, loop)
+        return await unit.future
+
+    def _write(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while group := self._next_group():
+                self._run_group(group)
+                loop.call_soon_threadsafe(_settle, group)
+        except BaseException:
+            with self._lock:
+                self._writers -= 1
+            raise
+
+    def _next_group(self) -> list[_Unit[Any]]:
+        """The next units to run; none, and this writer is done, when the queue is empty."""
+        with self._lock:
+            count = min(len(self._queue), self._max_group)
+            group = [self._queue.popleft() for _ in range(count)]
+            if not group:
+                self._writers -= 1
+            return group
+
+    def _run_group(self, group: list[_Unit[Any]]) -> None:
+        """Run the units in one transaction; each gets its result or its error.
+
+        Optimistically without SAVEPOINTs first (two statements and SQLAlchemy's nested
+        transaction per unit, about a third of a survey response's time); if a unit fails, that
+        transaction is rolled back and the group runs again with a SAVEPOINT around each
+        unit, so that the failure stays with its unit.
+        """
+        try:
+            # A unit alone keeps its error: its transaction held nothing else.
+            if not self._run_together(group, isolated=False) and len(group) > 1:
+                self._run_together(group, isolated=True)
+        except Exception as error:
+            for unit in group:
+                unit.result, unit.error = None, error
+
+    def _run_together(self, group: list[_Unit[Any]], *, isolated: bool) -> bool:
+        """True once committed; False, rolled back, at the first unit that fails when the
+        units are not isolated from each other."""
+        run = _run_isolated if isolated else _run
+        with self._session_factory() as session:
+            _begin(session)
+            for unit in group:
+                unit.context.run(run, session, unit)
+                if unit.error is not None and not isolated:
+                    session.rollback()
+                    return False
+            session.commit()
+        return True
+
+
+def _settle(group: list[_Unit[Any]]) -> None:
+    for unit in group:
+        if unit.future.cancelled():  # the caller went away; its unit still ran
+            continue
+        if unit.error is not None:
+            unit.future.set_exception(unit.error)
+        else:
+            unit.future.set_result(unit.result)
+
+
+def _begin(session: Session) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens a transaction only before an INSERT, UPDATE or DELETE, so a unit's
+        # SAVEPOINT would open (and its RELEASE commit) a transaction of its own. IMMEDIATE:
+        # the group writes anyway, and reads after the write lock see every commit.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _run(session: Session, unit: _Unit[Any]) -> None:
+    try:
+        result = unit.work(session)
+        session.flush()  # a failing write belongs to this unit, not to the COMMIT
+    except Exception as error:
+        unit.result, unit.error = None, error
+    else:
+        unit.result, unit.error = result, None
+
+
+def _run_isolated(session: Session, unit: _Unit[Any]) -> None:
+    try:
+        with session.begin_nested():
+            unit.result, unit.error = unit.work(session), None
+    except Exception as error:
+        unit.result, unit.error = None, error
+        _ensure_open(session)
+
+
+def _ensure_open(session: Session) -> None:
+    """Raise if the database ended the group's transaction under a failed unit (SQLite rolls
+    the whole transaction back on some errors, such as a full disk): the units before it would
+    otherwise be acknowledged without being stored, so the whole group fails instead."""
+    driver = session.connection().connection.driver_connection
+    # psycopg keeps the transaction after an error rolled back to a SAVEPOINT.
+    if not getattr(driver, "in_transaction", True):
+        raise RuntimeError("the group's transaction was rolled back by the database")
