@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import polars as pl
 from sqlalchemy.orm import Session
 
 # Column types of the staging tables on PostgreSQL; SQLite needs none.
@@ -47,21 +46,16 @@ def utc_moment(value: datetime) -> datetime:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_SQLITE_TEXT = "%Y-%m-%d %H:%M:%S%.6f"  # as `sqlite_moment`
 
 
 def sqlite_moments(values: Sequence[datetime]) -> list[str]:
-    """`sqlite_moment` of each value, formatted a batch at a time (one `isoformat` per event
-    was a tenth of the events API's Python time): microseconds since the epoch by numpy,
-    the text by polars (a third of the time numpy's own formatting took)."""
+    """`sqlite_moment` of each value, formatted by numpy a batch at a time (one
+    `isoformat` per event was a tenth of the events API's Python time)."""
     if not values:
         return []
-    micros = np.fromiter(
-        ((value - _EPOCH) // _MICROSECOND for value in values), np.int64, len(values)
-    )
-    stored: list[str] = (
-        pl.Series(micros.astype("datetime64[us]")).dt.strftime(_SQLITE_TEXT).to_list()
-    )
+    micros = np.fromiter(((value - _EPOCH) // _MICROSECOND for value in values), np.int64)
+    text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
+    stored: list[str] = np.char.replace(text, "T", " ").tolist()
     return stored
 
 
