@@ -318,8 +318,9 @@ def resolve_customers(
         missing = pairs.difference(held)
         if missing:
             held.update(lookup_identities(session, workspace_id=workspace_id, pairs=missing))
-        known = {pair: held[pair] for pair in pairs if pair in held}
-    if len(known) == len(pairs) and all(len(reference) == 1 for reference in references):
+        # Held as is, not copied: only the batch's own pairs are ever looked up in it.
+        known = held
+    if pairs.issubset(known) and all(len(reference) == 1 for reference in references):
         # The steady state of event ingestion: one identity per item, all known already.
         return [known[reference[0]] for reference in references]
     new_first_seen: list[datetime | None] = []

@@ -17,7 +17,8 @@ class Event(IdMixin, WorkspaceScoped, Base):
         # A client-supplied id makes ingestion idempotent: a repeat is ignored.
         UniqueConstraint("workspace_id", "client_event_id"),
         Index("ix_events_customer_time", "workspace_id", "customer_id", "occurred_at"),
-        Index("ix_events_type_time", "workspace_id", "type", "occurred_at"),
+        # The survey triggers' scan: a workspace's events of one type after a given id.
+        Index("ix_events_type_id", "workspace_id", "type", "id"),
     )
 
     # Every index of this table starts with workspace_id, so the mixin's own index on it
