@@ -24,12 +24,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.drop_index("ix_events_type_time", table_name="events")
-    op.create_index("ix_events_type_id", "events", ["workspace_id", "type", "id"], unique=False)
+    _swap(drop="ix_events_type_time", create="ix_events_type_id", last_column="id")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_events_type_id", table_name="events")
-    op.create_index(
-        "ix_events_type_time", "events", ["workspace_id", "type", "occurred_at"], unique=False
-    )
+    _swap(drop="ix_events_type_id", create="ix_events_type_time", last_column="occurred_at")
+
+
+def _swap(*, drop: str, create: str, last_column: str) -> None:
+    """The new index is built before the old one goes, so the triggers' scan always has one.
+
+    On PostgreSQL both run CONCURRENTLY, outside the migration's transaction: the events
+    table is the largest, and a plain CREATE INDEX would block every ingest while it builds.
+    """
+    columns = ["workspace_id", "type", last_column]
+    if op.get_bind().dialect.name != "postgresql":
+        op.create_index(create, "events", columns, unique=False)
+        op.drop_index(drop, table_name="events")
+        return
+    with op.get_context().autocommit_block():
+        op.create_index(create, "events", columns, unique=False, postgresql_concurrently=True)
+        op.drop_index(drop, table_name="events", postgresql_concurrently=True)
