@@ -9,8 +9,9 @@ longer or shorter than the header) goes through the row-by-row path (`item_build
 `EventIn`), which names the column and the reason.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from nabd.events.batch import Rejection
 from nabd.events.rows import EventColumns, EventRow, misfits, quick_rows, with_slow_items
 from nabd.events.schemas import EventIn
 from nabd.imports.mapping import Mapping, as_datetime, column_texts, item_builder
+from nabd.imports.readers import csv_records
 
 _PLAIN = frozenset({"event_id", "type", "touchpoint", "channel", "timestamp"})
 _CUSTOMER = tuple(CustomerReference.model_fields)
@@ -96,3 +98,17 @@ def validate_event_records(
     build = item_builder(mapping, zone)
     items = [build(dict(zip(header, records[at], strict=False))) for at in slow]
     return with_slow_items(rows, slow, items, locale=locale)
+
+
+CheckedEvents = tuple[list[int], list[tuple[int, EventRow]], list[Rejection]]
+
+
+def checked_event_batches(
+    path: Path, *, mapping: Mapping, zone: ZoneInfo, size: int, locale: str
+) -> Iterator[CheckedEvents]:
+    """(row numbers, valid rows by batch index, rejections) of each batch of a CSV file."""
+    for header, numbers, records in csv_records(path, size):
+        rows, rejected = validate_event_records(
+            header, records, mapping=mapping, zone=zone, locale=locale
+        )
+        yield numbers, [(row.item_index, row) for row in rows], rejected

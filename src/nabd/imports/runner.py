@@ -38,10 +38,11 @@ from nabd.events.schemas import TransactionIn
 from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import FeedbackIn
 from nabd.imports.customers import CustomerIn, upsert_customers
-from nabd.imports.event_columns import reads_by_column, validate_event_records
+from nabd.imports.event_columns import checked_event_batches, reads_by_column
 from nabd.imports.mapping import Kind, Mapping, column_of, item_builder
 from nabd.imports.pipeline import one_ahead
-from nabd.imports.readers import Row, csv_records, is_csv, read_rows
+from nabd.imports.reader_process import ReaderJob, checked_in_process, worth_a_process
+from nabd.imports.readers import Row, is_csv, read_rows
 
 # Rows per transaction: large enough that a batch's fixed costs (its lookups, its commit)
 # vanish per row, small enough that memory stays flat (bench/ingest_events.py).
@@ -149,10 +150,13 @@ def run_import(
     locale: str = "en",
     on_batch: Callable[[int], None] | None = None,
     phone_region: str,
+    reader_process: bool = False,
 ) -> ImportReport:
     """Import `path` into the workspace; `on_batch(rows)` reports progress after each batch.
 
-    National phone numbers are read in `phone_region` (the workspace's setting).
+    National phone numbers are read in `phone_region` (the workspace's setting). With
+    `reader_process`, a large events CSV is read and validated in a second process
+    (`reader_process.worth_a_process`); else, and for every other file, on a thread.
     """
     with using_phone_region(phone_region), _fewer_collections():
         return _import(
@@ -166,6 +170,8 @@ def run_import(
             batch_size=batch_size,
             locale=locale,
             on_batch=on_batch,
+            phone_region=phone_region,
+            reader_process=reader_process,
         )
 
 
@@ -250,14 +256,22 @@ def _import(
     batch_size: int,
     locale: str,
     on_batch: Callable[[int], None] | None,
+    phone_region: str,
+    reader_process: bool,
 ) -> ImportReport:
     ingest = KINDS[kind][1]
     report = ImportReport()
-    checked = _checked_batches(
-        kind, path, mapping=mapping, zone=ZoneInfo(time_zone), size=batch_size, locale=locale
-    )
+    zone = ZoneInfo(time_zone)
+    checked: Iterator[Checked]
+    if reader_process and _by_column(kind, path, mapping) and worth_a_process(path):
+        job = ReaderJob(path, mapping, zone, batch_size, locale, phone_region)
+        checked = checked_in_process(job)
+    else:
+        checked = one_ahead(
+            _checked_batches(kind, path, mapping=mapping, zone=zone, size=batch_size, locale=locale)
+        )
     with _storing(session_factory, workspace_id) as store:
-        for row_numbers, items, rejected in one_ahead(checked):
+        for row_numbers, items, rejected in checked:
             if dry_run:
                 rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
             else:
@@ -287,16 +301,17 @@ def _import(
 Checked = tuple[list[int], Items, list[Rejection]]
 
 
+def _by_column(kind: Kind, path: Path, mapping: Mapping) -> bool:
+    """Whether the file takes the column-wise path of events CSV files."""
+    return kind == "events" and is_csv(path) and reads_by_column(mapping)
+
+
 def _checked_batches(
     kind: Kind, path: Path, *, mapping: Mapping, zone: ZoneInfo, size: int, locale: str
 ) -> Generator[Checked, None, None]:
     """(row numbers, valid items, rejections) of each batch of the file, before storing."""
-    if kind == "events" and is_csv(path) and reads_by_column(mapping):
-        for header, numbers, records in csv_records(path, size):
-            rows, rejected = validate_event_records(
-                header, records, mapping=mapping, zone=zone, locale=locale
-            )
-            yield numbers, [(row.item_index, row) for row in rows], rejected
+    if _by_column(kind, path, mapping):
+        yield from checked_event_batches(path, mapping=mapping, zone=zone, size=size, locale=locale)
         return
     validate = KINDS[kind][0]
     build_item = item_builder(mapping, zone)
