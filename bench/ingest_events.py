@@ -11,8 +11,8 @@ sends the same bodies to the issue's anchor (a bare FastAPI endpoint inserting e
 JSON into SQLite) instead, so the two compare run for run. The CSV part imports a generated
 file of `--n` events in-process, its reader in a second process as `nabd import` does for a
 large file (`--reader thread` keeps it on a thread). Peak memory is the process's maximum
-resident set size (resource.getrusage), for the server and the importer; for the CSV import
-it adds the reader process's peak (an upper bound of the two processes' peak together).
+resident set size, for the server and the importer; for the CSV import it adds the reader
+process's peak (an upper bound of the two processes' peak together).
 Besides wall-clock items/s it prints items per CPU-second of the server (API) or the
 importer and its reader process (CSV), which stays comparable when the machine is shared.
 """
@@ -29,6 +29,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -221,7 +222,7 @@ def _cpu_of(pid: int) -> float:
 
 
 def _rss_of(pid: int) -> float:
-    """Peak resident memory of the server process (Linux /proc), in MB."""
+    """Peak resident memory of a process (Linux /proc), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
@@ -258,6 +259,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     gc.freeze()  # as `nabd import` does for the length of the import
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu_before = time.process_time() + _children_cpu()
+    watcher = ChildPeakWatcher()
     started = time.perf_counter()
     report = run_import(
         create_session_factory(engine),
@@ -277,7 +279,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     if report.accepted != args.n:
         raise SystemExit(f"imported {report.accepted} of {args.n}: {report.errors[:3]}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    reader_rss = _reader_peak_rss(args)
+    reader_rss = watcher.stop()
     return {
         "items": args.n,
         "seconds": elapsed,
@@ -293,13 +295,30 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _reader_peak_rss(args: argparse.Namespace) -> float:
-    """Peak RSS of the reader process in MB (the largest ended child's: with the API part
-    run first, the server's is counted too, so this is then an upper bound); 0 when the
-    reader ran on a thread."""
-    if args.reader != "process":
-        return 0.0
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+class ChildPeakWatcher:
+    """The largest peak RSS (VmHWM) of this process's children while it runs, in MB, read
+    from /proc every 50 ms: the reader process's. (`RUSAGE_CHILDREN`'s ru_maxrss is no use
+    here: Linux keeps it across exec, so it counts the importer's memory at the fork.)"""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            for children in Path("/proc/self/task").glob("*/children"):
+                for pid in children.read_text().split():
+                    try:
+                        self.peak_mb = max(self.peak_mb, _rss_of(int(pid)))
+                    except (FileNotFoundError, ProcessLookupError, ValueError):
+                        continue  # ended meanwhile
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
 
 
 def main() -> None:

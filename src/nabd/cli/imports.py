@@ -101,6 +101,7 @@ def _run(
                 dry_run=dry_run,
                 batch_size=batch_size,
                 on_batch=lambda rows: progress.advance(task, rows),
+                reader_process=True,
             )
     finally:
         gc.unfreeze()

@@ -7,10 +7,11 @@ A process has its own GIL. The reader is this module run as `python -m`, not a
 the whole CLI: a second of CPU), and a forked one would inherit the open database connections
 and other threads' locks. It sends each checked batch down its stdout as one pickle holding
 columns (a list per field, not a tuple per row: half the pickling cost on both sides); the
-pipe's small buffer keeps it at most one batch ahead, so memory stays bounded. Starting it
+pipe's buffer (1 MiB) keeps it at most about two batches ahead, so memory stays bounded. Starting it
 costs about half a second of imports, which pays only on large files (`worth_a_process`).
 """
 
+import fcntl
 import gc
 import os
 import pickle
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -32,6 +34,10 @@ from nabd.imports.mapping import Mapping
 # (~0.6 s of imports on the reference machine) outweighs what it saves (bench/README.md,
 # 2026-12-06 22:00).
 PROCESS_MIN_BYTES = 16 * 1024 * 1024
+# The pipe's buffer (bytes): a batch of 5,000 rows pickles to ~0.5 MB, so the reader can
+# write one whole batch and start the next without waiting for the importer to read it
+# (64 KiB, Linux's default, cost the importer a second of waiting per million rows).
+_PIPE_BYTES = 1 << 20
 # The reader's collector threshold, as `runner._fewer_collections` sets the importer's.
 _GC_THRESHOLD = 100_000
 
@@ -73,6 +79,13 @@ def _picklable(error: Exception) -> Exception:
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
     return error
+
+
+def _widen(pipe: IO[bytes]) -> None:
+    """Give `pipe` a buffer of _PIPE_BYTES where the system allows it (Linux)."""
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        with suppress(OSError):  # above /proc/sys/fs/pipe-max-size: the default stays
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _send(out: IO[bytes], message: _Sent | Exception | None) -> None:
@@ -121,6 +134,7 @@ def checked_in_process(job: ReaderJob) -> Iterator[CheckedEvents]:
     )
     try:
         assert reader.stdin is not None and reader.stdout is not None
+        _widen(reader.stdout)
         with reader.stdin:
             pickle.dump(job, reader.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         while True:

@@ -1,0 +1,129 @@
+"""An events CSV read in a second process: the same batches, errors and early stops as on
+a thread, and the reader never outlives the import."""
+
+import subprocess
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nabd.customers.identity import using_phone_region
+from nabd.customers.models import CustomerIdentity
+from nabd.events.models import Event
+from nabd.imports import reader_process
+from nabd.imports.event_columns import checked_event_batches
+from nabd.imports.mapping import default_mapping
+from nabd.imports.reader_process import ReaderFailed, ReaderJob, checked_in_process
+from tests.customers.factories import make_places
+from tests.factories import make_workspace
+from tests.imports.test_import import count, nabd, write_csv
+
+HEADER = ["event_id", "customer.phone", "type", "touchpoint", "timestamp", "properties.sku"]
+ROWS = [
+    ["e1", "0501234567", "page_view", "checkout", "2026-05-01T10:00:00+03:00", "X1"],
+    ["e2", "0551234567", "page_view", "", "2026-05-01 11:00:00", "X2"],
+    ["e3", "+971501234567", "not a type!", "", "2026-05-01 11:00:00", ""],
+    ["e4", "0501234567", "add_to_cart", "", "soon", ""],
+    ["e5", "0501234567"],
+    ["e6", "0501234567", "add_to_cart", "", "2026-05-01 12:00:00", "X6"],
+]
+
+
+def job(path: Path, size: int = 2) -> ReaderJob:
+    mapping = default_mapping("events", HEADER)
+    return ReaderJob(path, mapping, ZoneInfo("Asia/Riyadh"), size, "en", "SA")
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """The reader processes started during the test."""
+    readers: list[subprocess.Popen[bytes]] = []
+    popen = subprocess.Popen
+
+    def recording(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        readers.append(popen(*args, **kwargs))
+        return readers[-1]
+
+    monkeypatch.setattr(reader_process.subprocess, "Popen", recording)
+    return readers
+
+
+def test_the_reader_process_checks_as_the_thread_does(
+    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    """Row numbers, rows (a national phone read in the job's region) and rejections."""
+    path = write_csv(tmp_path / "events.csv", HEADER, ROWS)
+    with using_phone_region("SA"):
+        expected = list(
+            checked_event_batches(
+                path, mapping=job(path).mapping, zone=job(path).zone, size=2, locale="en"
+            )
+        )
+    assert list(checked_in_process(job(path))) == expected
+    assert [len(numbers) for numbers, _, _ in expected] == [2, 2, 2]
+    assert expected[0][1][0][1].identities == (("phone", "+966501234567"),)
+    assert {r.field for _, _, rejected in expected for r in rejected} >= {"type", "timestamp"}
+    assert [reader.returncode for reader in started] == [0]
+
+
+def test_an_error_while_reading_reaches_the_importer(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(",".join(HEADER).encode() + b"\ne1,\xff\xfe,page_view\n")
+    with pytest.raises(UnicodeDecodeError):
+        list(checked_in_process(job(path)))
+
+
+def test_an_importer_that_stops_ends_the_reader(
+    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    path = write_csv(tmp_path / "events.csv", HEADER, ROWS * 2000)
+    with pytest.raises(RuntimeError, match="database gone"):
+        for _batch in checked_in_process(job(path)):
+            raise RuntimeError("database gone")
+    assert started[0].poll() is not None
+
+
+def test_a_reader_that_dies_is_an_error(
+    tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    path = write_csv(tmp_path / "events.csv", HEADER, ROWS * 2000)
+    with pytest.raises(ReaderFailed, match="code -9"):
+        for _batch in checked_in_process(job(path)):
+            started[0].kill()
+
+
+def test_nabd_import_reads_a_large_file_in_a_process(
+    session: Session,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: list[subprocess.Popen[bytes]],
+) -> None:
+    """The dry run, the import and a second import of the same file, each with its reader
+    process (every file counts as large here)."""
+    monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
+    workspace = make_workspace(session)
+    make_places(session, workspace)
+    path = write_csv(tmp_path / "events.csv", HEADER, ROWS)
+    arguments = ("events", str(path), "--workspace", "acme", "--batch-size", "2")
+    code, output = nabd(database_url, tmp_path, *arguments, "--dry-run")
+    assert code == 1
+    assert "row 4, column type:" in output
+    assert "row 5, column timestamp:" in output
+    assert "row 6, column type: This field is required." in output
+    assert "Dry run: 6 rows read, 4 with errors; nothing written." in output
+    assert count(session, Event) == 0
+    code, output = nabd(database_url, tmp_path, *arguments)
+    assert "6 rows read: 3 added, 0 already known, 4 errors." in output
+    code, output = nabd(database_url, tmp_path, *arguments)
+    assert "6 rows read: 0 added, 3 already known, 4 errors." in output
+    assert count(session, Event) == 3
+    phones = set(
+        session.scalars(select(CustomerIdentity.value).where(CustomerIdentity.kind == "phone"))
+    )
+    assert phones == {"+966501234567", "+966551234567"}
+    assert len(started) == 3
+    assert all(reader.returncode == 0 for reader in started)
