@@ -8,7 +8,7 @@ at most two prepared batches in memory besides the one being stored.
 
 import contextvars
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from contextlib import closing
 from queue import Full, Queue
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ _POLL_SECONDS = 0.1
 _DONE = object()
 
 
-def one_ahead(batches: Generator[T, None, None]) -> Iterator[T]:
+def one_ahead(batches: Generator[T, None, None]) -> Generator[T, None, None]:
     """`batches`, produced on a worker thread (in the caller's context: the phone region)
     one batch ahead of the consumer; a producer's error is raised to the consumer, and a
     consumer that stops early (an error while storing) stops the producer too."""

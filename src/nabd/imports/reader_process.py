@@ -18,7 +18,7 @@ import pickle
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -125,7 +125,7 @@ def main() -> None:
         _serve(job, out)
 
 
-def checked_in_process(job: ReaderJob) -> Iterator[CheckedEvents]:
+def checked_in_process(job: ReaderJob) -> Generator[CheckedEvents, None, None]:
     """`checked_event_batches` of the job, computed by a reader process one batch ahead of
     the caller. When the caller stops early (an error while storing, Ctrl-C) the reader is
     terminated and waited for: it never outlives the import."""

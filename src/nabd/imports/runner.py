@@ -10,7 +10,7 @@ writes nothing.
 
 import gc
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -261,16 +261,22 @@ def _import(
 ) -> ImportReport:
     ingest = KINDS[kind][1]
     report = ImportReport()
-    zone = ZoneInfo(time_zone)
-    checked: Iterator[Checked]
-    if reader_process and _by_column(kind, path, mapping) and worth_a_process(path):
-        job = ReaderJob(path, mapping, zone, batch_size, locale, phone_region)
-        checked = checked_in_process(job)
-    else:
-        checked = one_ahead(
-            _checked_batches(kind, path, mapping=mapping, zone=zone, size=batch_size, locale=locale)
-        )
-    with _storing(session_factory, workspace_id) as store:
+    with (
+        _storing(session_factory, workspace_id) as store,
+        # Closed on any way out, so a reader (thread or process) never outlives the import.
+        closing(
+            _prepared(
+                kind,
+                path,
+                mapping=mapping,
+                zone=ZoneInfo(time_zone),
+                size=batch_size,
+                locale=locale,
+                in_process=reader_process and is_sqlite(store.session),
+                phone_region=phone_region,
+            )
+        ) as checked,
+    ):
         for row_numbers, items, rejected in checked:
             if dry_run:
                 rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
@@ -299,6 +305,28 @@ def _import(
 
 
 Checked = tuple[list[int], Items, list[Rejection]]
+
+
+def _prepared(
+    kind: Kind,
+    path: Path,
+    *,
+    mapping: Mapping,
+    zone: ZoneInfo,
+    size: int,
+    locale: str,
+    in_process: bool,
+    phone_region: str,
+) -> Generator[Checked, None, None]:
+    """The file's checked batches, prepared one ahead of the store step: in a reader process
+    for a large events CSV when `in_process` (the caller allows it and the database is
+    SQLite, whose work runs in this process: on PostgreSQL the server does it, and the
+    thread already overlaps it; bench/README.md, 2026-12-06 22:00), else on a thread."""
+    if in_process and _by_column(kind, path, mapping) and worth_a_process(path):
+        return checked_in_process(ReaderJob(path, mapping, zone, size, locale, phone_region))
+    return one_ahead(
+        _checked_batches(kind, path, mapping=mapping, zone=zone, size=size, locale=locale)
+    )
 
 
 def _by_column(kind: Kind, path: Path, mapping: Mapping) -> bool:
