@@ -7,8 +7,10 @@ rows changed in place and any row a long transaction slipped below a watermark.
 """
 
 from collections.abc import Collection
+from typing import Any
 
 from huey import crontab
+from huey.api import TaskWrapper
 from sqlalchemy.orm import Session
 
 from nabd.analytics import erasure, snapshot, topic_pairs
@@ -48,11 +50,7 @@ def forget_customer_soon(session: Session, *, workspace_id: int, customer_id: in
     """Queue `forget_customer_in_snapshot` for when `session` commits. A process without a
     queue (the CLI) leaves it to the next refresh, which applies every erasure tombstone
     recorded since the one before."""
-    try:
-        configured_settings()
-    except JobsNotConfigured:
-        return
-    enqueue_after_commit(session, forget_customer_in_snapshot, workspace_id, customer_id)
+    _enqueue_if_queued(session, forget_customer_in_snapshot, workspace_id, customer_id)
 
 
 @huey.task(retries=5, retry_delay=30)
@@ -69,11 +67,17 @@ def resync_topics_soon(
     """Queue `resync_topics_in_snapshot` for when `session` commits. A process without a
     queue (the CLI) leaves it to the next refresh, which applies every topic correction
     logged since the one before."""
+    _enqueue_if_queued(session, resync_topics_in_snapshot, workspace_id, sorted(response_ids))
+
+
+def _enqueue_if_queued(session: Session, task: TaskWrapper, *args: Any) -> None:
+    """`enqueue_after_commit`, in a process that has a job queue; elsewhere nothing (the
+    refresh catches up on what these tasks would have done)."""
     try:
         configured_settings()
     except JobsNotConfigured:
         return
-    enqueue_after_commit(session, resync_topics_in_snapshot, workspace_id, sorted(response_ids))
+    enqueue_after_commit(session, task, *args)
 
 
 @huey.periodic_task(crontab(minute="*"))
