@@ -7,13 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from nabd.core.db import create_session_factory
+from nabd.core.plain_rows import sqlite_moment
 from nabd.customers.identity import using_phone_region
 from nabd.customers.models import CustomerIdentity
 from nabd.events.models import Event
+from nabd.events.rows import EventRow
 from nabd.imports import reader_process, runner
 from nabd.imports.event_columns import checked_event_batches
 from nabd.imports.mapping import default_mapping
@@ -31,6 +33,10 @@ ROWS = [
     ["e5", "0501234567"],
     ["e6", "0501234567", "add_to_cart", "", "2026-05-01 12:00:00", "X6"],
 ]
+
+
+def with_moment(row: EventRow) -> EventRow:
+    return row._replace(stored_moment=sqlite_moment(row.timestamp))
 
 
 def job(path: Path, size: int = 2) -> ReaderJob:
@@ -63,7 +69,11 @@ def test_the_reader_process_checks_as_the_thread_does(
                 path, mapping=job(path).mapping, zone=job(path).zone, size=2, locale="en"
             )
         )
-    assert list(checked_in_process(job(path))) == expected
+    # The reader also computes each row's SQLite text of its timestamp.
+    assert list(checked_in_process(job(path))) == [
+        (numbers, [(at, with_moment(row)) for at, row in items], rejected)
+        for numbers, items, rejected in expected
+    ]
     assert [len(numbers) for numbers, _, _ in expected] == [2, 2, 2]
     assert expected[0][1][0][1].identities == (("phone", "+966501234567"),)
     assert {r.field for _, _, rejected in expected for r in rejected} >= {"type", "timestamp"}
@@ -161,3 +171,64 @@ def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
     expected = 1 if engine.dialect.name == "sqlite" else 0
     assert len(started) == expected
     assert all(reader.poll() is not None for reader in started)
+
+
+# What an import stores, by natural keys (workspaces, customers and places get their own ids),
+# each value as the driver returns it: text on SQLite, so byte for byte.
+STORED = text(
+    "SELECT e.client_event_id, i.kind, i.value, e.type, t.key, ch.key, e.occurred_at, "
+    "e.properties, c.first_seen_at, c.last_seen_at FROM events AS e "
+    "JOIN customers AS c ON c.id = e.customer_id "
+    "JOIN customer_identities AS i ON i.customer_id = c.id "
+    "LEFT JOIN touchpoints AS t ON t.id = e.touchpoint_id "
+    "LEFT JOIN channels AS ch ON ch.id = e.channel_id "
+    "WHERE e.workspace_id = :workspace ORDER BY e.client_event_id, i.kind, i.value"
+)
+
+
+def test_the_process_stores_what_the_thread_stores(
+    session: Session,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: list[subprocess.Popen[bytes]],
+) -> None:
+    """The same file imported with its reader on a thread and in a process (on SQLite):
+    the same rows, moments and customers' seen dates, the same report; a second import of
+    it adds nothing."""
+    monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
+    # ROWS 40 times over, with their own ids, and a timestamp of its own for each valid one.
+    rows = [[f"{row[0]}-{n}", *row[1:]] for n in range(40) for row in ROWS]
+    for n, row in enumerate(rows):
+        if len(row) > 4 and row[4] != "soon":
+            row[4] = f"2026-05-0{1 + n % 3} {n % 24:02}:{n % 60:02}:00"
+    path = write_csv(tmp_path / "events.csv", HEADER, rows)
+    stored = []
+    for slug, in_process in (("thread", False), ("process", True)):
+        workspace = make_workspace(session, slug)
+        make_places(session, workspace)
+        reports = [
+            runner.run_import(
+                create_session_factory(engine),
+                workspace_id=workspace.id,
+                kind="events",
+                path=path,
+                mapping=default_mapping("events", HEADER),
+                time_zone="Asia/Riyadh",
+                phone_region="SA",
+                batch_size=7,
+                reader_process=in_process,
+            )
+            for _ in range(2)
+        ]
+        session.expire_all()
+        stored.append((reports, list(session.execute(STORED, {"workspace": workspace.id}))))
+    (thread_reports, thread_rows), (process_reports, process_rows) = stored
+    assert process_rows == thread_rows
+    assert len(thread_rows) == 120
+    assert process_reports == thread_reports
+    assert [(r.accepted, r.duplicates, r.error_count) for r in thread_reports] == [
+        (120, 0, 160),
+        (0, 120, 160),
+    ]
+    assert len(started) == (2 if engine.dialect.name == "sqlite" else 0)

@@ -25,6 +25,7 @@ from nabd.core.plain_rows import (
     TEXT,
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
+    is_sqlite,
     moment_writer,
     moments_writer,
     select_in,
@@ -139,6 +140,7 @@ _EVENT_ID = attrgetter("event_id")
 _TYPE = attrgetter("type")
 _TIMESTAMP = attrgetter("timestamp")
 _PROPERTIES = attrgetter("properties")
+_STORED_MOMENT = attrgetter("stored_moment")
 
 
 def _first_of_each_id(events: Sequence[EventRow]) -> tuple[Sequence[EventRow], int]:
@@ -148,6 +150,14 @@ def _first_of_each_id(events: Sequence[EventRow]) -> tuple[Sequence[EventRow], i
         return events, 0
     unique, repeats = duplicates_within([(event.item_index, event) for event in events], "event_id")
     return [event for _, event in unique], repeats
+
+
+def _stored_moments(session: Session, events: Sequence[EventRow], times: list[datetime]) -> Any:
+    """The events' moments as the database stores them: on SQLite, those the rows carry when
+    they were computed ahead (`EventRow.stored_moment`, all of a batch's rows or none)."""
+    if events[0].stored_moment is not None and is_sqlite(session):
+        return list(map(_STORED_MOMENT, events))
+    return moments_writer(session)(times)
 
 
 def _stored_event_ids(session: Session, *, workspace_id: int, ids: list[str]) -> set[str]:
@@ -224,7 +234,7 @@ def ingest_events(
         seen_at=times,
         held=held,
     )
-    moments = moments_writer(session)(times)
+    moments = _stored_moments(session, placed, times)
     count = len(placed)
     rows = list(
         zip(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from itertools import repeat
 from typing import Annotated, Any, NamedTuple, NotRequired
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -32,7 +33,12 @@ from nabd.events.schemas import (
 
 
 class EventRow(NamedTuple):
-    """One valid event: its index in the batch, identities normalised, properties as JSON."""
+    """One valid event: its index in the batch, identities normalised, properties as JSON.
+
+    `stored_moment` is `timestamp` as SQLite stores it (`plain_rows.sqlite_moments`) when it
+    was computed ahead of storing: the import's reader process does it, off the storing
+    process's time (`nabd.imports.reader_process`); None elsewhere.
+    """
 
     item_index: int
     event_id: str
@@ -42,6 +48,7 @@ class EventRow(NamedTuple):
     channel: str | None
     timestamp: datetime
     properties: str
+    stored_moment: str | None = None
 
 
 def row_of(index: int, item: EventIn) -> EventRow:
@@ -161,6 +168,7 @@ def quick_rows(columns: EventColumns) -> tuple[list[EventRow], list[int]]:
                 columns.channels,
                 columns.timestamps,
                 documents,
+                repeat(None, len(documents)),
                 strict=True,
             ),
         )
