@@ -9,9 +9,10 @@ Core.
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
@@ -81,9 +82,11 @@ def insert_ignoring_duplicates(
     return len(session.execute(returning, rows).all())
 
 
-def _activity(customer_ids: list[int], moments: list[M]) -> dict[int, tuple[M, M]]:
-    """Each customer's (earliest, latest) moment in the batch."""
-    activity: dict[int, tuple[M, M]] = {}
+def _activity(
+    customer_ids: list[int], moments: list[M], into: dict[int, tuple[M, M]] | None = None
+) -> dict[int, tuple[M, M]]:
+    """Each customer's (earliest, latest) moment in the batch, or `into` widened to them."""
+    activity: dict[int, tuple[M, M]] = {} if into is None else into
     for customer_id, moment in zip(customer_ids, moments, strict=True):
         window = activity.get(customer_id)
         if window is None:
@@ -103,12 +106,9 @@ class SeenWindows:
     def __init__(self) -> None:
         self._windows: dict[int, tuple[Any, Any]] = {}
 
-    def add(self, windows: dict[int, tuple[Any, Any]]) -> None:
-        for customer_id, (first, last) in windows.items():
-            known = self._windows.get(customer_id)
-            if known is not None:
-                first, last = min(known[0], first), max(known[1], last)
-            self._windows[customer_id] = (first, last)
+    def add(self, customer_ids: list[int], moments: list[Any]) -> None:
+        """Widen the windows to the batch's moments, in one pass (no window per batch)."""
+        _activity(customer_ids, moments, into=self._windows)
 
     def write(self, session: Session, *, workspace_id: int) -> None:
         widen_seen_window(
@@ -120,19 +120,50 @@ class SeenWindows:
 
 
 def _place_ids(
-    places: PlaceIndex, index: int, item: EventRow
+    places: PlaceIndex, touchpoint: str | None, channel: str | None
 ) -> tuple[int | None, int | None] | Rejection:
+    """The ids of a (touchpoint, channel) pair of keys, or why an event with them is refused
+    (its `index` is the caller's to fill in)."""
     touchpoint_id = channel_id = None
-    if item.touchpoint is not None:
-        touchpoint = places.touchpoints.get(item.touchpoint)
-        if touchpoint is None:
-            return Rejection(index, "touchpoint", UNKNOWN_TOUCHPOINT, {"key": item.touchpoint})
-        touchpoint_id, channel_id = touchpoint.id, touchpoint.channel_id
-    if item.channel is not None:
-        channel_id = places.channels.get(item.channel)
+    if touchpoint is not None:
+        found = places.touchpoints.get(touchpoint)
+        if found is None:
+            return Rejection(-1, "touchpoint", UNKNOWN_TOUCHPOINT, {"key": touchpoint})
+        touchpoint_id, channel_id = found.id, found.channel_id
+    if channel is not None:
+        channel_id = places.channels.get(channel)
         if channel_id is None:
-            return Rejection(index, "channel", UNKNOWN_CHANNEL, {"key": item.channel})
+            return Rejection(-1, "channel", UNKNOWN_CHANNEL, {"key": channel})
     return touchpoint_id, channel_id
+
+
+def _placed(
+    session: Session, *, workspace_id: int, events: Sequence[EventRow]
+) -> tuple[Sequence[EventRow], list[int | None], list[int | None], list[Rejection]]:
+    """The events whose places are known, with their touchpoint and channel ids, and a
+    rejection for each of the others, in batch order. Each distinct pair of keys is looked up
+    once: a Python step per event here was a tenth of the import's storing time."""
+    keys = list(zip(map(_TOUCHPOINT, events), map(_CHANNEL, events), strict=True))
+    distinct = set(keys)
+    places = index_places(
+        session,
+        workspace_id=workspace_id,
+        channel_keys={channel for _, channel in distinct},
+        touchpoint_keys={touchpoint for touchpoint, _ in distinct},
+    )
+    found = {key: _place_ids(places, *key) for key in distinct}
+    refused = {key for key, ids in found.items() if isinstance(ids, Rejection)}
+    rejected: list[Rejection] = []
+    if refused:
+        rejected = [
+            replace(cast(Rejection, found[key]), index=event.item_index)
+            for event, key in zip(events, keys, strict=True)
+            if key in refused
+        ]
+        kept = [at for at, key in enumerate(keys) if key not in refused]
+        events, keys = [events[at] for at in kept], [keys[at] for at in kept]
+    ids = cast(list[tuple[int | None, int | None]], list(map(found.__getitem__, keys)))
+    return events, list(map(_FIRST, ids)), list(map(_SECOND, ids)), rejected
 
 
 # An event row's fields read in C (`map`) rather than by a Python loop per row.
@@ -140,6 +171,10 @@ _EVENT_ID = attrgetter("event_id")
 _TYPE = attrgetter("type")
 _TIMESTAMP = attrgetter("timestamp")
 _PROPERTIES = attrgetter("properties")
+_IDENTITIES = attrgetter("identities")
+_TOUCHPOINT = attrgetter("touchpoint")
+_CHANNEL = attrgetter("channel")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _STORED_MOMENT = attrgetter("stored_moment")
 
 
@@ -204,33 +239,16 @@ def ingest_events(
     stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(map(_EVENT_ID, unique)))
     fresh = [event for event in unique if event.event_id not in stored] if stored else unique
     outcome.duplicates += len(unique) - len(fresh)
-    places = index_places(
-        session,
-        workspace_id=workspace_id,
-        channel_keys={event.channel for event in fresh},
-        touchpoint_keys={event.touchpoint for event in fresh},
+    placed, touchpoint_ids, channel_ids, outcome.rejected = _placed(
+        session, workspace_id=workspace_id, events=fresh
     )
-    placed: list[EventRow] = []
-    touchpoint_ids: list[int | None] = []
-    channel_ids: list[int | None] = []
-    for event in fresh:
-        if event.touchpoint is None and event.channel is None:
-            found: tuple[int | None, int | None] | Rejection = (None, None)
-        else:
-            found = _place_ids(places, event.item_index, event)
-        if isinstance(found, Rejection):
-            outcome.rejected.append(found)
-            continue
-        placed.append(event)
-        touchpoint_ids.append(found[0])
-        channel_ids.append(found[1])
     if not placed:
         return outcome
     times = list(map(_TIMESTAMP, placed))
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
-        references=[event.identities for event in placed],
+        references=list(map(_IDENTITIES, placed)),
         seen_at=times,
         held=held,
     )
@@ -261,10 +279,10 @@ def ingest_events(
     outcome.duplicates += count - written
     # Stored moments order as the times do (ISO text on SQLite), so the window is taken
     # from the values already converted for the rows.
-    windows = _activity(customer_ids, moments)
     if seen is not None:
-        seen.add(windows)
+        seen.add(customer_ids, moments)
         return outcome
+    windows = _activity(customer_ids, moments)
     widen_seen_window(
         session,
         workspace_id=workspace_id,

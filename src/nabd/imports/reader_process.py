@@ -68,6 +68,7 @@ def worth_a_process(path: Path) -> bool:
     return path.stat().st_size >= PROCESS_MIN_BYTES
 
 
+_ITEM_INDEX = EventRow._fields.index("item_index")
 _TIMESTAMP = EventRow._fields.index("timestamp")
 _STORED_MOMENT = EventRow._fields.index("stored_moment")
 
@@ -83,7 +84,12 @@ def _columns(items: list[tuple[int, EventRow]]) -> list[Sequence[Any]]:
 
 
 def _rows(columns: list[Sequence[Any]]) -> list[tuple[int, EventRow]]:
-    return [(row.item_index, row) for row in map(EventRow._make, zip(*columns, strict=True))]
+    """(batch index, row) pairs, zipped in C from the column of indexes (a Python step per
+    row here cost the importer a quarter of a microsecond)."""
+    if not columns:
+        return []
+    rows = map(EventRow._make, zip(*columns, strict=True))
+    return list(zip(columns[_ITEM_INDEX], rows, strict=True))
 
 
 def _picklable(error: Exception) -> Exception:
