@@ -198,7 +198,8 @@ def test_the_process_stores_what_the_thread_stores(
     it adds nothing."""
     monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
     # ROWS 40 times over, with their own ids, and a timestamp of its own for each valid one.
-    rows = [[f"{row[0]}-{n}", *row[1:]] for n in range(40) for row in ROWS]
+    unknown_place = ["e7", "0501234567", "page_view", "nowhere", "2026-05-01 12:00:00", ""]
+    rows = [[f"{row[0]}-{n}", *row[1:]] for n in range(40) for row in [*ROWS, unknown_place]]
     for n, row in enumerate(rows):
         if len(row) > 4 and row[4] != "soon":
             row[4] = f"2026-05-0{1 + n % 3} {n % 24:02}:{n % 60:02}:00"
@@ -226,9 +227,11 @@ def test_the_process_stores_what_the_thread_stores(
     (thread_reports, thread_rows), (process_reports, process_rows) = stored
     assert process_rows == thread_rows
     assert len(thread_rows) == 120
-    assert process_reports == thread_reports
+    assert process_reports == thread_reports  # row numbers and reasons of the errors too
+    unknown = "row 8, column touchpoint: Unknown touchpoint key nowhere; define the touchpoint"
+    assert any(str(error).startswith(unknown) for error in thread_reports[0].errors)
     assert [(r.accepted, r.duplicates, r.error_count) for r in thread_reports] == [
-        (120, 0, 160),
-        (0, 120, 160),
+        (120, 0, 200),
+        (0, 120, 200),
     ]
     assert len(started) == (2 if engine.dialect.name == "sqlite" else 0)
