@@ -109,7 +109,7 @@ def test_an_erasure_is_sent_to_the_snapshot_when_it_commits(
         sent.append((workspace_id, customer_id))
         forget_customer(settings, workspace_id=workspace_id, customer_id=customer_id)
 
-    monkeypatch.setattr(analytics_tasks, "configured_settings", lambda: settings)
+    monkeypatch.setattr(analytics_tasks, "has_queue", lambda: True)
     monkeypatch.setattr(analytics_tasks, "forget_customer_in_snapshot", run)
     erased = spine.customer_ids[1]
     erase_customer(session, workspace_id=workspace.id, customer_id=erased, actor=SYSTEM_ACTOR)

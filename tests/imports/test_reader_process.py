@@ -44,6 +44,22 @@ def job(path: Path, size: int = 2) -> ReaderJob:
     return ReaderJob(path, mapping, ZoneInfo("Asia/Riyadh"), size, "en", "SA")
 
 
+def import_events(
+    engine: Engine, workspace_id: int, path: Path, **options: Any
+) -> runner.ImportReport:
+    """`nabd import events` of a file with HEADER's columns, as the CLI runs it."""
+    return runner.run_import(
+        create_session_factory(engine),
+        workspace_id=workspace_id,
+        kind="events",
+        path=path,
+        mapping=default_mapping("events", HEADER),
+        time_zone="Asia/Riyadh",
+        phone_region="SA",
+        **options,
+    )
+
+
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
     """The reader processes started during the test."""
@@ -158,16 +174,7 @@ def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
     workspace = make_workspace(session)
     path = write_csv(tmp_path / "events.csv", HEADER, ROWS * 2000)
     with pytest.raises(RuntimeError, match="database gone"):
-        runner.run_import(
-            create_session_factory(engine),
-            workspace_id=workspace.id,
-            kind="events",
-            path=path,
-            mapping=default_mapping("events", HEADER),
-            time_zone="Asia/Riyadh",
-            phone_region="SA",
-            reader_process=True,
-        )
+        import_events(engine, workspace.id, path, reader_process=True)
     expected = 1 if engine.dialect.name == "sqlite" else 0
     assert len(started) == expected
     assert all(reader.poll() is not None for reader in started)
@@ -209,17 +216,7 @@ def test_the_process_stores_what_the_thread_stores(
         workspace = make_workspace(session, slug)
         make_places(session, workspace)
         reports = [
-            runner.run_import(
-                create_session_factory(engine),
-                workspace_id=workspace.id,
-                kind="events",
-                path=path,
-                mapping=default_mapping("events", HEADER),
-                time_zone="Asia/Riyadh",
-                phone_region="SA",
-                batch_size=7,
-                reader_process=in_process,
-            )
+            import_events(engine, workspace.id, path, batch_size=7, reader_process=in_process)
             for _ in range(2)
         ]
         session.expire_all()

@@ -306,7 +306,7 @@ def resync_at_commit(
 
     engine = create_db_engine(settings.resolved_database_url)
     session_factory = create_session_factory(engine)
-    monkeypatch.setattr(analytics_tasks, "configured_settings", lambda: settings)
+    monkeypatch.setattr(analytics_tasks, "has_queue", lambda: True)
     monkeypatch.setattr(analytics_tasks, "resync_topics_in_snapshot", run)
     yield sent
     engine.dispose()

@@ -17,7 +17,7 @@ from nabd.analytics import erasure, snapshot, topic_pairs
 from nabd.analytics.layout import SnapshotBusy, workspace_lock
 from nabd.jobs.context import job_transaction
 from nabd.jobs.enqueue import enqueue_after_commit
-from nabd.jobs.queue import JobsNotConfigured, configured_settings, huey
+from nabd.jobs.queue import configured_settings, has_queue, huey
 
 
 @huey.task(retries=3, retry_delay=60)
@@ -73,11 +73,8 @@ def resync_topics_soon(
 def _enqueue_if_queued(session: Session, task: TaskWrapper, *args: Any) -> None:
     """`enqueue_after_commit`, in a process that has a job queue; elsewhere nothing (the
     refresh catches up on what these tasks would have done)."""
-    try:
-        configured_settings()
-    except JobsNotConfigured:
-        return
-    enqueue_after_commit(session, task, *args)
+    if has_queue():
+        enqueue_after_commit(session, task, *args)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -80,6 +80,12 @@ def configure_jobs(settings: Settings) -> Huey:
     return huey
 
 
+def has_queue() -> bool:
+    """Whether this process can enqueue jobs (the CLI and scripts may have no queue; what
+    they would enqueue is then left to the periodic sweeps and refreshes)."""
+    return _configured is not None
+
+
 def configured_settings() -> Settings:
     """The settings `configure_jobs` was given: tasks read the database URL and paths from it."""
     if _configured is None:

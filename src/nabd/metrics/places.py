@@ -75,6 +75,13 @@ class Places:
             raise InvalidMetricQuery(field="touchpoint", reason=errors.UNKNOWN_TOUCHPOINT)
         return self.touchpoints[key]
 
+    def journey_filter(self, journey_id: int | None, stage_id: int | None) -> list[int] | None:
+        """The touchpoints a journey or stage filter keeps; None when neither is given (no
+        such filter), so callers need no test of their own."""
+        if journey_id is None and stage_id is None:
+            return None
+        return self.journey_touchpoints(journey_id, stage_id)
+
     def journey_touchpoints(self, journey_id: int | None, stage_id: int | None) -> list[int]:
         """The touchpoints of a journey or of one of its stages; unknown ones are refused."""
         if (journey_id, stage_id) not in self._journeys:

@@ -108,9 +108,7 @@ def _by_touchpoint_set(
 
 
 def _slice(places: Places, *, metric: MetricName, query: MetricQuery) -> ScoreSlice:
-    journey_touchpoints = None
-    if query.journey_id is not None or query.stage_id is not None:
-        journey_touchpoints = places.journey_touchpoints(query.journey_id, query.stage_id)
+    journey_touchpoints = places.journey_filter(query.journey_id, query.stage_id)
     return ScoreSlice(
         kind=survey_metrics.SURVEY_METRICS[metric],
         start=datetime.combine(query.start, time(), tzinfo=UTC),

@@ -68,11 +68,7 @@ def _filters(places: Places, *, query: MetricQuery) -> FeedbackFilters:
         ),
         language=query.language,
         segment_id=query.segment_id,
-        touchpoint_ids=(
-            None
-            if query.journey_id is None and query.stage_id is None
-            else places.journey_touchpoints(query.journey_id, query.stage_id)
-        ),
+        touchpoint_ids=places.journey_filter(query.journey_id, query.stage_id),
     )
 
 

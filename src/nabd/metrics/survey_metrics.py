@@ -407,8 +407,8 @@ def _filters(places: Places, *, query: MetricQuery) -> list[Any]:
         conditions.append(ROLLUP.c.channel_id == places.channel_id(query.channel))
     if query.touchpoint is not None:
         conditions.append(ROLLUP.c.touchpoint_id == places.touchpoint_id(query.touchpoint))
-    if query.journey_id is not None or query.stage_id is not None:
-        touchpoints = places.journey_touchpoints(query.journey_id, query.stage_id)
+    touchpoints = places.journey_filter(query.journey_id, query.stage_id)
+    if touchpoints is not None:
         conditions.append(ROLLUP.c.touchpoint_id.in_(touchpoints))
     if query.survey_id is not None:
         conditions.append(ROLLUP.c.survey_id == query.survey_id)

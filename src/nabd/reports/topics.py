@@ -41,7 +41,6 @@ def top_topics(
     or stage keeps the texts at its touchpoints. `places` resolves channel and touchpoint
     keys and journeys (the page's shared lookups)."""
     places = places or Places(session, workspace_id=workspace_id)
-    journey = journey_id is not None or stage_id is not None
     filters = FeedbackFilters(
         channel_id=places.channels.get(channel) if channel else None,
         touchpoint_id=places.touchpoints.get(touchpoint) if touchpoint else None,
@@ -49,7 +48,7 @@ def top_topics(
         since=since,
         until=until,
         segment_id=segment_id,
-        touchpoint_ids=places.journey_touchpoints(journey_id, stage_id) if journey else None,
+        touchpoint_ids=places.journey_filter(journey_id, stage_id),
     )
     summaries = topic_summary(session, workspace_id=workspace_id, filters=filters)
     return TopTopics(positive=_top(summaries, "positive"), negative=_top(summaries, "negative"))

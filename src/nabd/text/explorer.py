@@ -149,10 +149,8 @@ def journey_touchpoints(
     """The touchpoints of the journey or stage as the metrics read them (None: no such filter),
     so the comments behind a journey's number are the journey's; an unknown or mismatched id
     is a 422 naming `journey_id` or `stage_id`."""
-    if journey_id is None and stage_id is None:
-        return None
     try:
-        return Places(session, workspace_id=workspace_id).journey_touchpoints(journey_id, stage_id)
+        return Places(session, workspace_id=workspace_id).journey_filter(journey_id, stage_id)
     except InvalidMetricQuery as error:
         # The reason ("Unknown journey.") is the message, so the page says which filter.
         raise ValidationFailed(error.details[0].reason, details=error.details) from None

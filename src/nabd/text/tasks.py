@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from nabd.jobs.context import job_transaction
 from nabd.jobs.enqueue import enqueue_after_commit
-from nabd.jobs.queue import JobsNotConfigured, configured_settings, huey
+from nabd.jobs.queue import has_queue, huey
 from nabd.text.annotations_service import (
     BATCH_SIZE,
     annotate_items,
@@ -37,9 +37,7 @@ def annotate_soon(session: Session, *, workspace_id: int, item_ids: Sequence[int
     A process without a queue (the CLI, a script) leaves them to the sweeper instead of
     failing the commit that stored the customer's words.
     """
-    try:
-        configured_settings()
-    except JobsNotConfigured:
+    if not has_queue():
         return
     if not session.in_transaction():
         session.begin()
