@@ -2,8 +2,8 @@
 
 import typer
 
-from nabd.analytics.snapshot import all_workspace_ids, refresh_snapshot
-from nabd.cli.context import cli_session, console, load_settings, workspace_by_slug
+from nabd.analytics.snapshot import refresh_snapshot
+from nabd.cli.context import chosen_workspace_ids, cli_session, console, load_settings
 
 app = typer.Typer(help="The analytics snapshot (Parquet files for heavy analytics).")
 
@@ -15,12 +15,7 @@ def refresh(
 ) -> None:
     """Bring the snapshot up to date now, instead of waiting for the periodic job."""
     settings = load_settings()
-    with cli_session(settings) as session:
-        if workspace is None:
-            workspace_ids = all_workspace_ids(session)
-        else:
-            workspace_ids = [workspace_by_slug(session, workspace).id]
-    for workspace_id in workspace_ids:
+    for workspace_id in chosen_workspace_ids(settings, workspace):
         # One transaction per workspace: each commits its watermarks once its files are written.
         with cli_session(settings) as session:
             report = refresh_snapshot(

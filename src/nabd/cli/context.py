@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from nabd.analytics.snapshot import all_workspace_ids
 from nabd.config import Settings, get_settings
 from nabd.core.audit import Actor
 from nabd.core.db import create_db_engine, create_session_factory, transaction
@@ -55,3 +56,11 @@ def fail(message: str) -> None:
 
 def workspace_by_slug(session: Session, slug: str) -> Workspace:
     return workspaces.get_workspace_by_slug(session, slug=slug)
+
+
+def chosen_workspace_ids(settings: Settings, slug: str | None) -> list[int]:
+    """The workspace an optional `--workspace SLUG` names, or every workspace without it."""
+    with cli_session(settings) as session:
+        if slug is None:
+            return all_workspace_ids(session)
+        return [workspace_by_slug(session, slug).id]

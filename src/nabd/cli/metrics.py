@@ -2,8 +2,13 @@
 
 import typer
 
-from nabd.analytics.snapshot import all_workspace_ids
-from nabd.cli.context import cli_actor, cli_session, console, load_settings, workspace_by_slug
+from nabd.cli.context import (
+    chosen_workspace_ids,
+    cli_actor,
+    cli_session,
+    console,
+    load_settings,
+)
 from nabd.metrics import rollups
 
 app = typer.Typer(help="CX metrics: the rollup tables the dashboards read.")
@@ -15,12 +20,7 @@ def rebuild(
 ) -> None:
     """Recompute the metric rollups from the raw survey answers (after a restore or a bug)."""
     settings = load_settings()
-    with cli_session(settings) as session:
-        if workspace is None:
-            workspace_ids = all_workspace_ids(session)
-        else:
-            workspace_ids = [workspace_by_slug(session, workspace).id]
-    for workspace_id in workspace_ids:
+    for workspace_id in chosen_workspace_ids(settings, workspace):
         # One transaction per workspace, so a large install does not hold one huge lock.
         with cli_session(settings) as session:
             answers = rollups.rebuild(session, workspace_id=workspace_id, actor=cli_actor())

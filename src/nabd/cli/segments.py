@@ -2,8 +2,7 @@
 
 import typer
 
-from nabd.analytics.snapshot import all_workspace_ids
-from nabd.cli.context import cli_session, console, load_settings, workspace_by_slug
+from nabd.cli.context import chosen_workspace_ids, cli_session, console, load_settings
 from nabd.segments import service
 
 app = typer.Typer(help="Customer segments.")
@@ -15,12 +14,7 @@ def refresh(
 ) -> None:
     """Recompute every segment's members now, instead of waiting for the hourly job."""
     settings = load_settings()
-    with cli_session(settings) as session:
-        if workspace is None:
-            workspace_ids = all_workspace_ids(session)
-        else:
-            workspace_ids = [workspace_by_slug(session, workspace).id]
-    for workspace_id in workspace_ids:
+    for workspace_id in chosen_workspace_ids(settings, workspace):
         # One transaction per workspace, so a large one does not hold the others back.
         with cli_session(settings) as session:
             sizes = service.refresh_workspace(session, workspace_id=workspace_id)
