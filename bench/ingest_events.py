@@ -14,7 +14,8 @@ large file (`--reader thread` keeps it on a thread). Peak memory is the process'
 resident set size, for the server and the importer; for the CSV import it adds the reader
 process's peak (an upper bound of the two processes' peak together).
 Besides wall-clock items/s it prints items per CPU-second of the server (API) or the
-importer and its reader process (CSV), which stays comparable when the machine is shared.
+importer and its reader process (CSV), which stays comparable when the machine is shared, and
+on a local PostgreSQL the CPU per item of the database's backends too.
 """
 
 import argparse
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import make_url
 
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_db_engine, create_session_factory, transaction
@@ -195,11 +197,13 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
 
         chunks = [bodies[i :: args.clients] for i in range(args.clients)]
         cpu_before = _cpu_of(server.pid)
+        database_cpu = DatabaseCpu(database_url)
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             accepted = sum(pool.map(send, chunks))
         elapsed = time.perf_counter() - started
         server_cpu = _cpu_of(server.pid) - cpu_before
+        db_cpu = database_cpu.used()
         server_rss = _rss_of(server.pid)
     finally:
         server.terminate()
@@ -211,6 +215,7 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         "seconds": elapsed,
         "cpu_seconds": server_cpu,
         "rss_mb": server_rss,
+        **({} if db_cpu is None else {"db_cpu_seconds": db_cpu}),
     }
 
 
@@ -219,6 +224,47 @@ def _cpu_of(pid: int) -> float:
     so throughput per CPU-second is the figure that compares across runs."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DatabaseCpu:
+    """CPU seconds of the PostgreSQL backends serving the benchmark's database, when the
+    server runs on this machine (None otherwise): on PostgreSQL most of an event's CPU is
+    the database's, which the nabd process's own figure leaves out. Backends are listed at
+    the start and at the end (the pool keeps its connections open in between)."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        self._local = url.get_backend_name() == "postgresql" and url.host in (
+            "127.0.0.1",
+            "localhost",
+        )
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._before = self._backends()
+
+    def _backends(self) -> dict[int, float]:
+        if not self._local:
+            return {}
+        import psycopg
+
+        with psycopg.connect(self._dsn, autocommit=True) as connection:
+            pids = connection.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        found = {}
+        for (pid,) in pids:
+            try:
+                found[pid] = _cpu_of(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended meanwhile
+        return found
+
+    def used(self) -> float | None:
+        """CPU seconds used since the start by the backends open now (None if not local)."""
+        if not self._local:
+            return None
+        after = self._backends()
+        return sum(cpu - self._before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def _rss_of(pid: int) -> float:
@@ -260,6 +306,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu_before = time.process_time() + _children_cpu()
     watcher = ChildPeakWatcher()
+    database_cpu = DatabaseCpu(database_url)
     started = time.perf_counter()
     report = run_import(
         create_session_factory(engine),
@@ -275,6 +322,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     elapsed = time.perf_counter() - started
     # The reader process has ended (run_import joins it), so its use is in RUSAGE_CHILDREN.
     cpu = time.process_time() + _children_cpu() - cpu_before
+    db_cpu = database_cpu.used()  # before the pool closes its connections
     engine.dispose()
     if report.accepted != args.n:
         raise SystemExit(f"imported {report.accepted} of {args.n}: {report.errors[:3]}")
@@ -287,6 +335,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         "rss_mb": rss + reader_rss,
         "rss_before_mb": rss_before,
         "reader_rss_mb": reader_rss,
+        **({} if db_cpu is None else {"db_cpu_seconds": db_cpu}),
     }
 
 
@@ -378,6 +427,13 @@ def main() -> None:
         if "rss_before_mb" in result:
             # Flat memory is the proof that the file streams: compare with a smaller --n.
             print(f"{'':<40} peak RSS before the import {result['rss_before_mb']:.0f} MB")
+        if "db_cpu_seconds" in result:
+            per_item = 1e6 * result["db_cpu_seconds"] / result["items"]
+            nabd_per_item = 1e6 * result["cpu_seconds"] / result["items"]
+            print(
+                f"{'':<40} CPU per item: nabd {nabd_per_item:.1f} µs, PostgreSQL backends "
+                f"{per_item:.1f} µs"
+            )
         if result.get("reader_rss_mb"):
             print(f"{'':<40} of the peak, the reader process's {result['reader_rss_mb']:.0f} MB")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")

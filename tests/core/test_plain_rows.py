@@ -1,11 +1,15 @@
-"""Moments stored as text on SQLite: the batch formatter writes what the ORM's type writes."""
+"""Moments stored as text on SQLite: the batch formatter writes what the ORM's type writes;
+keyed lookups answer alike on both databases."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
 
-from nabd.core.plain_rows import sqlite_moment, sqlite_moments
+from nabd.core.plain_rows import select_in, select_unique, sqlite_moment, sqlite_moments
+from tests.customers.factories import make_customer
+from tests.factories import make_workspace
 
 zones = st.sampled_from(
     [UTC, timezone(timedelta(hours=3)), timezone(-timedelta(hours=5, minutes=30))]
@@ -23,3 +27,22 @@ def test_moments_formatted_a_batch_at_a_time_equal_one_by_one(values: list[datet
 def test_the_text_is_naive_utc_with_microseconds() -> None:
     riyadh = datetime(2026, 5, 1, 10, 0, tzinfo=timezone(timedelta(hours=3)))
     assert sqlite_moments([riyadh]) == ["2026-05-01 07:00:00.000000"]
+
+
+def test_select_unique_answers_as_select_in(session: Session) -> None:
+    """Each stored value once, however often it is asked for; unknown values give nothing;
+    the condition before `{IN}` still applies (the other workspace's identity is not found)."""
+    workspace, other = make_workspace(session), make_workspace(session, "other")
+    ours = make_customer(session, workspace, "Ours", email="a@example.com", external_id="A")
+    make_customer(session, other, "Theirs", email="b@example.com", external_id="B")
+    session.flush()
+    sql = (
+        "SELECT value, customer_id FROM customer_identities "
+        "WHERE workspace_id = %s AND kind = %s AND value {IN}"
+    )
+    values = ["A", "B", "A", "missing"]
+    params = (workspace.id, "external_id")
+    unique = select_unique(session, sql=sql, values=values, params=params)
+    listed = select_in(session, sql=sql, values=values, params=params)
+    assert sorted(unique) == sorted(listed) == [("A", ours.id)]
+    assert select_unique(session, sql=sql, values=[], params=params) == []

@@ -66,24 +66,38 @@ def moments_writer(session: Session) -> Any:
 
 def _staged(session: Session, name: str, columns: Sequence[tuple[str, str]], rows: Any) -> str:
     """PostgreSQL: `rows` copied into a private temporary table (created on first use in
-    the session, emptied at commit), named for the caller to read in one statement.
+    the session, emptied at commit), named for the caller to read in one statement
+    (`_from_stage` gives its columns back in their types).
 
     COPY costs about a fifth of the client CPU of binding the same rows as unnest arrays, and
-    a seventh of the wall time (measured with 500 events: 2.2 against 9.8 µs/row CPU).
+    a seventh of the wall time (measured with 500 events: 2.2 against 9.8 µs/row CPU). The
+    binary format costs less again on both sides (500 event rows: 1.8–2.1 against 3.3–3.7 µs
+    a row of client CPU, 2.5–3.0 against 3.0–3.4 of the server's): numbers and timestamps
+    travel as they are stored instead of as text to parse. A JSON document arrives as its
+    text (psycopg's binary jsonb would store a Python str as a JSON string), so it is staged
+    as text and cast by `_from_stage`, which is the parsing the text format did anyway.
     """
     stage = f"nabd_stage_{name}"
     names = ", ".join(column for column, _kind in columns)
-    definition = ", ".join(f"{column} {kind}" for column, kind in columns)
+    kinds = [TEXT if kind == JSONB else kind for _column, kind in columns]
+    definition = ", ".join(
+        f"{column} {kind}" for (column, _), kind in zip(columns, kinds, strict=True)
+    )
     driver = session.connection().connection.driver_connection  # psycopg, same transaction
     with driver.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS"
-        )
-        cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 - our own table name
-        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        # One round trip for both (no parameters: the simple protocol takes several statements).
+        create = f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS"
+        cursor.execute(f"{create}; DELETE FROM {stage}")  # noqa: S608 - our own table name
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(kinds)
             for row in rows:
                 copy.write_row(row)
     return stage
+
+
+def _from_stage(columns: Sequence[tuple[str, str]]) -> str:
+    """The staged columns in their own types: JSON documents cast from their staged text."""
+    return ", ".join(f"{name}::jsonb" if kind == JSONB else name for name, kind in columns)
 
 
 def insert_ignoring_conflicts(
@@ -110,7 +124,8 @@ def insert_ignoring_conflicts(
         # sqlite3's executemany sums the rows each execution changed.
         return int(connection.exec_driver_sql(sql, list(rows)).rowcount)
     stage = _staged(session, table, columns, rows)
-    sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {conflict}"  # noqa: S608
+    values = _from_stage(columns)
+    sql = f"INSERT INTO {table} ({names}) SELECT {values} FROM {stage} {conflict}"  # noqa: S608
     return int(connection.exec_driver_sql(sql).rowcount)
 
 
@@ -134,6 +149,33 @@ def select_in(
     rows = list(result.cursor.fetchall()) if result.cursor is not None else []
     result.close()
     return rows
+
+
+def select_unique(
+    session: Session, *, sql: str, values: Sequence[str], params: Sequence[Any] = ()
+) -> list[Any]:
+    """`select_in` for a unique text key (each value matches at most one row): on PostgreSQL
+    each value probes the key's index, whatever the table's statistics say.
+
+    `= ANY(%s)` left that choice to the planner, which on a young or growing table scanned all
+    of the workspace's rows instead (500 event ids against 50,000 stored events: 5.9 ms, and
+    more as the table grows, against 1.3 ms for 500 index probes). Here the values are
+    `unnest`ed (each once) and each runs `sql` as a LATERAL subquery with LIMIT 1: an equality
+    on the unique index, which the planner answers by that index. SQLite probes the index per
+    value of `IN (?, …)` already."""
+    if not is_sqlite(session) and values:
+        session.flush()  # as select_in does
+        probe = sql.replace("{IN}", "= k.key")
+        statement = (
+            "SELECT x.* FROM unnest(%s::text[]) AS k(key) "  # noqa: S608 - the caller's SQL
+            f"CROSS JOIN LATERAL ({probe} LIMIT 1) AS x"
+        )
+        distinct = list(dict.fromkeys(values))
+        result = session.connection().exec_driver_sql(statement, (distinct, *params))
+        rows = list(result.cursor.fetchall()) if result.cursor is not None else []
+        result.close()
+        return rows
+    return select_in(session, sql=sql, values=values, params=params)
 
 
 def widen_seen_window(

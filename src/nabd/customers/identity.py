@@ -31,7 +31,7 @@ from nabd.core.plain_rows import (
     insert_ignoring_conflicts,
     is_sqlite,
     moment_writer,
-    select_in,
+    select_unique,
     widen_seen_window,
 )
 from nabd.core.types import utcnow
@@ -222,7 +222,7 @@ def lookup_identities(
         by_kind.setdefault(kind, []).append(value)
     found: dict[tuple[str, str], int] = {}
     for kind, values in by_kind.items():
-        rows = select_in(
+        rows = select_unique(
             session,
             sql="SELECT value, customer_id FROM customer_identities "
             "WHERE workspace_id = %s AND kind = %s AND value {IN}",

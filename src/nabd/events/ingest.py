@@ -29,7 +29,7 @@ from nabd.core.plain_rows import (
     is_sqlite,
     moment_writer,
     moments_writer,
-    select_in,
+    select_unique,
     widen_seen_window,
 )
 from nabd.core.types import utcnow
@@ -196,7 +196,7 @@ def _stored_moments(session: Session, events: Sequence[EventRow], times: list[da
 
 
 def _stored_event_ids(session: Session, *, workspace_id: int, ids: list[str]) -> set[str]:
-    rows = select_in(
+    rows = select_unique(
         session,
         sql="SELECT client_event_id FROM events WHERE workspace_id = %s AND client_event_id {IN}",
         params=(workspace_id,),
