@@ -47,37 +47,56 @@ def insert_rows(
     columns of the inserted rows."""
     if not rows:
         return []
+    columns = {name: [row.get(name) for row in rows] for name in rows[0]}
+    return insert_columns(
+        session, table, columns, returning=returning, skip_conflicts_on=skip_conflicts_on
+    )
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    returning: Sequence[str] = (),
+    skip_conflicts_on: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """`insert_rows` for rows given as columns (name → one value per row, all as long), for
+    callers that build their rows column by column and need no dict per row."""
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return []
     # The session's connection, past the ORM's bulk-insert layer (plain table rows need none
     # of it); what the session holds pending is written first, as its own execute would.
     session.flush()
     connection = session.connection()
     dialect = connection.dialect
-    plan = _plan(dialect, table, tuple(rows[0]), tuple(returning), tuple(skip_conflicts_on))
-    columns = [
+    plan = _plan(dialect, table, tuple(columns), tuple(returning), tuple(skip_conflicts_on))
+    bound_columns = [
         # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
-        _bound(processor, [row.get(name, default) for row in rows])
+        _bound(processor, columns[name] if name in columns else [default] * count)
         for name, processor, default in _with_default_values(plan.columns)
     ]
     if dialect.name == "postgresql":
-        result = connection.exec_driver_sql(plan.sql, tuple(columns))
+        result = connection.exec_driver_sql(plan.sql, tuple(bound_columns))
         return [tuple(row) for row in result] if returning else []
-    bound = list(zip(*columns, strict=True))
+    bound = list(zip(*bound_columns, strict=True))
     # As many rows per statement as SQLite's limit on parameters allows (32,766 by default).
     limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
         sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
     )
-    chunk = max(1, limit // len(columns))
+    chunk = max(1, limit // len(bound_columns))
     returned: list[tuple[Any, ...]] = []
     for start in range(0, len(bound), chunk):
         part = bound[start : start + chunk]
-        sql = _sqlite_values(plan.sql, len(columns), len(part))
+        sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
         result = connection.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
         if returning:
             returned.extend(tuple(row) for row in result)
     return returned
 
 
-def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+def _bound(processor: Callable[[Any], Any] | None, values: Sequence[Any]) -> Sequence[Any]:
     """One column's values through its bind processor, each distinct value once: a batch's
     rows share most of theirs (the time it was received, a JSON null), and formatting a
     datetime costs far more than looking it up."""
@@ -86,8 +105,10 @@ def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[An
     try:
         # Keyed by type too: 1 and True are equal but a JSON column stores them differently.
         distinct = {(value.__class__, value): value for value in values}
-    except TypeError:  # lists and documents for JSON columns
-        return [processor(value) for value in values]
+    except TypeError:  # lists and documents for JSON columns: each distinct object once
+        by_identity = {id(value): value for value in values}
+        bound_by_identity = {key: processor(value) for key, value in by_identity.items()}
+        return [bound_by_identity[id(value)] for value in values]
     bound = {key: processor(value) for key, value in distinct.items()}
     return [bound[value.__class__, value] for value in values]
 
