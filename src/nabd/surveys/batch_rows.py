@@ -17,10 +17,10 @@ from typing import Any
 
 from nabd.metrics.models import NO_DIMENSION
 from nabd.metrics.rollups import ROLLUP_KINDS, Scores
+from nabd.surveys.batch_items import BatchAnswer
 from nabd.surveys.branching import evaluate
 from nabd.surveys.definitions import CompiledSurvey
 from nabd.surveys.questions import SCORE_TYPES, QuestionSpec, normalise_answer
-from nabd.surveys.schemas import AnswerIn
 
 # The score a text answer's feedback item carries, in order of preference.
 RATING_TYPES = (("nps", 10), ("csat", 5))
@@ -67,15 +67,15 @@ class AnswerChecker:
         self._keys = [(spec.key, spec.id) for spec in survey.questions]
         self._specs = survey.questions
 
-    def values(self, answers: Sequence[AnswerIn], *, complete: bool) -> Values | None:
+    def values(self, answers: Sequence[BatchAnswer], *, complete: bool) -> Values | None:
         checks = self._checks
         values: Values = {}
         try:
             for answer in answers:
-                question_id = answer.question_id
+                question_id = answer["question_id"]
                 if question_id in values or question_id not in checks:
                     return None
-                values[question_id] = checks[question_id](answer.value)
+                values[question_id] = checks[question_id](answer.get("value"))
         except ValueError:  # AnswerInvalid
             return None
         by_key = {key: values.get(question_id) for key, question_id in self._keys}

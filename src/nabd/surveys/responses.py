@@ -29,15 +29,15 @@ from nabd.feedback.service import (
 )
 from nabd.metrics import rollups
 from nabd.metrics.rollups import CountedSurvey
-from nabd.surveys.batch_items import validated_items
+from nabd.surveys.batch_items import identities_of, validated_items
 from nabd.surveys.batch_rows import RATING_TYPES, AnswerChecker, BatchRows, Checked
 from nabd.surveys.branching import is_visible
-from nabd.surveys.customers import resolve_customers
+from nabd.surveys.customers import Identity, resolve_customers, resolve_identities
 from nabd.surveys.definitions import CompiledSurvey, response_context
 from nabd.surveys.errors import InvalidResponse
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from nabd.surveys.questions import AnswerInvalid, QuestionSpec, normalise_answer
-from nabd.surveys.schemas import AnswerIn, CustomerRef, ResponseIn
+from nabd.surveys.schemas import AnswerIn, BatchItemIn, ResponseIn
 
 INVALID = N_("The response is not valid.")
 RESPONSES = cast(Table, SurveyResponse.__table__)
@@ -350,49 +350,53 @@ def record_batch(
     now = utcnow()
     checker = AnswerChecker(compiled)
     checked: list[Checked] = []
-    refs: list[CustomerRef | None] = []
+    refs: list[list[Identity] | None] = []
     seen_keys: set[str] = set()
     for index, item in enumerate(validated_items(items)):
         if isinstance(item, ValidationError):
             result.rejected.append(_rejection(index, item))
             continue
-        values = checker.values(item.answers, complete=item.completed)
-        channel_id = None if item.channel is None else channels.get(item.channel)
-        if values is None or (channel_id is None and item.channel is not None):
+        completed = item.get("completed", True)
+        values = checker.values(item.get("answers", ()), complete=completed)
+        channel = item.get("channel")
+        channel_id = None if channel is None else channels.get(channel)
+        if values is None or (channel_id is None and channel is not None):
             # The single path's checks: the exact rejection (or, if the quick check was only
             # unsure, the same values).
             try:
                 prepared = prepare(
                     compiled,
-                    item,
+                    BatchItemIn.model_validate(items[index]),
                     channels=channels,
                     default_language=default_language,
-                    idempotency_key=item.idempotency_key,
+                    idempotency_key=item.get("idempotency_key"),
                 )
-            except InvalidResponse as error:
+            except (InvalidResponse, ValidationError) as error:
                 result.rejected.append(_rejection(index, error))
                 continue
             values, channel_id = prepared.values, prepared.channel_id
-        key = item.idempotency_key
+        key = item.get("idempotency_key")
         if key is not None:
             if key in seen_keys:
                 result.duplicates += 1
                 continue
             seen_keys.add(key)
-        submitted_at = item.submitted_at.astimezone(UTC) if item.submitted_at else now
-        language = item.language or default_language
-        checked.append((values, channel_id, language, item.completed, submitted_at, key))
-        refs.append(item.customer)
+        given_at = item.get("submitted_at")
+        submitted_at = given_at.astimezone(UTC) if given_at else now
+        language = item.get("language") or default_language
+        checked.append((values, channel_id, language, completed, submitted_at, key))
+        customer = item.get("customer")
+        refs.append(None if customer is None else identities_of(customer))
     accepted = len(checked)
     existing = _existing_keys(session, workspace_id=workspace_id, keys=seen_keys)
     if existing:
         kept = [i for i, response in enumerate(checked) if response[5] not in existing]
         checked = [checked[i] for i in kept]
         refs = [refs[i] for i in kept]
-    customer_ids = resolve_customers(
+    customer_ids = resolve_identities(
         session,
         workspace_id=workspace_id,
-        refs=refs,
+        references=refs,
         languages=[response[2] for response in checked],
     )
     rows = BatchRows(compiled, received_at=now)
