@@ -19,6 +19,7 @@ no promised order, so callers match them by a returned key or by sorted ids.
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -226,10 +227,7 @@ def _statement(
     preparer = dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in names)
     if dialect.name == "postgresql":
-        arrays = ", ".join(
-            f"%s::{table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}[]"
-            for name in names
-        )
+        arrays = ", ".join(f"%s::{_array_element(dialect, table.c[name])}[]" for name in names)
         source = f"SELECT * FROM unnest({arrays})"  # noqa: S608
     else:
         source = "VALUES {rows}"  # filled in by _sqlite_values for each number of rows
@@ -240,6 +238,16 @@ def _statement(
     if returning:
         sql += f" RETURNING {', '.join(preparer.quote(name) for name in returning)}"
     return sql
+
+
+def _array_element(dialect: Dialect, column: Column[Any]) -> str:
+    """The column's type as a PostgreSQL array element: without its collation (`text COLLATE
+    "C"[]` is no type), which the column applies when the value is stored."""
+    column_type = column.type.dialect_impl(dialect)
+    if getattr(column_type, "collation", None):
+        column_type = copy(column_type)
+        column_type.collation = None  # type: ignore[attr-defined]
+    return column_type.compile(dialect=dialect)
 
 
 @lru_cache(maxsize=64)
