@@ -29,7 +29,7 @@ from typing_extensions import TypedDict
 
 from nabd.core.i18n import N_
 from nabd.customers.identity import normalise_email, normalise_phone
-from nabd.surveys.schemas import MAX_QUESTIONS, BatchItemIn
+from nabd.surveys.schemas import MAX_BATCH, MAX_QUESTIONS, AnswerIn, BatchItemIn, ResponseIn
 
 
 def _email(value: str | None) -> str | None:
@@ -122,6 +122,21 @@ def _as_model(raw: Mapping[str, Any]) -> BatchItem | ValidationError:
         return error
 
 
+def response_in(item: BatchItem) -> ResponseIn:
+    """A validated item as the `ResponseIn` the single path's checks (`prepare`) read (its
+    customer aside, which they do not): built without validating again."""
+    return ResponseIn.model_construct(
+        answers=[
+            AnswerIn.model_construct(question_id=a["question_id"], value=a.get("value"))
+            for a in item.get("answers", [])
+        ],
+        channel=item.get("channel"),
+        language=item.get("language"),
+        submitted_at=item.get("submitted_at"),
+        completed=item.get("completed", True),
+    )
+
+
 def plain(item: BatchItemIn) -> BatchItem:
     """A validated model as the `BatchItem` the dicts make of the same input."""
     found: BatchItem = {
@@ -140,3 +155,26 @@ def plain(item: BatchItemIn) -> BatchItem:
             phone=item.customer.phone,
         )
     return found
+
+
+@with_config(ConfigDict(extra="forbid"))
+class _Body(TypedDict):
+    """`BatchIn` with its items checked: a body this accepts, `BatchIn` and every item's
+    own check accept too."""
+
+    responses: NotRequired[Annotated[list[BatchItem], Field(max_length=MAX_BATCH)]]
+
+
+_BODY = TypeAdapter(_Body)
+
+
+def parsed_body(body: bytes) -> list[BatchItem] | None:
+    """The items of a request body whose every item is good, read straight from its JSON
+    (pydantic-core's parser: no Python objects but the items' own); None for anything else,
+    which then takes the usual way (`json.loads`, `BatchIn`, `validated_items`) and gets its
+    exact answers. Lone surrogate escapes are left to that way too: `json.loads` keeps them
+    in the text, pydantic-core refuses them."""
+    try:
+        return _BODY.validate_json(body).get("responses", [])
+    except ValidationError:
+        return None

@@ -29,7 +29,7 @@ from nabd.feedback.service import (
 )
 from nabd.metrics import rollups
 from nabd.metrics.rollups import CountedSurvey
-from nabd.surveys.batch_items import identities_of, validated_items
+from nabd.surveys.batch_items import BatchItem, identities_of, response_in, validated_items
 from nabd.surveys.batch_rows import RATING_TYPES, AnswerChecker, BatchRows, Checked
 from nabd.surveys.branching import is_visible
 from nabd.surveys.customers import Identity, resolve_customers, resolve_identities
@@ -37,7 +37,7 @@ from nabd.surveys.definitions import CompiledSurvey, response_context
 from nabd.surveys.errors import InvalidResponse
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from nabd.surveys.questions import AnswerInvalid, QuestionSpec, normalise_answer
-from nabd.surveys.schemas import AnswerIn, BatchItemIn, ResponseIn
+from nabd.surveys.schemas import AnswerIn, ResponseIn
 
 INVALID = N_("The response is not valid.")
 RESPONSES = cast(Table, SurveyResponse.__table__)
@@ -336,11 +336,25 @@ def record_batch(
     items: Sequence[Mapping[str, Any]],
     default_language: str,
 ) -> BatchResult:
-    """Many responses at once; bad items are rejected one by one, the rest stored.
+    """Many responses at once; bad items are rejected one by one, the rest stored."""
+    return record_checked_batch(
+        session,
+        survey=survey,
+        items=validated_items(items),
+        default_language=default_language,
+    )
 
-    Stores what `record_response` would store for each item, in the items' order, but builds
-    the rows as columns (`batch_rows`) rather than through its per-response objects.
-    """
+
+def record_checked_batch(
+    session: Session,
+    *,
+    survey: SurveyKey,
+    items: Sequence[BatchItem | ValidationError],
+    default_language: str,
+) -> BatchResult:
+    """`record_batch` for items already validated (`batch_items`): stores what
+    `record_response` would store for each good item, in the items' order, but builds the
+    rows as columns (`batch_rows`) rather than through its per-response objects."""
     result = BatchResult()
     workspace_id = survey.workspace_id
     compiled = response_context(session, workspace_id=workspace_id, survey_id=survey.id).survey
@@ -352,7 +366,7 @@ def record_batch(
     checked: list[Checked] = []
     refs: list[list[Identity] | None] = []
     seen_keys: set[str] = set()
-    for index, item in enumerate(validated_items(items)):
+    for index, item in enumerate(items):
         if isinstance(item, ValidationError):
             result.rejected.append(_rejection(index, item))
             continue
@@ -366,12 +380,12 @@ def record_batch(
             try:
                 prepared = prepare(
                     compiled,
-                    BatchItemIn.model_validate(items[index]),
+                    response_in(item),
                     channels=channels,
                     default_language=default_language,
                     idempotency_key=item.get("idempotency_key"),
                 )
-            except (InvalidResponse, ValidationError) as error:
+            except InvalidResponse as error:
                 result.rejected.append(_rejection(index, error))
                 continue
             values, channel_id = prepared.values, prepared.channel_id
