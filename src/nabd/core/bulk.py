@@ -93,7 +93,7 @@ def insert_columns(
         sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
         result = connection.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
         if returning:
-            returned.extend(tuple(row) for row in result)
+            returned.extend(map(tuple, result.fetchall()))  # one fetch, not one per row
     return returned
 
 
