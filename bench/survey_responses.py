@@ -215,12 +215,13 @@ def measure(
     customers = [range(warm_up + n, warm_up + n + 500) for n in range(0, CUSTOMERS, 500)]
     run_clients(base, customers, 1, send_batch)
     results = []
-    cpu = cpu_seconds(server_pid)
-    accepted, seconds, latencies = run_clients(
-        base, list(range(args.single)), args.clients, send_one
-    )
-    figures = _figures(accepted, seconds, latencies, cpu_seconds(server_pid) - cpu)
-    results.append((f"single, {args.clients} clients", figures))
+    if args.single:  # `--single 0` measures the batches alone
+        cpu = cpu_seconds(server_pid)
+        accepted, seconds, latencies = run_clients(
+            base, list(range(args.single)), args.clients, send_one
+        )
+        figures = _figures(accepted, seconds, latencies, cpu_seconds(server_pid) - cpu)
+        results.append((f"single, {args.clients} clients", figures))
     first = 10**7  # batch numbers never meet the single requests' idempotency keys
     batches = [
         range(first + start, first + min(start + args.batch, args.batched))

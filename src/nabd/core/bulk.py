@@ -19,6 +19,7 @@ no promised order, so callers match them by a returned key or by sorted ids.
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -47,49 +48,73 @@ def insert_rows(
     columns of the inserted rows."""
     if not rows:
         return []
+    columns = {name: [row.get(name) for row in rows] for name in rows[0]}
+    return insert_columns(
+        session, table, columns, returning=returning, skip_conflicts_on=skip_conflicts_on
+    )
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    returning: Sequence[str] = (),
+    skip_conflicts_on: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """`insert_rows` for rows given as columns (name → one value per row, all as long), for
+    callers that build their rows column by column and need no dict per row."""
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return []
     # The session's connection, past the ORM's bulk-insert layer (plain table rows need none
     # of it); what the session holds pending is written first, as its own execute would.
     session.flush()
     connection = session.connection()
     dialect = connection.dialect
-    plan = _plan(dialect, table, tuple(rows[0]), tuple(returning), tuple(skip_conflicts_on))
-    columns = [
+    plan = _plan(dialect, table, tuple(columns), tuple(returning), tuple(skip_conflicts_on))
+    bound_columns = [
         # None too, as SQLAlchemy does: a JSON column stores JSON null, not SQL NULL.
-        _bound(processor, [row.get(name, default) for row in rows])
+        _bound(processor, columns[name] if name in columns else [default] * count)
         for name, processor, default in _with_default_values(plan.columns)
     ]
     if dialect.name == "postgresql":
-        result = connection.exec_driver_sql(plan.sql, tuple(columns))
+        result = connection.exec_driver_sql(plan.sql, tuple(bound_columns))
         return [tuple(row) for row in result] if returning else []
-    bound = list(zip(*columns, strict=True))
+    bound = list(zip(*bound_columns, strict=True))
     # As many rows per statement as SQLite's limit on parameters allows (32,766 by default).
     limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
         sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
     )
-    chunk = max(1, limit // len(columns))
+    chunk = max(1, limit // len(bound_columns))
     returned: list[tuple[Any, ...]] = []
     for start in range(0, len(bound), chunk):
         part = bound[start : start + chunk]
-        sql = _sqlite_values(plan.sql, len(columns), len(part))
+        sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
         result = connection.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
         if returning:
-            returned.extend(tuple(row) for row in result)
+            returned.extend(map(tuple, result.fetchall()))  # one fetch, not one per row
     return returned
 
 
-def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+def _bound(processor: Callable[[Any], Any] | None, values: Sequence[Any]) -> Sequence[Any]:
     """One column's values through its bind processor, each distinct value once: a batch's
     rows share most of theirs (the time it was received, a JSON null), and formatting a
-    datetime costs far more than looking it up."""
+    datetime costs far more than looking it up. Values are told apart by object first (in
+    C: a column of one shared value costs no Python step per row), then by value."""
     if processor is None:
         return values
+    identities = list(map(id, values))
+    objects = dict(zip(identities, values, strict=True))
     try:
         # Keyed by type too: 1 and True are equal but a JSON column stores them differently.
-        distinct = {(value.__class__, value): value for value in values}
-    except TypeError:  # lists and documents for JSON columns
-        return [processor(value) for value in values]
-    bound = {key: processor(value) for key, value in distinct.items()}
-    return [bound[value.__class__, value] for value in values]
+        distinct = {(value.__class__, value): value for value in objects.values()}
+    except TypeError:  # lists and documents for JSON columns: each distinct object once
+        bound = {identity: processor(value) for identity, value in objects.items()}
+    else:
+        by_value = {key: processor(value) for key, value in distinct.items()}
+        bound = {identity: by_value[value.__class__, value] for identity, value in objects.items()}
+    return list(map(bound.__getitem__, identities))
 
 
 def _with_default_values(
@@ -202,10 +227,7 @@ def _statement(
     preparer = dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in names)
     if dialect.name == "postgresql":
-        arrays = ", ".join(
-            f"%s::{table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}[]"
-            for name in names
-        )
+        arrays = ", ".join(f"%s::{_array_element(dialect, table.c[name])}[]" for name in names)
         source = f"SELECT * FROM unnest({arrays})"  # noqa: S608
     else:
         source = "VALUES {rows}"  # filled in by _sqlite_values for each number of rows
@@ -216,6 +238,16 @@ def _statement(
     if returning:
         sql += f" RETURNING {', '.join(preparer.quote(name) for name in returning)}"
     return sql
+
+
+def _array_element(dialect: Dialect, column: Column[Any]) -> str:
+    """The column's type as a PostgreSQL array element: without its collation (`text COLLATE
+    "C"[]` is no type), which the column applies when the value is stored."""
+    column_type = column.type.dialect_impl(dialect)
+    if getattr(column_type, "collation", None):
+        column_type = copy(column_type)
+        column_type.collation = None  # type: ignore[attr-defined]
+    return column_type.compile(dialect=dialect)
 
 
 @lru_cache(maxsize=64)

@@ -10,7 +10,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nabd.core.bulk import insert_rows
+from nabd.core.bulk import insert_columns, insert_rows
 from nabd.feedback.models import FEEDBACK_SOURCES, FeedbackItem
 from nabd.text.tasks import annotate_soon
 
@@ -127,3 +127,22 @@ def record_new_feedback(
     table = cast(Table, FeedbackItem.__table__)  # Core: no ORM bookkeeping per row
     item_ids = [item_id for (item_id,) in insert_rows(session, table, rows, returning=("id",))]
     annotate_soon(session, workspace_id=workspace_id, item_ids=list(item_ids))
+
+
+def record_new_feedback_columns(
+    session: Session, *, workspace_id: int, columns: dict[str, list[Any]]
+) -> None:
+    """`record_new_feedback` for texts given as columns, one list per `NewFeedback` field
+    (the survey batch path builds its rows so, without an object and a dict per item)."""
+    if set(columns) != set(_NEW_FEEDBACK_FIELDS):
+        raise ValueError("the columns must be NewFeedback's fields")
+    count = len(columns["source"])
+    if not count:
+        return
+    unknown = set(columns["source"]).difference(FEEDBACK_SOURCES)
+    if unknown:
+        raise ValueError(f"unknown feedback source {min(unknown)!r}")
+    table = cast(Table, FeedbackItem.__table__)
+    with_workspace = {**columns, "workspace_id": [workspace_id] * count}
+    returned = insert_columns(session, table, with_workspace, returning=("id",))
+    annotate_soon(session, workspace_id=workspace_id, item_ids=[item_id for (item_id,) in returned])

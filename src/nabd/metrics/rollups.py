@@ -45,6 +45,8 @@ COUNT_COLUMNS = (
 
 # workspace, day, question, channel, touchpoint, language
 RollupKey = tuple[int, date, int, int, int, str]
+# (workspace, day, channel, touchpoint, language), question, kind, score → answers
+Scores = Counter[tuple[tuple[int, date, int, int, str], int, str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +133,7 @@ def contribution(
     was most of the rollup's cost.
     """
     kinds = {q.id: q.type for q in survey.questions if q.type in ROLLUP_KINDS}
-    # (workspace, day, channel, touchpoint, language), question, kind, score → answers
-    scores: Counter[tuple[tuple[int, date, int, int, str], int, str, int]] = Counter()
+    scores: Scores = Counter()
     days: dict[datetime, date] = {}
     for response in responses:
         submitted_at = response.submitted_at
@@ -150,12 +151,17 @@ def contribution(
             kind = kinds.get(answer.question_id)
             if kind is not None and answer.number is not None:
                 scores[place, answer.question_id, kind, answer.number] += 1
+    return counted(survey.id, scores)
+
+
+def counted(survey_id: int, scores: Scores) -> dict[RollupKey, Counts]:
+    """The rollup rows of answers counted per place, question, kind and score."""
     totals: dict[RollupKey, Counts] = {}
     for (place, question_id, kind, score), answers in scores.items():
         workspace_id, day, channel_id, touchpoint_id, language = place
         key = (workspace_id, day, question_id, channel_id, touchpoint_id, language)
         values = tuple(answers * value for value in answer_counts(kind, score))
-        counts = Counts(survey.id, kind, values)
+        counts = Counts(survey_id, kind, values)
         totals[key] = totals[key].plus(counts) if key in totals else counts
     return totals
 
@@ -165,6 +171,12 @@ def record_responses(
 ) -> None:
     """Count newly stored responses; call in the transaction that stores them."""
     _apply(session, contribution(survey, responses))
+
+
+def record_scores(session: Session, *, survey_id: int, scores: Scores) -> None:
+    """`record_responses` for a writer that counted its answers itself (the survey batch
+    path, in the pass that builds its rows), exactly as `contribution` counts them."""
+    _apply(session, counted(survey_id, scores))
 
 
 def record_change(

@@ -18,6 +18,8 @@ from nabd.core.i18n import N_, gettext
 from nabd.core.pagination import PageRequest
 from nabd.core.validation import describe_errors
 from nabd.surveys import respondent, responses, service
+from nabd.surveys.batch_items import validated_items
+from nabd.surveys.batch_route import ParsedBatchRoute, parsed_items
 from nabd.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -247,7 +249,6 @@ def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
     return Rejection(index=rejection["index"], field=rejection["field"], reason=reason)
 
 
-@router.post("/surveys/{survey_id}/responses/batch", response_model=BatchOut)
 def submit_batch(
     request: Request,
     session: DbSession,
@@ -257,10 +258,13 @@ def submit_batch(
     data: BatchIn,
 ) -> Response:
     """Up to 1,000 responses, each with its own optional idempotency_key."""
-    result = responses.record_batch(
+    # Read from the body's JSON when every item is good (`ParsedBatchRoute`), else checked
+    # one by one from `data`.
+    parsed = parsed_items(request)
+    result = responses.record_checked_batch(
         session,
         survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
-        items=data.responses,
+        items=validated_items(data.responses) if parsed is None else parsed,
         default_language=principal.workspace.default_language,
     )
     # Committed here rather than when the request's session closes: on SQLite the
@@ -271,6 +275,15 @@ def submit_batch(
     rejected = [_translated(request, rejection) for rejection in result.rejected]
     reply = BatchOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
     return json_reply(reply, 200)
+
+
+router.add_api_route(
+    "/surveys/{survey_id}/responses/batch",
+    submit_batch,
+    methods=["POST"],
+    response_model=BatchOut,
+    route_class_override=ParsedBatchRoute,
+)
 
 
 @router.get("/responses")

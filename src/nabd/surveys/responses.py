@@ -14,28 +14,32 @@ from pydantic import ValidationError
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from nabd.core.bulk import driver_rows, insert_rows
+from nabd.core.bulk import driver_rows, insert_columns, insert_rows
 from nabd.core.errors import ErrorDetail
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page, PageRequest, paginate
 from nabd.core.plain_rows import select_in
 from nabd.core.types import utcnow
 from nabd.core.validation import field_path
-from nabd.feedback.service import NewFeedback, record_feedback, record_new_feedback
+from nabd.feedback.service import (
+    NewFeedback,
+    record_feedback,
+    record_new_feedback,
+    record_new_feedback_columns,
+)
 from nabd.metrics import rollups
 from nabd.metrics.rollups import CountedSurvey
-from nabd.surveys.batch_items import validated_items
+from nabd.surveys.batch_items import BatchItem, identities_of, response_in, validated_items
+from nabd.surveys.batch_rows import RATING_TYPES, AnswerChecker, BatchRows, Checked
 from nabd.surveys.branching import is_visible
-from nabd.surveys.customers import resolve_customers
+from nabd.surveys.customers import Identity, resolve_customers, resolve_identities
 from nabd.surveys.definitions import CompiledSurvey, response_context
 from nabd.surveys.errors import InvalidResponse
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from nabd.surveys.questions import AnswerInvalid, QuestionSpec, normalise_answer
-from nabd.surveys.schemas import AnswerIn, BatchItemIn, ResponseIn
+from nabd.surveys.schemas import AnswerIn, ResponseIn
 
 INVALID = N_("The response is not valid.")
-# The score a text answer's feedback item carries, in order of preference.
-RATING_TYPES = (("nps", 10), ("csat", 5))
 RESPONSES = cast(Table, SurveyResponse.__table__)
 ANSWERS = cast(Table, SurveyAnswer.__table__)
 _RESPONSE_COLUMNS = tuple(column.key for column in RESPONSES.columns if column.key != "id")
@@ -333,6 +337,24 @@ def record_batch(
     default_language: str,
 ) -> BatchResult:
     """Many responses at once; bad items are rejected one by one, the rest stored."""
+    return record_checked_batch(
+        session,
+        survey=survey,
+        items=validated_items(items),
+        default_language=default_language,
+    )
+
+
+def record_checked_batch(
+    session: Session,
+    *,
+    survey: SurveyKey,
+    items: Sequence[BatchItem | ValidationError],
+    default_language: str,
+) -> BatchResult:
+    """`record_batch` for items already validated (`batch_items`): stores what
+    `record_response` would store for each good item, in the items' order, but builds the
+    rows as columns (`batch_rows`) rather than through its per-response objects."""
     result = BatchResult()
     workspace_id = survey.workspace_id
     compiled = response_context(session, workspace_id=workspace_id, survey_id=survey.id).survey
@@ -340,52 +362,102 @@ def record_batch(
     # One time for the whole request: when its responses were received, and when those that
     # give none were submitted (so each stored time is formatted once, not per response).
     now = utcnow()
-    accepted: list[tuple[BatchItemIn, PreparedResponse]] = []
+    checker = AnswerChecker(compiled)
+    checked: list[Checked] = []
+    refs: list[list[Identity] | None] = []
     seen_keys: set[str] = set()
-    for index, item in enumerate(validated_items(items)):
+    for index, item in enumerate(items):
         if isinstance(item, ValidationError):
             result.rejected.append(_rejection(index, item))
             continue
-        if item.submitted_at is None:
-            item.submitted_at = now
-        try:
-            prepared = prepare(
-                compiled,
-                item,
-                channels=channels,
-                default_language=default_language,
-                idempotency_key=item.idempotency_key,
-            )
-        except InvalidResponse as error:
-            result.rejected.append(_rejection(index, error))
-            continue
-        if item.idempotency_key is not None:
-            if item.idempotency_key in seen_keys:
+        completed = item.get("completed", True)
+        values = checker.values(item.get("answers", ()), complete=completed)
+        channel = item.get("channel")
+        channel_id = None if channel is None else channels.get(channel)
+        if values is None or (channel_id is None and channel is not None):
+            # The single path's checks: the exact rejection (or, if the quick check was only
+            # unsure, the same values).
+            try:
+                prepared = prepare(
+                    compiled,
+                    response_in(item),
+                    channels=channels,
+                    default_language=default_language,
+                    idempotency_key=item.get("idempotency_key"),
+                )
+            except InvalidResponse as error:
+                result.rejected.append(_rejection(index, error))
+                continue
+            values, channel_id = prepared.values, prepared.channel_id
+        key = item.get("idempotency_key")
+        if key is not None:
+            if key in seen_keys:
                 result.duplicates += 1
                 continue
-            seen_keys.add(item.idempotency_key)
-        accepted.append((item, prepared))
+            seen_keys.add(key)
+        given_at = item.get("submitted_at")
+        submitted_at = given_at.astimezone(UTC) if given_at else now
+        language = item.get("language") or default_language
+        checked.append((values, channel_id, language, completed, submitted_at, key))
+        customer = item.get("customer")
+        refs.append(None if customer is None else identities_of(customer))
+    accepted = len(checked)
     existing = _existing_keys(session, workspace_id=workspace_id, keys=seen_keys)
-    fresh = [(item, p) for item, p in accepted if p.idempotency_key not in existing]
-    customer_ids = resolve_customers(
+    if existing:
+        kept = [i for i, response in enumerate(checked) if response[5] not in existing]
+        checked = [checked[i] for i in kept]
+        refs = [refs[i] for i in kept]
+    customer_ids = resolve_identities(
         session,
         workspace_id=workspace_id,
-        refs=[item.customer for item, _ in fresh],
-        languages=[prepared.language for _, prepared in fresh],
+        references=refs,
+        languages=[response[2] for response in checked],
     )
-    responses = [
-        _new_response(compiled, prepared, customer_id)
-        for (_, prepared), customer_id in zip(fresh, customer_ids, strict=True)
-    ]
-    for response in responses:
-        response.received_at = now
+    rows = BatchRows(compiled, received_at=now)
     # Keys a concurrent request stored after the lookup above are skipped by the INSERT.
-    stored = _insert_all(session, responses)
-    record_new_texts_as_feedback(session, survey=compiled, responses=stored)
-    rollups.record_responses(session, survey=compiled, responses=stored)
+    stored, stored_customers = _insert_batch(session, rows, checked, customer_ids)
+    insert_columns(session, ANSWERS, rows.answers(stored))
+    record_new_feedback_columns(
+        session, workspace_id=workspace_id, columns=rows.feedback(stored, stored_customers)
+    )
+    rollups.record_scores(session, survey_id=compiled.id, scores=rows.scores(stored))
     result.accepted += len(stored)
-    result.duplicates += len(accepted) - len(stored)
+    result.duplicates += accepted - len(stored)
     return result
+
+
+def _insert_batch(
+    session: Session,
+    rows: BatchRows,
+    checked: Sequence[Checked],
+    customer_ids: Sequence[int | None],
+) -> tuple[list[tuple[int, Checked]], list[int | None]]:
+    """`_insert_all`'s responses INSERT for a batch's columns: the stored responses, each
+    with its id, and their customers."""
+    if not checked:
+        return [], []
+    inserted = insert_columns(
+        session,
+        RESPONSES,
+        rows.responses(checked, customer_ids),
+        returning=("id", "idempotency_key"),
+        skip_conflicts_on=("workspace_id", "idempotency_key"),
+    )
+    by_key = {key: response_id for response_id, key in inserted if key is not None}
+    unkeyed = iter(sorted(response_id for response_id, key in inserted if key is None))
+    stored: list[tuple[int, Checked]] = []
+    stored_customers: list[int | None] = []
+    for response, customer_id in zip(checked, customer_ids, strict=True):
+        key = response[5]
+        if key is None:
+            response_id = next(unkeyed)
+        elif key in by_key:
+            response_id = by_key[key]
+        else:
+            continue
+        stored.append((response_id, response))
+        stored_customers.append(customer_id)
+    return stored, stored_customers
 
 
 def _insert_all(session: Session, responses: Sequence[NewResponse]) -> list[NewResponse]:

@@ -1,0 +1,311 @@
+"""The batch path's plain-dict validation and bulk customer creation against the single
+path's models and per-customer creation, on a real database."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nabd.customers.identity import using_phone_region
+from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
+from nabd.customers.search import customer_terms
+from nabd.surveys import customers as survey_customers
+from nabd.surveys import responses as recording
+from nabd.surveys.batch_items import (
+    _ITEM,
+    BatchAnswer,
+    BatchCustomer,
+    BatchItem,
+    plain,
+    validated_items,
+)
+from nabd.surveys.models import SurveyResponse
+from nabd.surveys.schemas import AnswerIn, BatchItemIn, CustomerRef
+from nabd.workspaces.roles import Role
+from tests.factories import make_token, make_workspace
+from tests.surveys.factories import make_survey, question_ids
+
+ITEMS: list[Any] = [
+    {},
+    {"answers": [{"question_id": 1, "value": 9}], "idempotency_key": "k"},
+    {"answers": [{"question_id": "7"}, {"question_id": 7.0, "value": None}]},
+    {"answers": [{"question_id": True, "value": [1, "a"]}]},
+    {"answers": [{"question_id": 1.5}]},
+    {"answers": [{"value": 3}]},
+    {"answers": [{"question_id": 1, "value": 3, "extra": 1}]},
+    {"answers": [{"question_id": n} for n in range(101)]},
+    {"answers": None},
+    {"answers": "x"},
+    {"customer": {"external_id": "  CRM-1  "}},
+    {"customer": {"external_id": "   "}},
+    {"customer": {"external_id": None, "email": " Sara@Example.COM "}},
+    {"customer": {"email": "no-at-sign"}},
+    {"customer": {"phone": "050 123 4567"}},
+    {"customer": {"phone": "+966 50 123 4567", "external_id": "x"}},
+    {"customer": {"phone": "12"}},
+    {"customer": {"phone": "not a phone"}},
+    {"customer": {}},
+    {"customer": {"external_id": None}},
+    {"customer": None},
+    {"customer": {"id": 5}},
+    {"customer": {"external_id": "x" * 321}},
+    {"customer": "CRM-1"},
+    {"channel": "web", "language": "ar"},
+    {"channel": "w" * 51},
+    {"channel": 5},
+    {"language": "fr"},
+    {"language": None, "channel": None, "idempotency_key": None},
+    {"submitted_at": "2026-01-02T03:04:05+03:00"},
+    {"submitted_at": "2026-01-02T03:04:05"},
+    {"submitted_at": "yesterday"},
+    {"submitted_at": 1767322800},
+    {"completed": False},
+    {"completed": "yes"},
+    {"completed": "false"},
+    {"completed": 1},
+    {"completed": None},
+    {"idempotency_key": ""},
+    {"idempotency_key": "k" * 201},
+    {"idempotency_key": 7},
+    {"unknown": 1},
+    [],
+    "item",
+    None,
+]
+
+
+def _filled(item: BatchItem) -> dict[str, Any]:
+    """A dict item with the model's defaults for the keys it leaves out."""
+    customer = item.get("customer")
+    return {
+        "answers": [
+            {"question_id": a["question_id"], "value": a.get("value")}
+            for a in item.get("answers", [])
+        ],
+        "channel": item.get("channel"),
+        "language": item.get("language"),
+        "submitted_at": item.get("submitted_at"),
+        "completed": item.get("completed", True),
+        "idempotency_key": item.get("idempotency_key"),
+        "customer": None
+        if customer is None
+        else {kind: customer.get(kind) for kind in ("external_id", "email", "phone")},
+    }
+
+
+@pytest.mark.parametrize("raw", ITEMS)
+def test_the_dicts_accept_and_make_what_the_model_does(raw: Any) -> None:
+    with using_phone_region("SA"):
+        try:
+            model: BatchItemIn | None = BatchItemIn.model_validate(raw)
+        except ValidationError:
+            model = None
+        try:
+            quick: BatchItem | None = _ITEM.validate_python(raw)
+        except ValidationError:
+            quick = None
+        [checked] = validated_items([raw])
+    assert (quick is None) == (model is None)
+    if model is None:
+        assert isinstance(checked, ValidationError)
+        with pytest.raises(ValidationError) as error, using_phone_region("SA"):
+            BatchItemIn.model_validate(raw)
+        assert checked.json() == error.value.json()
+    else:
+        assert quick is not None and not isinstance(checked, ValidationError)
+        assert _filled(quick) == _filled(plain(model)) == _filled(checked)
+
+
+@pytest.mark.parametrize(
+    ("plain_dict", "model"),
+    [(BatchItem, BatchItemIn), (BatchCustomer, CustomerRef), (BatchAnswer, AnswerIn)],
+)
+def test_the_dicts_have_the_models_fields(plain_dict: Any, model: type[BaseModel]) -> None:
+    assert set(plain_dict.__annotations__) == set(model.model_fields)
+
+
+def test_a_whole_list_and_its_items_one_by_one_agree() -> None:
+    with using_phone_region("SA"):
+        together = validated_items(ITEMS)
+        alone = [validated_items([raw])[0] for raw in ITEMS]
+    assert [isinstance(c, ValidationError) for c in together] == [
+        isinstance(c, ValidationError) for c in alone
+    ]
+    good = [{"answers": [], "customer": {"external_id": f"c{n}"}} for n in range(3)]
+    assert validated_items(good) == good
+
+
+def _customers(session: Session, workspace_id: int) -> list[tuple[str | None, set[Any]]]:
+    rows = session.scalars(
+        select(Customer).where(Customer.workspace_id == workspace_id).order_by(Customer.id)
+    ).all()
+    return [(c.language, {(i.kind, i.value) for i in c.identities}) for c in rows]
+
+
+def test_first_seen_customers_are_created_together_as_one_by_one(session: Session) -> None:
+    workspace = make_workspace(session)
+    survey = make_survey(session, workspace)
+    nps = question_ids(survey)["nps"]
+    refs: list[dict[str, str]] = [
+        {"external_id": "a", "email": "a@example.com"},
+        {"email": "a@example.com"},
+        {"external_id": "b"},
+        {"email": "b@example.com", "external_id": "b"},
+        {"phone": "+966501234567"},
+        {"external_id": "a"},
+    ]
+    items = [
+        {
+            "customer": ref,
+            "language": "en" if n % 2 else "ar",
+            "answers": [{"question_id": nps, "value": n}],
+        }
+        for n, ref in enumerate(refs)
+    ]
+    with using_phone_region("SA"):
+        result = recording.record_batch(session, survey=survey, items=items, default_language="ar")
+    session.flush()
+    assert result.accepted == 6
+    # The first reference to name a customer creates it, in that item's language, with all
+    # of that reference's identities; later ones naming any of them find it.
+    assert _customers(session, workspace.id) == [
+        ("ar", {("external_id", "a"), ("email", "a@example.com")}),
+        ("ar", {("external_id", "b")}),
+        ("ar", {("phone", "+966501234567")}),
+    ]
+    stored = session.execute(
+        select(Customer.id, CustomerIdentity.kind, CustomerIdentity.value).join(
+            CustomerIdentity, CustomerIdentity.customer_id == Customer.id
+        )
+    ).all()
+    expected_terms = set()
+    for customer_id in {row[0] for row in stored}:
+        pairs = [(kind, value) for cid, kind, value in stored if cid == customer_id]
+        expected_terms |= {(customer_id, term) for term in customer_terms(None, pairs)}
+    terms = session.execute(select(CustomerSearchTerm.customer_id, CustomerSearchTerm.term))
+    assert {tuple(row) for row in terms} == expected_terms
+
+
+def test_a_customer_created_concurrently_is_used_and_the_new_one_removed(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = make_workspace(session)
+    [theirs] = survey_customers.resolve_identities(
+        session,
+        workspace_id=workspace.id,
+        references=[[("external_id", "taken")]],
+        languages=["en"],
+    )
+    # The other transaction's identity is invisible to the lookup, as if it committed just
+    # after it; the INSERT then meets it.
+    lookup = survey_customers._known
+    calls = []
+
+    def late(session: Session, *, workspace_id: int, wanted: set[Any]) -> dict[Any, int]:
+        calls.append(wanted)
+        return {} if len(calls) == 1 else lookup(session, workspace_id=workspace_id, wanted=wanted)
+
+    monkeypatch.setattr(survey_customers, "_known", late)
+    resolved = survey_customers.resolve_identities(
+        session,
+        workspace_id=workspace.id,
+        references=[
+            [("email", "new@example.com"), ("external_id", "taken")],
+            [("external_id", "fresh")],
+            [("email", "new@example.com")],
+        ],
+        languages=["ar", "ar", "ar"],
+    )
+    session.flush()
+    assert resolved[0] == theirs and resolved[2] == theirs
+    assert resolved[1] not in (None, theirs)
+    assert _customers(session, workspace.id) == [
+        ("en", {("external_id", "taken")}),
+        ("ar", {("external_id", "fresh")}),
+    ]
+    orphans = session.scalars(
+        select(CustomerSearchTerm.customer_id).where(
+            CustomerSearchTerm.customer_id.not_in([theirs, resolved[1]])
+        )
+    ).all()
+    assert orphans == []
+
+
+def _stored(session: Session, survey_id: int) -> list[tuple[Any, ...]]:
+    session.expire_all()
+    rows = session.execute(
+        select(
+            SurveyResponse.language,
+            SurveyResponse.completed,
+            SurveyResponse.progress,
+            SurveyResponse.submitted_at,
+            SurveyResponse.received_at,
+        )
+        .where(SurveyResponse.survey_id == survey_id)
+        .order_by(SurveyResponse.id)
+    )
+    # Question ids differ between surveys, and a response without a time takes its receipt's.
+    return [
+        (language, completed, len(progress), "received" if at == received else at)
+        for language, completed, progress, at, received in rows
+    ]
+
+
+def test_the_body_read_from_json_gives_the_usual_answers(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = make_workspace(session)
+    _, token = make_token(session, workspace, Role.ANALYST)
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    bodies: list[Any] = [
+        {"responses": []},
+        {},
+        {"responses": [{"language": "fr"}]},
+        {"responses": {"a": 1}},
+        {"responses": [{}] * 1001},
+        {"responses": [], "extra": 1},
+        {"responses": ["x"]},
+    ]
+    raw_bodies = [b"{", b"[]", b'{"responses": [{"idempotency_key": "\\ud800"}]}']
+    replies = {}
+    for usual in (False, True):
+        survey = make_survey(session, workspace)
+        session.commit()
+        nps = question_ids(survey)["nps"]
+        good = [
+            {
+                "idempotency_key": f"{survey.id}-{n}",
+                "language": "en" if n % 2 else "ar",
+                "submitted_at": "2026-11-01T09:30:00+03:00" if n % 3 else None,
+                "answers": [{"question_id": nps, "value": n % 11}],
+            }
+            for n in range(30)
+        ]
+        url = f"/api/v1/surveys/{survey.id}/responses/batch"
+        if usual:
+            monkeypatch.setattr("nabd.surveys.batch_route.parsed_body", lambda _body: None)
+        else:
+            # Good bodies must not take the usual way.
+            monkeypatch.setattr("nabd.surveys.api.validated_items", None)
+        answers = [
+            client.post(url, json={"responses": good}, headers=headers).json(),
+            client.post(url, json={"responses": good[:5]}, headers=headers).json(),
+        ]
+        monkeypatch.undo()
+        for body in bodies:
+            reply = client.post(url, json=body, headers=headers)
+            answers.append((reply.status_code, reply.json()))
+        for raw in raw_bodies:
+            reply = client.post(
+                url, content=raw, headers={**headers, "Content-Type": "application/json"}
+            )
+            answers.append((reply.status_code, reply.text))
+        replies[usual] = (answers, _stored(session, survey.id))
+    assert replies[False] == replies[True]
+    assert replies[False][0][:2] == [
+        {"accepted": 30, "duplicates": 0, "rejected": []},
+        {"accepted": 0, "duplicates": 5, "rejected": []},
+    ]
