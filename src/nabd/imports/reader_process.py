@@ -21,12 +21,13 @@ import subprocess
 import sys
 from collections.abc import Generator, Sequence
 from contextlib import suppress
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from nabd.core.plain_rows import sqlite_moments
-from nabd.customers.identity import using_phone_region
+from nabd.customers.references import using_phone_region
 from nabd.events.batch import Rejection
 from nabd.events.rows import EventRow
 from nabd.imports.event_columns import CheckedEvents, checked_event_batches
@@ -85,10 +86,12 @@ def _columns(items: list[tuple[int, EventRow]]) -> list[Sequence[Any]]:
 
 def _rows(columns: list[Sequence[Any]]) -> list[tuple[int, EventRow]]:
     """(batch index, row) pairs, zipped in C from the column of indexes (a Python step per
-    row here cost the importer a quarter of a microsecond)."""
+    row here cost the importer a quarter of a microsecond). Each row is made by
+    `tuple.__new__`, as `EventRow._make` does but without its Python call per row (0.1–0.2
+    µs a row): the columns come from `_columns`, so each zipped tuple has every field."""
     if not columns:
         return []
-    rows = map(EventRow._make, zip(*columns, strict=True))
+    rows = map(tuple.__new__, repeat(EventRow), zip(*columns, strict=True))
     return list(zip(columns[_ITEM_INDEX], rows, strict=True))
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
 from nabd.core.plain_rows import is_sqlite
-from nabd.customers.identity import using_phone_region
+from nabd.customers.references import using_phone_region
 from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
