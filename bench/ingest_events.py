@@ -259,6 +259,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     gc.freeze()  # as `nabd import` does for the length of the import
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     own_before, children_before = time.process_time(), _children_cpu()
+    written_before = _bytes_written()
     watcher = ChildPeakWatcher()
     started = time.perf_counter()
     report = run_import(
@@ -276,6 +277,7 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     # The reader process has ended (run_import joins it), so its use is in RUSAGE_CHILDREN.
     own_cpu = time.process_time() - own_before
     reader_cpu = _children_cpu() - children_before
+    written_mb = (_bytes_written() - written_before) / 2**20
     engine.dispose()
     if report.accepted != args.n:
         raise SystemExit(f"imported {report.accepted} of {args.n}: {report.errors[:3]}")
@@ -287,10 +289,20 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         "cpu_seconds": own_cpu + reader_cpu,
         "importer_cpu_seconds": own_cpu,
         "reader_cpu_seconds": reader_cpu,
+        "written_mb": written_mb,
         "rss_mb": rss + reader_rss,
         "rss_before_mb": rss_before,
         "reader_rss_mb": reader_rss,
     }
+
+
+def _bytes_written() -> int:
+    """Bytes this process has written (Linux /proc, `wchar`): SQLite's WAL and checkpoints,
+    a figure the machine's load does not change."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _children_cpu() -> float:
@@ -388,6 +400,8 @@ def main() -> None:
                 f"{'':<40} CPU µs per row: importer {result['importer_cpu_seconds'] * per_row:.2f}"
                 f", reader process {result['reader_cpu_seconds'] * per_row:.2f}"
             )
+        if result.get("written_mb"):
+            print(f"{'':<40} written by the importer {result['written_mb']:,.0f} MB")
         if result.get("reader_rss_mb"):
             print(f"{'':<40} of the peak, the reader process's {result['reader_rss_mb']:.0f} MB")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
