@@ -304,7 +304,8 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     engine = create_db_engine(database_url)
     gc.freeze()  # as `nabd import` does for the length of the import
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cpu_before = time.process_time() + _children_cpu()
+    own_before, children_before = time.process_time(), _children_cpu()
+    written_before = _bytes_written()
     watcher = ChildPeakWatcher()
     database_cpu = DatabaseCpu(database_url)
     started = time.perf_counter()
@@ -321,7 +322,9 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     )
     elapsed = time.perf_counter() - started
     # The reader process has ended (run_import joins it), so its use is in RUSAGE_CHILDREN.
-    cpu = time.process_time() + _children_cpu() - cpu_before
+    own_cpu = time.process_time() - own_before
+    reader_cpu = _children_cpu() - children_before
+    written_mb = (_bytes_written() - written_before) / 2**20
     db_cpu = database_cpu.used()  # before the pool closes its connections
     engine.dispose()
     if report.accepted != args.n:
@@ -331,12 +334,24 @@ def bench_csv(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     return {
         "items": args.n,
         "seconds": elapsed,
-        "cpu_seconds": cpu,
+        "cpu_seconds": own_cpu + reader_cpu,
+        "importer_cpu_seconds": own_cpu,
+        "reader_cpu_seconds": reader_cpu,
+        "written_mb": written_mb,
         "rss_mb": rss + reader_rss,
         "rss_before_mb": rss_before,
         "reader_rss_mb": reader_rss,
         **({} if db_cpu is None else {"db_cpu_seconds": db_cpu}),
     }
+
+
+def _bytes_written() -> int:
+    """Bytes this process has written (Linux /proc, `wchar`): SQLite's WAL and checkpoints,
+    a figure the machine's load does not change."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _children_cpu() -> float:
@@ -434,6 +449,15 @@ def main() -> None:
                 f"{'':<40} CPU per item: nabd {nabd_per_item:.1f} µs, PostgreSQL backends "
                 f"{per_item:.1f} µs"
             )
+        if "importer_cpu_seconds" in result:
+            # The importer (storing) is the bottleneck of a CSV import with a reader process.
+            per_row = 1e6 / result["items"]
+            print(
+                f"{'':<40} CPU µs per row: importer {result['importer_cpu_seconds'] * per_row:.2f}"
+                f", reader process {result['reader_cpu_seconds'] * per_row:.2f}"
+            )
+        if result.get("written_mb"):
+            print(f"{'':<40} written by the importer {result['written_mb']:,.0f} MB")
         if result.get("reader_rss_mb"):
             print(f"{'':<40} of the peak, the reader process's {result['reader_rss_mb']:.0f} MB")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nabd.customers.identity import using_phone_region
-from nabd.events.batch import Rejection, validate_body, validate_items
-from nabd.events.rows import EventRow, rows_of, validate_event_body, validate_events
+from nabd.customers.references import using_phone_region
+from nabd.events.batch import Rejection, validate_items
+from nabd.events.bodies import validate_body, validate_event_body
+from nabd.events.rows import EventRow, rows_of, validate_events
 from nabd.events.schemas import EventBatchIn, EventIn
 from nabd.imports.event_columns import reads_by_column, validate_event_records
 from nabd.imports.mapping import item_builder

@@ -11,14 +11,9 @@ from sqlalchemy.orm import Session
 
 from nabd.core.audit import SYSTEM_ACTOR, AuditLogEntry
 from nabd.customers import merging
-from nabd.customers.identity import (
-    CustomerReference,
-    identify,
-    normalise_phone,
-    resolve_customers,
-    using_phone_region,
-)
+from nabd.customers.identity import identify, resolve_customers
 from nabd.customers.models import ContactPreference, Customer, CustomerIdentity
+from nabd.customers.references import CustomerReference, normalise_phone, using_phone_region
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.workspaces.roles import Role

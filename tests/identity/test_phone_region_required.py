@@ -9,7 +9,7 @@ from fastapi.dependencies.models import Dependant
 
 from nabd.api.access import api_routes
 from nabd.api.phone_region import workspace_phone_region
-from nabd.customers.identity import (
+from nabd.customers.references import (
     CustomerReference,
     PhoneRegionNotSet,
     identities_of,

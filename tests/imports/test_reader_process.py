@@ -2,6 +2,7 @@
 a thread, and the reader never outlives the import."""
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from nabd.core.db import create_session_factory
 from nabd.core.plain_rows import sqlite_moment
-from nabd.customers.identity import using_phone_region
 from nabd.customers.models import CustomerIdentity
+from nabd.customers.references import using_phone_region
 from nabd.events.models import Event
 from nabd.events.rows import EventRow
 from nabd.imports import reader_process, runner
@@ -85,8 +86,10 @@ def test_the_reader_process_checks_as_the_thread_does(
                 path, mapping=job(path).mapping, zone=job(path).zone, size=2, locale="en"
             )
         )
+    received = list(checked_in_process(job(path)))
+    assert {type(row) for _, items, _ in received for _, row in items} == {EventRow}
     # The reader also computes each row's SQLite text of its timestamp.
-    assert list(checked_in_process(job(path))) == [
+    assert received == [
         (numbers, [(at, with_moment(row)) for at, row in items], rejected)
         for numbers, items, rejected in expected
     ]
@@ -94,6 +97,25 @@ def test_the_reader_process_checks_as_the_thread_does(
     assert expected[0][1][0][1].identities == (("phone", "+966501234567"),)
     assert {r.field for _, _, rejected in expected for r in rejected} >= {"type", "timestamp"}
     assert [reader.returncode for reader in started] == [0]
+
+
+def test_the_reader_process_starts_without_the_database_or_web_layers() -> None:
+    """Its start-up is the importer's wait for the first batch: SQLAlchemy, FastAPI and
+    openpyxl (XLSX) are not loaded by the modules it runs."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, nabd.imports.reader_process; print(*sorted(sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "nabd.imports.event_columns" in loaded
+    assert not [
+        name for name in loaded if name.split(".")[0] in {"sqlalchemy", "fastapi", "openpyxl"}
+    ]
 
 
 def test_an_error_while_reading_reaches_the_importer(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """The request's workspace phone region, for validators that read national phone numbers.
 
-Pydantic validators know no workspace, so `nabd.customers.identity.normalise_phone` reads the
+Pydantic validators know no workspace, so `nabd.customers.references.normalise_phone` reads the
 region from a context variable. A route whose body holds phone numbers declares `PhoneRegion`
 after its principal: FastAPI resolves dependencies in order and validates the body after all
 of them, and an async dependency runs in the request's own context, so the region is set
@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from nabd.customers.identity import set_phone_region
+from nabd.customers.references import set_phone_region
 
 
 async def workspace_phone_region(request: Request) -> str:

@@ -26,7 +26,7 @@ from nabd.cli.context import (
     workspace_by_slug,
 )
 from nabd.core.db import create_db_engine, create_session_factory
-from nabd.customers.identity import using_phone_region
+from nabd.customers.references import using_phone_region
 from nabd.imports.mapping import InvalidMapping, Kind, Mapping, choose_mapping, load_mapping
 from nabd.imports.readers import count_rows, read_rows
 from nabd.imports.runner import DEFAULT_BATCH_SIZE, ImportReport, record_import, run_import

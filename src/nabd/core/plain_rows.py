@@ -9,12 +9,16 @@ whatever the batch size). Statements go through the session's connection, so the
 transaction and SQLite's per-process writer lock (`nabd.core.sqlite_writers`).
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # the import's reader process uses `sqlite_moments` without SQLAlchemy
+    from sqlalchemy.orm import Session
 
 # Column types of the staging tables on PostgreSQL; SQLite needs none.
 BIGINT, TEXT, TIMESTAMPTZ, JSONB = "bigint", "text", "timestamptz", "jsonb"

@@ -8,6 +8,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from nabd.core.clock import utcnow as utcnow
+
 # SQLite only auto-increments INTEGER PRIMARY KEY columns; PostgreSQL gets 64-bit ids.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -40,7 +42,3 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -14,10 +14,10 @@ from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers import privacy, service
-from nabd.customers.identity import normalise_phone
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
 from nabd.customers.masking import masks_contact_details
 from nabd.customers.profile import customer_profile, place_names
+from nabd.customers.references import normalise_phone
 from nabd.customers.schemas import (
     ContactPreferencesOut,
     ContactPreferencesPatch,

@@ -13,8 +13,8 @@ from nabd.api.phone_region import PhoneRegion
 from nabd.core.pagination import PageRequest
 from nabd.core.types import utcnow
 from nabd.customers import identity, merging
-from nabd.customers.identity import CustomerReference
 from nabd.customers.merge_models import CustomerMerge
+from nabd.customers.references import CustomerReference
 from nabd.workspaces.roles import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])

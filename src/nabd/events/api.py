@@ -15,10 +15,10 @@ from nabd.core.errors import ErrorDetail, NotAuthenticated, RateLimited, Validat
 from nabd.core.i18n import N_
 from nabd.core.validation import describe_errors
 from nabd.events import write_keys
-from nabd.events.batch import BatchOutcome, validate_body
+from nabd.events.batch import BatchOutcome
+from nabd.events.bodies import validate_body, validate_event_body
 from nabd.events.collect import MAX_COLLECT_BYTES, CollectIn, collect
 from nabd.events.ingest import ingest_events, ingest_transactions
-from nabd.events.rows import validate_event_body
 from nabd.events.schemas import (
     BatchResultOut,
     EventBatchIn,

@@ -6,7 +6,6 @@ from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Any, TypeVar
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from nabd.core.i18n import gettext
@@ -71,37 +70,6 @@ def whole_batch(envelope: type[BaseModel], key: str, item: Any) -> type[BaseMode
         __config__=ConfigDict(extra="forbid"),
         **{key: (list[item], Field(max_length=limit))},  # type: ignore[call-overload]
     )
-
-
-def read_envelope(body: bytes, *, envelope: type[BaseModel], key: str) -> list[Any]:
-    """The raw items of a JSON batch `{key: [...]}`; a bad envelope is a 422 for the whole
-    request, as FastAPI would answer."""
-    try:
-        parsed = envelope.model_validate_json(body)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
-        ) from error
-    items: list[Any] = getattr(parsed, key)
-    return items
-
-
-def validate_body(
-    body: bytes, *, envelope: type[BaseModel], key: str, schema: type[T], locale: str
-) -> tuple[list[tuple[int, T]], list[Rejection]]:
-    """Items of a raw JSON batch `{key: [...]}`, validated; a bad envelope is a 422.
-
-    The usual batch, every item valid, costs one validation pass in pydantic-core. When any
-    item is bad, the envelope is read on its own (its problems refuse the whole request)
-    and the items are validated one by one, so one bad item never drops the good ones.
-    """
-    try:
-        whole = whole_batch(envelope, key, schema).model_validate_json(body)
-    except ValidationError:
-        pass
-    else:
-        return list(enumerate(getattr(whole, key))), []
-    return validate_items(read_envelope(body, envelope=envelope, key=key), schema, locale=locale)
 
 
 def validate_all(

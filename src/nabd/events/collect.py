@@ -11,7 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor
-from nabd.customers.identity import CustomerReference, identify
+from nabd.customers.identity import identify
+from nabd.customers.references import CustomerReference
 from nabd.events.batch import BatchOutcome, Rejection, validate_items
 from nabd.events.ingest import ingest_events
 from nabd.events.rows import row_of

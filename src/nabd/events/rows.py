@@ -20,10 +20,9 @@ from typing import Annotated, Any, NamedTuple, NotRequired
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-from nabd.customers.identity import Identities, identities_of
-from nabd.events.batch import Rejection, read_envelope, validate_items, whole_batch
+from nabd.customers.references import Identities, identities_of
+from nabd.events.batch import Rejection, validate_items
 from nabd.events.schemas import (
-    EventBatchIn,
     EventIn,
     capped_json,
     event_type,
@@ -241,15 +240,3 @@ def with_slow_items(
     rows.extend(row_of(positions[at], item) for at, item in checked)
     rows.sort(key=lambda row: row.item_index)
     return rows, [Rejection(positions[r.index], r.field, r.reason, r.params) for r in rejected]
-
-
-def validate_event_body(body: bytes, *, locale: str) -> tuple[list[EventRow], list[Rejection]]:
-    """The events of a raw `POST /api/v1/events` body: parsed into shapes in one
-    pydantic-core pass, then checked as `validate_events` does; a bad envelope is a 422."""
-    try:
-        whole = whole_batch(EventBatchIn, "events", shape_of(EventIn)).model_validate_json(body)
-    except ValidationError:
-        items = read_envelope(body, envelope=EventBatchIn, key="events")
-        return validate_events(items, locale=locale)
-    parsed: list[Mapping[str, Any]] = whole.events  # type: ignore[attr-defined]
-    return validate_events(parsed, locale=locale, parsed=parsed)

@@ -10,9 +10,9 @@ from babel.numbers import list_currencies
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import to_json
 
+from nabd.core.clock import utcnow
 from nabd.core.i18n import N_
-from nabd.core.types import utcnow
-from nabd.customers.identity import CustomerReference
+from nabd.customers.references import CustomerReference
 
 MAX_BATCH_ITEMS = 1000
 MAX_PROPERTIES_BYTES = 16 * 1024

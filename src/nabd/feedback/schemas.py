@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nabd.core.i18n import N_
-from nabd.customers.identity import CustomerReference
+from nabd.customers.references import CustomerReference
 from nabd.events.schemas import MAX_BATCH_ITEMS, capped_document, not_in_future, place_key
 
 MAX_TEXT_LENGTH = 20_000

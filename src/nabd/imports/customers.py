@@ -9,15 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nabd.core.i18n import N_
-from nabd.customers.identity import (
+from nabd.customers.identity import lookup_identities, resolve_customers
+from nabd.customers.models import Customer
+from nabd.customers.references import (
     MAX_EXTERNAL_ID_LENGTH,
     Identities,
-    lookup_identities,
     normalise_email,
     normalise_phone,
-    resolve_customers,
 )
-from nabd.customers.models import Customer
 from nabd.customers.service import refresh_search_text
 from nabd.events.batch import BatchOutcome
 from nabd.events.schemas import capped_document

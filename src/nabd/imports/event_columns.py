@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nabd.customers.identity import CustomerReference
+from nabd.customers.references import CustomerReference
 from nabd.events.batch import Rejection
 from nabd.events.rows import EventColumns, EventRow, misfits, quick_rows, with_slow_items
 from nabd.events.schemas import EventIn

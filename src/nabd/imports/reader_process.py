@@ -8,8 +8,10 @@ the whole CLI: a second of CPU), and a forked one would inherit the open databas
 and other threads' locks. It sends each checked batch down its stdout as one pickle holding
 columns (a list per field, not a tuple per row: half the pickling cost on both sides); the
 pipe's buffer (1 MiB) keeps it at most about two batches ahead, so memory stays bounded.
-Starting it costs about half a second of imports, which pays only on large files
-(`worth_a_process`), and only on SQLite (`runner._prepared`).
+Starting it costs its imports: the modules it runs load neither SQLAlchemy, FastAPI nor
+openpyxl (0.6 s of its start-up on an idle machine when they did; under load 0.7 s instead
+of 2-3 s). That pays only on large files (`worth_a_process`), and only on SQLite
+(`runner._prepared`).
 """
 
 import fcntl
@@ -21,21 +23,22 @@ import subprocess
 import sys
 from collections.abc import Generator, Sequence
 from contextlib import suppress
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from nabd.core.plain_rows import sqlite_moments
-from nabd.customers.identity import using_phone_region
+from nabd.customers.references import using_phone_region
 from nabd.events.batch import Rejection
 from nabd.events.rows import EventRow
 from nabd.imports.event_columns import CheckedEvents, checked_event_batches
 from nabd.imports.mapping import Mapping
 
 # Files at least this large are read in a second process. Below it the process's start-up
-# (~0.6 s of imports on the reference machine) outweighs what it saves: even at 200,000 rows
-# (12.5 MB of bench/ingest_events.py's rows), a loss at 100,000 (bench/README.md, 2026-12-06
-# 22:00).
+# (then ~0.6 s of imports on the reference machine) outweighed what it saves: even at 200,000
+# rows (12.5 MB of bench/ingest_events.py's rows), a loss at 100,000 (bench/README.md,
+# 2026-12-06 22:00). Not measured again since the start-up got lighter.
 PROCESS_MIN_BYTES = 16 * 1024 * 1024
 # The pipe's buffer (bytes): a batch of 5,000 rows pickles to ~0.5 MB, so the reader can
 # write one whole batch and start the next without waiting for the importer to read it
@@ -85,10 +88,12 @@ def _columns(items: list[tuple[int, EventRow]]) -> list[Sequence[Any]]:
 
 def _rows(columns: list[Sequence[Any]]) -> list[tuple[int, EventRow]]:
     """(batch index, row) pairs, zipped in C from the column of indexes (a Python step per
-    row here cost the importer a quarter of a microsecond)."""
+    row here cost the importer a quarter of a microsecond). Each row is made by
+    `tuple.__new__`, as `EventRow._make` does but without its Python call per row (0.1–0.2
+    µs a row): the columns come from `_columns`, so each zipped tuple has every field."""
     if not columns:
         return []
-    rows = map(EventRow._make, zip(*columns, strict=True))
+    rows = map(tuple.__new__, repeat(EventRow), zip(*columns, strict=True))
     return list(zip(columns[_ITEM_INDEX], rows, strict=True))
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
 from nabd.core.plain_rows import is_sqlite
-from nabd.customers.identity import using_phone_region
+from nabd.customers.references import using_phone_region
 from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
@@ -178,9 +178,14 @@ def run_import(
 # Rows stored per transaction: several batches, so the pages a batch dirties (the events'
 # indexes, the customers' seen dates) are mostly written to the database once per
 # transaction rather than once per batch; a failure loses at most this many rows, and a
-# re-run adds only what is missing. SQLite holds its write lock for the whole transaction
-# (well under a second here), so other writers wait at most that long.
-ROWS_PER_TRANSACTION = 25_000
+# re-run adds only what is missing. Each commit writes every page the transaction dirtied
+# to SQLite's WAL and then to the database: an events index ordered by customer is dirtied
+# nearly whole by every transaction, and each transaction rewrites its customers' seen
+# dates. At 25,000 rows a 1 M-row import wrote 2.2 GB for a 193 MB database; at 50,000,
+# 1.35 GB and ~2.5 µs less importer CPU a row; at 100,000, 0.9 GB but little less CPU
+# (bench/README.md, 2026-12-06 23:30). SQLite holds its write lock for the whole
+# transaction (about 0.7 s at 75,000 rows/s), so other writers wait at most that long.
+ROWS_PER_TRANSACTION = 50_000
 # SQLite's page cache for the import's connection (KiB), sized so that a transaction's dirty
 # pages stay in memory instead of being spilled to the WAL and written again.
 IMPORT_CACHE_KIB = 65_536

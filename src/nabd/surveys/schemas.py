@@ -7,7 +7,7 @@ from typing import Any, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nabd.core.i18n import N_
-from nabd.customers.identity import normalise_email, normalise_phone
+from nabd.customers.references import normalise_email, normalise_phone
 from nabd.surveys.questions import CHOICE_TYPES, MAX_SCALE_SPAN, MAX_TEXT_LIMIT
 
 Language = Literal["ar", "en"]
