@@ -9,8 +9,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nabd.customers.identity import using_phone_region
 from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
+from nabd.customers.references import using_phone_region
 from nabd.customers.search import customer_terms
 from nabd.surveys import customers as survey_customers
 from nabd.surveys import responses as recording

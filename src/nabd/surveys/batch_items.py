@@ -28,7 +28,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from nabd.core.i18n import N_
-from nabd.customers.identity import normalise_email, normalise_phone
+from nabd.customers.references import normalise_email, normalise_phone
 from nabd.surveys.schemas import MAX_BATCH, MAX_QUESTIONS, AnswerIn, BatchItemIn, ResponseIn
 
 
