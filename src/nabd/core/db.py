@@ -15,9 +15,12 @@ SQLITE_POOL_SIZE = 40
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while a writer commits; foreign keys are off by default.
+    # FULL: every commit waits for the WAL's fsync, so what nabd acknowledged survives a
+    # power cut too (NORMAL only survives a crash of the process). In WAL mode that is one
+    # fsync per transaction, ~0.2 ms here, shared by a whole group commit or batch.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()

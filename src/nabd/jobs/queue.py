@@ -39,7 +39,7 @@ class _UnconfiguredStorage(BaseStorage):
 
 
 class _SqliteQueue(SqliteStorage):
-    """Huey's SQLite queue in WAL mode with `synchronous=NORMAL`, like nabd's own database.
+    """Huey's SQLite queue in WAL mode with `synchronous=NORMAL` (nabd's own database: FULL).
 
     Huey's default (FULL) waits for an fsync on every enqueue: 5 ms here, as long as a whole
     API request that stores a survey answer. NORMAL still survives a crash of the process;
