@@ -222,6 +222,8 @@ def measure(
         )
         figures = _figures(accepted, seconds, latencies, cpu_seconds(server_pid) - cpu)
         results.append((f"single, {args.clients} clients", figures))
+    if not args.batched:
+        return results
     first = 10**7  # batch numbers never meet the single requests' idempotency keys
     batches = [
         range(first + start, first + min(start + args.batch, args.batched))

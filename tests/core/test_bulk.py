@@ -5,12 +5,14 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Engine, Table, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nabd.core.bulk import insert_rows
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from tests.factories import make_workspace
+from tests.query_counter import count_queries
 from tests.surveys.factories import make_survey, question_ids
 
 RESPONSES = cast(Table, SurveyResponse.__table__)
@@ -138,3 +140,19 @@ def test_equal_values_of_different_types_are_bound_apart(session: Session) -> No
     )
     stored = session.scalars(select(SurveyAnswer.choices).order_by(SurveyAnswer.id)).all()
     assert [(type(value), value) for value in stored] == [(type(v), v) for v in choices]
+
+
+def test_writes_past_sqlalchemy_once_the_write_lock_is_held_fail_as_through_it(
+    session: Session, engine: Engine
+) -> None:
+    survey = make_survey(session, make_workspace(session))
+    ws, sid = survey.workspace_id, survey.id
+    with count_queries(engine) as first:
+        insert_rows(session, RESPONSES, [_row(ws, sid, "a")])
+    assert len(first.statements) == 1  # through SQLAlchemy, whose event takes the lock
+    with count_queries(engine) as second, pytest.raises(IntegrityError):
+        insert_rows(session, RESPONSES, [_row(ws, sid, "a")])  # the key's unique index
+    # On SQLite the lock is held now, so the INSERT went straight to the driver.
+    assert len(second.statements) == (0 if engine.dialect.name == "sqlite" else 1)
+    session.rollback()
+    assert session.scalar(select(func.count(SurveyResponse.id))) == 0

@@ -147,6 +147,16 @@ def _recent_token_principal(request: Request) -> Principal | None:
     return found if isinstance(found, Principal) else None
 
 
+def cached_principal(request: Request, permission: Permission) -> Principal | None:
+    """The principal `require(permission)` would admit without the database (a bearer token
+    authenticated in the last few seconds, whose role grants `permission`); None when only
+    `require` itself can decide (`nabd.surveys.response_lane`)."""
+    principal = _recent_token_principal(request)
+    if principal is None or not principal.can(permission):
+        return None
+    return principal
+
+
 def _principal_from_session(request: Request, session: Session) -> Principal | None:
     user_id = request.session.get("user_id")
     workspace_id = request.session.get("workspace_id")

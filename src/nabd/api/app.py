@@ -42,6 +42,7 @@ from nabd.surveys import distribution_views as survey_distribution_views
 from nabd.surveys import public_views as survey_public_views
 from nabd.surveys import results_views as survey_results_views
 from nabd.surveys import views as survey_views
+from nabd.surveys.response_lane import ResponseLane
 from nabd.text import api as text_api
 from nabd.text import settings_views as text_settings_views
 from nabd.text import views as text_views
@@ -190,6 +191,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.navigation = ordered(NAV_ITEMS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)
 
+    # Added first, so innermost: its replies get the security headers like the route's.
+    app.add_middleware(ResponseLane)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         PageSessions,

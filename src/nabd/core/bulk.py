@@ -28,10 +28,12 @@ from typing import Any
 
 from pydantic_core import to_json
 from sqlalchemy import JSON, Column, Table
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from nabd.core.plain_rows import sqlite_moment
+from nabd.core.sqlite_writers import holds_write_lock
 from nabd.core.types import UTCDateTime
 
 
@@ -91,10 +93,38 @@ def insert_columns(
     for start in range(0, len(bound), chunk):
         part = bound[start : start + chunk]
         sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
-        result = connection.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
-        if returning:
-            returned.extend(map(tuple, result.fetchall()))  # one fetch, not one per row
-    return returned
+        returned.extend(driver_write(connection, sql, tuple(chain.from_iterable(part))))
+    return returned if returning else []
+
+
+def driver_write(
+    connection: Connection, sql: str, parameters: Sequence[Any], *, many: bool = False
+) -> list[tuple[Any, ...]]:
+    """A SQLite write (`parameters` a sequence of rows when `many`); the rows it returns.
+
+    Straight through the driver's cursor once the connection holds the process's write lock
+    (`nabd.core.sqlite_writers`; a group commit takes it with its BEGIN IMMEDIATE): for a
+    single survey response, SQLAlchemy's execution context and result set-up around each of
+    its few one-row statements cost several times SQLite's own work. Errors are raised as
+    SQLAlchemy raises them (`IntegrityError` …). Before the lock is held, through SQLAlchemy,
+    whose statement event takes it."""
+    if not holds_write_lock(connection):
+        if many:
+            connection.exec_driver_sql(sql, list(parameters))
+            return []
+        result = connection.exec_driver_sql(sql, tuple(parameters))
+        return list(map(tuple, result.fetchall())) if result.returns_rows else []  # one fetch
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+            return []
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
+    finally:
+        cursor.close()
 
 
 def _bound(processor: Callable[[Any], Any] | None, values: Sequence[Any]) -> Sequence[Any]:
@@ -104,6 +134,8 @@ def _bound(processor: Callable[[Any], Any] | None, values: Sequence[Any]) -> Seq
     C: a column of one shared value costs no Python step per row), then by value."""
     if processor is None:
         return values
+    if len(values) == 1:  # a single response's row: nothing to share
+        return [processor(values[0])]
     identities = list(map(id, values))
     objects = dict(zip(identities, values, strict=True))
     try:
@@ -147,12 +179,12 @@ def _plan(
 ) -> _Plan:
     names = _with_defaults(table, given)
     columns = tuple(
-        (name, _bind_processor(dialect, table.c[name]), table.c[name].default) for name in names
+        (name, bind_processor(dialect, table.c[name]), table.c[name].default) for name in names
     )
     return _Plan(_statement(dialect, table, names, returning, conflicts), columns)
 
 
-def _bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
+def bind_processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
     """The column type's own bind processing, except for the two types that were most of a
     batch's Python time on SQLite, done the same way by faster means: UTC datetimes (the
     text SQLAlchemy stores) and JSON documents (pydantic-core's serialiser: the same JSON,

@@ -26,6 +26,13 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
+def holds_write_lock(connection: Connection) -> bool:
+    """True once this connection took its database's process write lock (at its first write,
+    or a group commit's BEGIN IMMEDIATE): until it returns to the pool, further writes on it
+    need no lock and may go straight to the driver (`nabd.core.bulk.driver_write`)."""
+    return _HELD in connection.info
+
+
 def serialise_writers(engine: Engine, *, timeout_seconds: float) -> None:
     """Queue this engine's writers on the process-wide lock of its database file."""
     database = engine.url.database or ""

@@ -9,7 +9,7 @@ leaves no trace in the rollup either. `rebuild` recomputes the rows from the raw
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -17,10 +17,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import Date, case, cast, delete, func, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from nabd.core.audit import Actor, record_audit
+from nabd.core.bulk import bind_processor, driver_write
 from nabd.metrics.estimates import (
     CES_AGREE_MIN,
     CSAT_SATISFIED_MIN,
@@ -206,7 +208,34 @@ def _apply(session: Session, deltas: Contribution) -> None:
         for key, counts in sorted(deltas.items(), key=lambda item: item[0])
     ]
     connection = session.connection()  # a plain table: no ORM layer needed
-    connection.execute(_upsert(connection.dialect.name), rows)
+    if connection.dialect.name != "sqlite":
+        connection.execute(_upsert(connection.dialect.name), rows)
+        return
+    sql, names, binders = _sqlite_upsert(connection.dialect)
+    parameters = [
+        tuple(
+            row[name] if bind is None else bind(row[name])
+            for name, bind in zip(names, binders, strict=True)
+        )
+        for row in rows
+    ]
+    driver_write(connection, sql, parameters, many=True)
+
+
+@cache
+def _sqlite_upsert(
+    dialect: Dialect,
+) -> tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
+    """The SQLite upsert as SQL text for the driver, its parameters' names in order, and
+    each column type's bind processing (a day as its ISO text): through SQLAlchemy, the
+    statement's cache lookup and execution context cost more than the upsert itself on the
+    single-response path."""
+    compiled = _upsert("sqlite").compile(
+        dialect=dialect, column_keys=[*KEY_COLUMNS, "survey_id", "kind", *COUNT_COLUMNS]
+    )
+    names = tuple(compiled.positiontup or ())
+    table = MetricRollup.__table__
+    return compiled.string, names, tuple(bind_processor(dialect, table.c[n]) for n in names)
 
 
 @cache

@@ -1,6 +1,6 @@
 """JSON API: survey definitions, their export, links, and responses in and out."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
@@ -50,7 +50,10 @@ router = APIRouter(prefix="/api/v1", tags=["surveys"])
 ReadSurveys = Annotated[Principal, Depends(require(Permission.SURVEYS_READ))]
 WriteSurveys = Annotated[Principal, Depends(require(Permission.SURVEYS_WRITE))]
 Pagination = Annotated[PageRequest, Depends(page_request)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IDEMPOTENCY_KEY_MAX = 200
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)
+]
 
 
 def question_out(question: SurveyQuestion) -> QuestionOut:
@@ -197,14 +200,20 @@ async def submit_response(
     """Stored in one transaction with the concurrent requests' responses, and acknowledged
     once that transaction has committed (`nabd.core.group_commit`). Async: the writer's
     thread does the database work, so the request itself needs no hop to a worker thread."""
-    return await writer.run(
-        partial(
-            _store_response,
-            survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
-            data=data,
-            default_language=principal.workspace.default_language,
-            idempotency_key=idempotency_key,
-        )
+    return await writer.run(response_unit(principal, survey_id, data, idempotency_key))
+
+
+def response_unit(
+    principal: Principal, survey_id: int, data: ResponseIn, idempotency_key: str | None
+) -> Callable[[Session], Response]:
+    """The group commit's unit of work for one response (shared with
+    `nabd.surveys.response_lane`, which serves the same requests past FastAPI)."""
+    return partial(
+        _store_response,
+        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
+        data=data,
+        default_language=principal.workspace.default_language,
+        idempotency_key=idempotency_key,
     )
 
 
