@@ -6,13 +6,16 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nabd.api.access import api_routes, route_access
 from nabd.surveys.models import SurveyResponse
+from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.models import Workspace
-from nabd.workspaces.roles import Role
+from nabd.workspaces.roles import Permission, Role
 from tests.factories import make_token, make_workspace
 from tests.surveys.factories import make_survey, question_ids
 
@@ -171,3 +174,38 @@ def test_a_unit_that_fails_in_the_lane_is_answered_by_the_route(
     ]
     assert route_calls.count == calls + 1
     assert _stored(session) == 1
+
+
+def _dependency_tree(dependant: Dependant) -> list[Any]:
+    return [
+        (f"{d.call.__module__}.{d.call.__qualname__}", _dependency_tree(d))
+        for d in dependant.dependencies
+    ]
+
+
+def test_the_lane_vouches_for_every_check_the_route_declares(app: FastAPI) -> None:
+    """The lane does the route's checks itself (the token cache with the route's permission,
+    `ResponseIn`, the workspace's phone region, the key's limit), so the route's dependencies
+    and parameters are pinned here: one added to the route fails this test until the lane
+    does it too, or leaves such requests to the route."""
+    route = next(
+        context
+        for context in api_routes(app)
+        if context.path == "/api/v1/surveys/{survey_id}/responses" and "POST" in context.methods
+    )
+    assert _dependency_tree(route.dependant) == [
+        ("nabd.api.access.enforce_declared_access", []),
+        ("nabd.api.database._group_commit", []),
+        (
+            "nabd.api.access.require.<locals>.dependency",
+            [("nabd.api.database._request_session", [])],
+        ),
+        ("nabd.api.phone_region.workspace_phone_region", []),
+    ]
+    assert route_access(route) == Permission.SURVEYS_WRITE
+    dependant = route.dependant
+    assert [p.name for p in dependant.path_params] == ["survey_id"]
+    assert [p.name for p in dependant.header_params] == ["idempotency_key"]
+    assert [p.name for p in dependant.body_params] == ["data"]
+    assert [p.field_info.annotation for p in dependant.body_params] == [ResponseIn]
+    assert dependant.query_params == dependant.cookie_params == []
