@@ -83,12 +83,14 @@ class AnswerChecker:
     def values(self, answers: Sequence[BatchAnswer], *, complete: bool) -> Values | None:
         checks = self._checks
         values: Values = {}
+        empty = False  # an answer that says nothing (None), left out of what is returned
         try:
             for answer in answers:
                 question_id = answer["question_id"]
                 if question_id in values or question_id not in checks:
                     return None
-                values[question_id] = checks[question_id](answer.get("value"))
+                value = values[question_id] = checks[question_id](answer.get("value"))
+                empty = empty or value is None
         except ValueError:  # AnswerInvalid
             return None
         if self._later is None:
@@ -102,7 +104,7 @@ class AnswerChecker:
                     return None
                 if complete and required and value is None and visible:
                     return None
-        if None in values.values():
+        if empty:
             return {key: value for key, value in values.items() if value is not None}
         return values
 
