@@ -1,6 +1,7 @@
 """insert_rows: one multi-row INSERT on either engine, in order, skipping conflicts."""
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -9,7 +10,7 @@ from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nabd.core.bulk import insert_rows
+from nabd.core.bulk import insert_ids, insert_rows
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
 from tests.factories import make_workspace
 from tests.query_counter import count_queries
@@ -120,6 +121,38 @@ def test_rows_past_sqlite_parameter_limit_go_in_several_statements(session: Sess
     else:
         inserted = insert()
     assert [key for _, key in sorted(inserted)] == [f"k{number}" for number in range(10)]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_insert_ids_are_the_ids_of_the_rows_inserted(session: Session, chunked: bool) -> None:
+    survey = make_survey(session, make_workspace(session))
+    ws, sid = survey.workspace_id, survey.id
+    keys = ("workspace_id", "idempotency_key")
+    insert_rows(session, RESPONSES, [_row(ws, sid, "k2")])
+    rows = [_row(ws, sid, key) for key in ("k0", None, "k2", "k3", None, "k2", "k6")]
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+
+    def insert() -> Sequence[int]:
+        return insert_ids(session, RESPONSES, columns, skip_conflicts_on=keys)
+
+    if chunked and session.get_bind().dialect.name == "sqlite":
+        driver = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+        limit = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)  # 3 rows a statement
+        try:
+            ids = insert()
+        finally:
+            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    else:
+        ids = insert()
+    # The rows not skipped, in their order, each with the id it was stored under.
+    stored = session.execute(
+        select(SurveyResponse.id, SurveyResponse.idempotency_key)
+        .where(SurveyResponse.id.in_(list(ids)))
+        .order_by(SurveyResponse.id)
+    ).all()
+    assert [row_id for row_id, _ in stored] == list(ids)
+    assert [key for _, key in stored] == ["k0", None, "k3", None, "k6"]
+    assert session.scalar(select(func.count()).select_from(SurveyResponse)) == 6
 
 
 def test_equal_values_of_different_types_are_bound_apart(session: Session) -> None:

@@ -1,8 +1,17 @@
 """Skip logic and answer checking: pure functions, no database."""
 
+from typing import Any
+
 import pytest
 
-from nabd.surveys.branching import RuleInvalid, evaluate, validate_rule, visible_questions
+from nabd.surveys.branching import PRESENCE_OPS as PRESENCE
+from nabd.surveys.branching import (
+    RuleInvalid,
+    compiled_rule,
+    evaluate,
+    validate_rule,
+    visible_questions,
+)
 from nabd.surveys.questions import AnswerInvalid, QuestionSpec, from_text, normalise_answer
 from nabd.surveys.respondent import next_page
 
@@ -36,6 +45,53 @@ def test_nested_rules_and_unanswered_questions() -> None:
     assert not evaluate(BOTH.condition, {"nps": 9, "pick": ["b"]})
     assert not evaluate(LOW.condition, {})
     assert evaluate({"question": "nps", "op": "not_answered"}, {})
+
+
+CHOICE = QuestionSpec(
+    6, "choice", "single_choice", settings={"options": [{"key": "x"}, {"key": "y"}]}
+)
+RULES = [
+    *(
+        {"question": key, "op": op, "value": value}
+        for key, value in (("nps", 6), ("nps", 0), ("nps", 10))
+        for op in ("eq", "ne", "lt", "lte", "gt", "gte")
+    ),
+    {"question": "nps", "op": "in", "value": [0, 10]},
+    {"question": "choice", "op": "eq", "value": "x"},
+    {"question": "choice", "op": "ne", "value": "x"},
+    {"question": "choice", "op": "in", "value": ["x", "y"]},
+    {"question": "pick", "op": "includes", "value": "b"},
+    *({"question": key, "op": op} for key in ("nps", "pick") for op in sorted(PRESENCE)),
+    LOW.condition,
+    BOTH.condition,
+    {"any": [{"question": "nps", "op": "lt", "value": 3}, {"question": "pick", "op": "answered"}]},
+]
+ANSWERS = [
+    {},
+    {"nps": 0},
+    {"nps": 6, "pick": ["a"]},
+    {"nps": 10, "pick": ["a", "b"], "choice": "x"},
+    {"nps": 7, "pick": None, "choice": "y"},
+    {"nps": None, "pick": ["b"], "choice": None},
+    {"nps": "6", "pick": "b", "choice": 1},  # answers a survey never stores: still the same
+]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_compiled_rules_answer_as_evaluate(rule: dict[str, Any]) -> None:
+    ids = {"nps": 1, "pick": 2, "choice": 6, "low": 3}
+    compiled = compiled_rule(rule, ids)
+    assert compiled is not None
+    for answers in ANSWERS:
+        by_id = {ids[key]: value for key, value in answers.items()}
+        assert compiled(by_id) == evaluate(rule, answers), answers
+
+
+def test_rules_that_do_not_compile_are_left_to_evaluate() -> None:
+    ids = {"nps": 1}
+    assert compiled_rule({"question": "gone", "op": "answered"}, ids) is None
+    assert compiled_rule({"question": "nps", "op": "like", "value": 1}, ids) is None
+    assert compiled_rule({"all": [{"question": "gone", "op": "answered"}]}, ids) is None
 
 
 def test_rules_are_validated_against_earlier_questions() -> None:

@@ -69,6 +69,63 @@ def insert_columns(
     count = len(next(iter(columns.values()), ()))
     if not count:
         return []
+    connection, plan, bound_columns = _bound_plan(
+        session, table, columns, returning, skip_conflicts_on, count
+    )
+    if connection.dialect.name == "postgresql":
+        result = connection.exec_driver_sql(plan.sql, tuple(bound_columns))
+        return [tuple(row) for row in result] if returning else []
+    returned: list[tuple[Any, ...]] = []
+    for sql, parameters in _sqlite_chunks(connection, plan, bound_columns):
+        returned.extend(driver_write(connection, sql, parameters))
+    return returned if returning else []
+
+
+def insert_ids(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    skip_conflicts_on: Sequence[str] = (),
+) -> Sequence[int]:
+    """`insert_columns` for a table keyed by an integer `id`: the ids of the rows it inserted,
+    ascending, which is the order of the given rows (those skipped as conflicts aside).
+
+    On SQLite without RETURNING. The rows of one INSERT get consecutive rowids, each one past
+    the largest in the table at that moment (SQLite's rowid algorithm, for a table without
+    AUTOINCREMENT whose largest rowid is below 2**63 - 1; nothing else writes while the
+    statement runs), so they are the statement's `rowcount` ids ending at its `lastrowid`.
+    RETURNING handed back one row per step of the statement, each step giving up the GIL
+    and waiting to take it back while the process's SQLite write lock was held: 500 of them
+    for a batch of survey responses, and again for its feedback items. On PostgreSQL,
+    `RETURNING id`, sorted."""
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        returned = insert_columns(
+            session, table, columns, returning=("id",), skip_conflicts_on=skip_conflicts_on
+        )
+        return sorted(row_id for (row_id,) in returned)
+    connection, plan, bound_columns = _bound_plan(
+        session, table, columns, (), skip_conflicts_on, count
+    )
+    ids: list[range] = []
+    for sql, parameters in _sqlite_chunks(connection, plan, bound_columns):
+        inserted, last = driver_insert(connection, sql, parameters)
+        ids.append(range(last - inserted + 1, last + 1) if inserted else range(0))
+    return ids[0] if len(ids) == 1 else [row_id for part in ids for row_id in part]
+
+
+def _bound_plan(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    returning: Sequence[str],
+    skip_conflicts_on: Sequence[str],
+    count: int,
+) -> tuple[Connection, "_Plan", list[Sequence[Any]]]:
+    """The session's connection, the INSERT's plan and its columns' bound values."""
     # The session's connection, past the ORM's bulk-insert layer (plain table rows need none
     # of it); what the session holds pending is written first, as its own execute would.
     session.flush()
@@ -80,21 +137,40 @@ def insert_columns(
         _bound(processor, columns[name] if name in columns else [default] * count)
         for name, processor, default in _with_default_values(plan.columns)
     ]
-    if dialect.name == "postgresql":
-        result = connection.exec_driver_sql(plan.sql, tuple(bound_columns))
-        return [tuple(row) for row in result] if returning else []
+    return connection, plan, bound_columns
+
+
+def _sqlite_chunks(
+    connection: Connection, plan: "_Plan", bound_columns: Sequence[Sequence[Any]]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The SQLite statements of the rows: as many rows per statement as SQLite's limit on
+    parameters allows (32,766 by default)."""
     bound = list(zip(*bound_columns, strict=True))
-    # As many rows per statement as SQLite's limit on parameters allows (32,766 by default).
     limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
         sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
     )
     chunk = max(1, limit // len(bound_columns))
-    returned: list[tuple[Any, ...]] = []
+    statements = []
     for start in range(0, len(bound), chunk):
         part = bound[start : start + chunk]
         sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
-        returned.extend(driver_write(connection, sql, tuple(chain.from_iterable(part))))
-    return returned if returning else []
+        statements.append((sql, tuple(chain.from_iterable(part))))
+    return statements
+
+
+def driver_insert(connection: Connection, sql: str, parameters: Sequence[Any]) -> tuple[int, int]:
+    """A SQLite INSERT as `driver_write` runs it: (rows inserted, the last one's rowid)."""
+    if not holds_write_lock(connection):
+        result = connection.exec_driver_sql(sql, tuple(parameters))
+        return result.rowcount, int(result.lastrowid or 0)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, parameters)
+        return cursor.rowcount, int(cursor.lastrowid or 0)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
+    finally:
+        cursor.close()
 
 
 def driver_write(

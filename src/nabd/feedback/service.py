@@ -10,7 +10,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nabd.core.bulk import insert_columns, insert_rows
+from nabd.core.bulk import insert_ids, insert_rows
 from nabd.feedback.models import FEEDBACK_SOURCES, FeedbackItem
 from nabd.text.tasks import annotate_soon
 
@@ -144,5 +144,5 @@ def record_new_feedback_columns(
         raise ValueError(f"unknown feedback source {min(unknown)!r}")
     table = cast(Table, FeedbackItem.__table__)
     with_workspace = {**columns, "workspace_id": [workspace_id] * count}
-    returned = insert_columns(session, table, with_workspace, returning=("id",))
-    annotate_soon(session, workspace_id=workspace_id, item_ids=[item_id for (item_id,) in returned])
+    item_ids = insert_ids(session, table, with_workspace)
+    annotate_soon(session, workspace_id=workspace_id, item_ids=list(item_ids))

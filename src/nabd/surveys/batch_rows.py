@@ -18,7 +18,7 @@ from typing import Any
 from nabd.metrics.models import NO_DIMENSION
 from nabd.metrics.rollups import ROLLUP_KINDS, Scores
 from nabd.surveys.batch_items import BatchAnswer
-from nabd.surveys.branching import evaluate
+from nabd.surveys.branching import Rule, compiled_rule, evaluate
 from nabd.surveys.definitions import CompiledSurvey
 from nabd.surveys.questions import SCORE_TYPES, QuestionSpec, normalise_answer
 
@@ -60,33 +60,65 @@ def _quick(spec: QuestionSpec) -> Callable[[Any], Any]:
 
 class AnswerChecker:
     """`checked_answers` for the answers it accepts; None for anything it would refuse, so
-    that the caller runs `checked_answers` itself for the exact errors."""
+    that the caller runs `checked_answers` itself for the exact errors.
+
+    The questions' conditions are compiled once (`branching.compiled_rule`), and only the
+    questions that have a condition or are required are looked at again after the answers:
+    for the others neither of `checked_answers`' two later checks can fail."""
 
     def __init__(self, survey: CompiledSurvey) -> None:
         self._checks = {spec.id: _quick(spec) for spec in survey.questions}
+        ids = {spec.key: spec.id for spec in survey.questions}
+        self._later: list[tuple[int, bool, Rule | None]] | None = []
+        for spec in survey.questions:
+            rule = None if spec.condition is None else compiled_rule(spec.condition, ids)
+            if spec.condition is not None and rule is None:
+                self._later = None  # a rule only `evaluate` reads: it is the judge
+                break
+            if rule is not None or spec.required:
+                self._later.append((spec.id, spec.required, rule))
         self._keys = [(spec.key, spec.id) for spec in survey.questions]
         self._specs = survey.questions
 
     def values(self, answers: Sequence[BatchAnswer], *, complete: bool) -> Values | None:
         checks = self._checks
         values: Values = {}
+        empty = False  # an answer that says nothing (None), left out of what is returned
         try:
             for answer in answers:
                 question_id = answer["question_id"]
                 if question_id in values or question_id not in checks:
                     return None
-                values[question_id] = checks[question_id](answer.get("value"))
+                value = values[question_id] = checks[question_id](answer.get("value"))
+                empty = empty or value is None
         except ValueError:  # AnswerInvalid
             return None
+        if self._later is None:
+            if not self._visible_by_key(values, complete=complete):
+                return None
+        else:
+            for question_id, required, rule in self._later:
+                value = values.get(question_id)
+                visible = rule is None or rule(values)
+                if value is not None and not visible:
+                    return None
+                if complete and required and value is None and visible:
+                    return None
+        if empty:
+            return {key: value for key, value in values.items() if value is not None}
+        return values
+
+    def _visible_by_key(self, values: Values, *, complete: bool) -> bool:
+        """The later checks through `evaluate`, by question key."""
         by_key = {key: values.get(question_id) for key, question_id in self._keys}
         for spec in self._specs:
             visible = spec.condition is None or evaluate(spec.condition, by_key)
             value = by_key[spec.key]
             if value is not None and not visible:
-                return None
+                return False
             if complete and spec.required and value is None and visible:
-                return None
-        return {question_id: value for question_id, value in values.items() if value is not None}
+                return False
+        return True
 
 
 class BatchRows:

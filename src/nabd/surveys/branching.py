@@ -11,8 +11,9 @@ includes (a multiple-choice answer contains the option), answered, not_answered.
 only look at questions that come earlier, so a survey can never loop.
 """
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from nabd.core.i18n import N_
 from nabd.surveys.questions import CHOICE_TYPES, SCORE_TYPES, QuestionSpec
@@ -111,6 +112,60 @@ def evaluate(rule: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
         "gt": answer > value,
         "gte": answer >= value,
     }[op]
+
+
+Rule = Callable[[Mapping[int, Any]], bool]
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
+
+
+def compiled_rule(rule: Mapping[str, Any], ids: Mapping[str, int]) -> Rule | None:
+    """`evaluate(rule, …)` as a function of the answers by question id (`ids`: question key
+    → id), worked out once per survey instead of walked per response (a batch checks every
+    item's conditions). None for a rule this cannot compile (an unknown key or operator,
+    which `validate_rule` never lets through); the caller then uses `evaluate` itself."""
+    for combinator, joined in (("all", all), ("any", any)):
+        if combinator in rule:
+            parts = [compiled_rule(part, ids) for part in rule[combinator]]
+            if any(part is None for part in parts):
+                return None
+            held = cast(list[Rule], parts)
+            return lambda answers: joined(part(answers) for part in held)
+    question_id = ids.get(rule["question"])
+    op = rule["op"]
+    if question_id is None:
+        return None
+    if op == "answered":
+        return lambda answers: answers.get(question_id) is not None
+    if op == "not_answered":
+        return lambda answers: answers.get(question_id) is None
+    value: Any = rule.get("value")
+    if op == "eq":
+        return _given(question_id, lambda answer: bool(answer == value))
+    if op == "ne":
+        return _given(question_id, lambda answer: bool(answer != value))
+    if op == "in":
+        return _given(question_id, lambda answer: answer in value)
+    if op == "includes":
+        return _given(question_id, lambda answer: isinstance(answer, list) and value in answer)
+    compare = _COMPARE.get(op)
+    if compare is None:
+        return None
+    return _given(question_id, lambda answer: isinstance(answer, int) and compare(answer, value))
+
+
+def _given(question_id: int, holds: Callable[[Any], bool]) -> Rule:
+    """A comparison, false when the question has no answer (as in `evaluate`)."""
+
+    def rule(answers: Mapping[int, Any]) -> bool:
+        answer = answers.get(question_id)
+        return answer is not None and holds(answer)
+
+    return rule
 
 
 def is_visible(spec: QuestionSpec, answers: Mapping[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from nabd.core.bulk import driver_rows, insert_columns, insert_rows
+from nabd.core.bulk import driver_rows, insert_columns, insert_ids, insert_rows
 from nabd.core.errors import ErrorDetail
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page, PageRequest, paginate
@@ -436,12 +436,19 @@ def _insert_batch(
     with its id, and their customers."""
     if not checked:
         return [], []
-    inserted = insert_columns(
+    ids = insert_ids(
         session,
         RESPONSES,
         rows.responses(checked, customer_ids),
-        returning=("id", "idempotency_key"),
         skip_conflicts_on=("workspace_id", "idempotency_key"),
+    )
+    if len(ids) == len(checked):  # every response stored, in order
+        return list(zip(ids, checked, strict=True)), list(customer_ids)
+    # Some key was stored by a concurrent transaction since the lookup: which rows are ours.
+    inserted = select_in(
+        session,
+        sql="SELECT id, idempotency_key FROM survey_responses WHERE id {IN}",
+        values=list(ids),
     )
     by_key = {key: response_id for response_id, key in inserted if key is not None}
     unkeyed = iter(sorted(response_id for response_id, key in inserted if key is None))
