@@ -8,10 +8,10 @@ handler queues its unit and awaits it; one writer thread runs every unit queued 
 one transaction, commits once, and hands all the results back to the event loop in one call;
 units queued meanwhile form the next group, which waits up to GATHER_SECONDS for the callers
 just answered to send their next units (`GroupCommit._gather`). The writer runs while units
-are queued and ends when none are left. A unit may run twice (the first run rolled back, see below), so it must
-have no effect outside its transaction (jobs go through `nabd.jobs.enqueue`). On PostgreSQL,
-which runs transactions side by side, the units are not grouped but run by a few writers at
-once (`GroupCommit.for_database`).
+are queued and ends when none are left. A unit may run twice (the first run rolled back, see
+below), so it must have no effect outside its transaction (jobs go through
+`nabd.jobs.enqueue`). On PostgreSQL, which runs transactions side by side, the units are not
+grouped but run by a few writers at once (`GroupCommit.for_database`).
 
 - A unit that raises is rolled back alone (the group runs again with a SAVEPOINT around each
   unit); its caller gets the exception, the other units of the group are unaffected.
@@ -76,6 +76,7 @@ class GroupCommit:
         # Signalled when the queue reaches `_wanted` units while a writer gathers them.
         self._arrived = threading.Condition(self._lock)
         self._wanted = 0
+        self._gave_up = False  # the last wait ran out (see `_gather`)
         self._writers = 0
         # Its own threads (started when first needed, kept while the process lives): the
         # event loop's default executor may have fewer than `writers`.
@@ -141,9 +142,12 @@ class GroupCommit:
         concurrent callers (the event loop waits for the GIL the writer holds), so groups
         stayed small. Waiting for the callers just answered to come back makes a group of
         every concurrent caller; a caller that does not come back costs one wait, after
-        which `expected` no longer counts it. Units already queued wait at most this long.
+        which `expected` no longer counts it. Units already queued wait at most this long,
+        and the group after a wait that ran out does not wait: on a machine too busy to
+        run the callers promptly, waiting only slowed every group down.
         """
-        if len(self._queue) >= wanted:
+        if len(self._queue) >= wanted or self._gave_up:
+            self._gave_up = False
             return
         deadline = time.monotonic() + GATHER_SECONDS
         self._wanted = wanted
@@ -151,6 +155,7 @@ class GroupCommit:
             while len(self._queue) < wanted:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    self._gave_up = True
                     return
                 self._arrived.wait(remaining)
         finally:
