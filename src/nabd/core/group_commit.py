@@ -6,11 +6,12 @@ return, the process's SQLite write lock taken and handed over, the queue write o
 annotation job, and a hop to a worker thread and back, each once per request. Here an async
 handler queues its unit and awaits it; one writer thread runs every unit queued by then in
 one transaction, commits once, and hands all the results back to the event loop in one call;
-units queued meanwhile form the next group. The writer runs while units are queued and ends
-when none are left. A unit may run twice (the first run rolled back, see below), so it must
-have no effect outside its transaction (jobs go through `nabd.jobs.enqueue`). On PostgreSQL,
-which runs transactions side by side, the units are not grouped but run by a few writers at
-once (`GroupCommit.for_database`).
+units queued meanwhile form the next group, which waits up to GATHER_SECONDS for the callers
+just answered to send their next units (`GroupCommit._gather`). The writer runs while units
+are queued and ends when none are left. A unit may run twice (the first run rolled back, see
+below), so it must have no effect outside its transaction (jobs go through
+`nabd.jobs.enqueue`). On PostgreSQL, which runs transactions side by side, the units are not
+grouped but run by a few writers at once (`GroupCommit.for_database`).
 
 - A unit that raises is rolled back alone (the group runs again with a SAVEPOINT around each
   unit); its caller gets the exception, the other units of the group are unaffected.
@@ -26,6 +27,7 @@ once (`GroupCommit.for_database`).
 import asyncio
 import contextvars
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +41,9 @@ T = TypeVar("T")
 # Units per transaction at most, so that the first caller of a long queue is not held up
 # behind all of it.
 MAX_GROUP = 64
+# How long a writer waits at most, between groups, for the callers it has just answered to
+# send their next units (see `GroupCommit._gather`).
+GATHER_SECONDS = 0.002
 # Writer threads on PostgreSQL: as many transactions at once as the benchmark's clients had
 # before (fewer cut its rate by a fifth), within the engine's pool of 10 (+10) connections.
 POSTGRES_WRITERS = 8
@@ -68,6 +73,10 @@ class GroupCommit:
         self._max_writers = writers
         self._queue: deque[_Unit[Any]] = deque()
         self._lock = threading.Lock()
+        # Signalled when the queue reaches `_wanted` units while a writer gathers them.
+        self._arrived = threading.Condition(self._lock)
+        self._wanted = 0
+        self._gave_up = False  # the last wait ran out (see `_gather`)
         self._writers = 0
         # Its own threads (started when first needed, kept while the process lives): the
         # event loop's default executor may have fewer than `writers`.
@@ -89,6 +98,8 @@ class GroupCommit:
         unit = _Unit(work, loop.create_future())
         with self._lock:
             self._queue.append(unit)
+            if self._wanted and len(self._queue) >= self._wanted:
+                self._arrived.notify()
             start = self._writers < self._max_writers
             self._writers += start
         if start:
@@ -97,23 +108,58 @@ class GroupCommit:
         return await unit.future
 
     def _write(self, loop: asyncio.AbstractEventLoop) -> None:
+        expected = 0
         try:
-            while group := self._next_group():
+            while group := self._next_group(expected):
                 self._run_group(group)
+                # The callers about to be answered, and those already queued: the units
+                # the next group can count on (read without the lock: an estimate).
+                expected = len(group) + len(self._queue)
                 loop.call_soon_threadsafe(_settle, group)
         except BaseException:
             with self._lock:
                 self._writers -= 1
             raise
 
-    def _next_group(self) -> list[_Unit[Any]]:
+    def _next_group(self, expected: int) -> list[_Unit[Any]]:
         """The next units to run; none, and this writer is done, when the queue is empty."""
         with self._lock:
+            if self._max_group > 1:
+                self._gather(min(expected, self._max_group))
             count = min(len(self._queue), self._max_group)
             group = [self._queue.popleft() for _ in range(count)]
             if not group:
                 self._writers -= 1
             return group
+
+    def _gather(self, wanted: int) -> None:
+        """Wait (the lock held, released while waiting) until `wanted` units are queued, for
+        at most GATHER_SECONDS.
+
+        A group's transaction costs about as much again as its units (session, BEGIN,
+        COMMIT with its WAL fsync, the wake-up of the event loop). Taken at once, a group was
+        whatever the event loop had queued while the previous one ran: about a third of the
+        concurrent callers (the event loop waits for the GIL the writer holds), so groups
+        stayed small. Waiting for the callers just answered to come back makes a group of
+        every concurrent caller; a caller that does not come back costs one wait, after
+        which `expected` no longer counts it. Units already queued wait at most this long,
+        and the group after a wait that ran out does not wait: on a machine too busy to
+        run the callers promptly, waiting only slowed every group down.
+        """
+        if len(self._queue) >= wanted or self._gave_up:
+            self._gave_up = False
+            return
+        deadline = time.monotonic() + GATHER_SECONDS
+        self._wanted = wanted
+        try:
+            while len(self._queue) < wanted:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._gave_up = True
+                    return
+                self._arrived.wait(remaining)
+        finally:
+            self._wanted = 0
 
     def _run_group(self, group: list[_Unit[Any]]) -> None:
         """Run the units in one transaction; each gets its result or its error.
