@@ -27,6 +27,15 @@ def test_email_phone_and_external_id_terms() -> None:
     assert {"crm-7", "crm", "7"} <= terms
 
 
+def test_an_external_id_is_one_folded_term_and_its_words() -> None:
+    assert customer_terms(None, [("external_id", "CRM_أحمد-7")]) == {
+        "crm_احمد-7",
+        "crm",
+        "احمد",
+        "7",
+    }
+
+
 def test_anonymous_ids_are_not_searchable() -> None:
     assert customer_terms(None, [("anonymous_id", "cookie-abc")]) == set()
 

@@ -22,7 +22,7 @@ from nabd.imports.event_columns import reads_by_column, validate_event_records
 from nabd.imports.mapping import item_builder
 
 CUSTOMER_VALUES = {
-    "external_id": ["c1", " c2 ", "", "x" * 201, None],
+    "external_id": ["c1", " c2 ", "", "\t ", "x" * 200 + " ", "x" * 201, None],
     "email": ["a@example.com", " A@Example.COM ", "not-an-email", None],
     "phone": ["+966501234567", "0501234567", "12", None],
     "anonymous_id": ["v1", "y" * 101, None],

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import floordiv, sub
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,6 +52,7 @@ def utc_moment(value: datetime) -> datetime:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_DATE_TIME_SEPARATOR = 10  # "YYYY-MM-DDTHH:…": the 'T' (years 1–9999 have four digits)
 
 
 def sqlite_moments(values: Sequence[datetime]) -> list[str]:
@@ -57,9 +60,16 @@ def sqlite_moments(values: Sequence[datetime]) -> list[str]:
     `isoformat` per event was a tenth of the events API's Python time)."""
     if not values:
         return []
-    micros = np.fromiter(((value - _EPOCH) // _MICROSECOND for value in values), np.int64)
+    # `(value - _EPOCH) // _MICROSECOND` mapped in C, without a Python frame per value (a
+    # generator expression was over a third of `sqlite_moments` in the server).
+    count = len(values)
+    since_epoch = map(sub, values, repeat(_EPOCH, count))
+    micros = np.fromiter(map(floordiv, since_epoch, repeat(_MICROSECOND, count)), np.int64, count)
     text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
-    stored: list[str] = np.char.replace(text, "T", " ").tolist()
+    # ISO's 'T' becomes SQLite's space in place, one UCS-4 code unit per character
+    # (`np.char.replace` cost as much as the formatting).
+    text.view(np.uint32).reshape(count, -1)[:, _DATE_TIME_SEPARATOR] = ord(" ")
+    stored: list[str] = text.tolist()
     return stored
 
 

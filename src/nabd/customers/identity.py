@@ -25,6 +25,7 @@ from nabd.core.plain_rows import (
     insert_ignoring_conflicts,
     is_sqlite,
     moment_writer,
+    moments_writer,
     select_unique,
     widen_seen_window,
 )
@@ -73,6 +74,16 @@ IDENTITY_COLUMNS = (
 SEARCH_TERM_COLUMNS = (("workspace_id", BIGINT), ("customer_id", BIGINT), ("term", TEXT))
 
 
+def _stored_windows(session: Session, first_seen: list[datetime | None]) -> list[Any]:
+    """`first_seen` as the database stores moments, a batch at a time (`moments_writer`:
+    one `isoformat` per new customer was a tenth of a batch of first-seen customers)."""
+    present = [at for at in first_seen if at is not None]
+    stored = iter(moments_writer(session)(present))
+    if len(present) == len(first_seen):
+        return list(stored)
+    return [None if at is None else next(stored) for at in first_seen]
+
+
 def _create_customers(
     session: Session, *, workspace_id: int, first_seen: list[datetime | None]
 ) -> list[int]:
@@ -84,9 +95,8 @@ def _create_customers(
     hands the ids back in no promised order; customers created with the same window are
     alike, so each entry takes any id returned with its window.
     """
-    stored = moment_writer(session)
-    created_at = stored(utcnow())
-    windows = [None if at is None else stored(at) for at in first_seen]
+    created_at = moment_writer(session)(utcnow())
+    windows = _stored_windows(session, first_seen)
     connection = session.connection()
     if is_sqlite(session):
         returned = connection.exec_driver_sql(
@@ -167,9 +177,14 @@ def resolve_customers(
     # Unknown pair → the customer it will belong to: an id, or -(n + 1) for the n-th new one.
     attach: dict[tuple[str, str], int] = {}
     for reference, at in zip(references, seen_at, strict=True):
-        owner = next((known[pair] for pair in reference if pair in known), None)
-        if owner is None:
-            owner = next((attach[pair] for pair in reference if pair in attach), None)
+        if len(reference) == 1:  # the usual reference: one identity, no generators
+            owner = known.get(reference[0])
+            if owner is None:
+                owner = attach.get(reference[0])
+        else:
+            owner = next((known[pair] for pair in reference if pair in known), None)
+            if owner is None:
+                owner = next((attach[pair] for pair in reference if pair in attach), None)
         if owner is None:
             new_first_seen.append(at)
             owner = -len(new_first_seen)

@@ -172,6 +172,12 @@ def identities_of(references: Sequence[Mapping[str, Any]]) -> list[Identities | 
     phone = _cached(normalise_phone)
     found: list[Identities | None] = []
     for reference in references:
+        # The usual reference, an external id alone, without the general steps below.
+        if len(reference) == 1 and (value := reference.get("external_id")) is not None:
+            cleaned = value.strip()
+            if cleaned and len(cleaned) <= MAX_EXTERNAL_ID_LENGTH:
+                found.append((("external_id", cleaned),))
+                continue
         pairs: list[tuple[str, str]] = []
         try:
             if (value := reference.get("external_id")) is not None:

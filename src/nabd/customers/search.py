@@ -18,7 +18,11 @@ _NON_DIGITS = re.compile(r"\D")
 
 
 def _words(text: str) -> set[str]:
-    return {word for word in _WORD_SEPARATORS.split(normalize_for_search(text)) if word}
+    return _words_of_folded(normalize_for_search(text))
+
+
+def _words_of_folded(folded: str) -> set[str]:
+    return {word for word in _WORD_SEPARATORS.split(folded) if word}
 
 
 def _phone_terms(phone: str) -> set[str]:
@@ -37,7 +41,9 @@ def customer_terms(display_name: str | None, identities: Iterable[tuple[str, str
         elif kind == "phone":
             terms |= _phone_terms(value)
         elif kind == "external_id":
-            terms |= {normalize_for_search(value), *_words(value)}
+            # Folded once (every customer an ingested event creates has its terms built).
+            folded = normalize_for_search(value)
+            terms |= {folded, *_words_of_folded(folded)}
     return {term[:MAX_TERM_LENGTH] for term in terms if term}
 
 
