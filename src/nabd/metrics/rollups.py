@@ -48,7 +48,8 @@ COUNT_COLUMNS = (
 # workspace, day, question, channel, touchpoint, language
 RollupKey = tuple[int, date, int, int, int, str]
 # (workspace, day, channel, touchpoint, language), question, kind, score → answers
-Scores = Counter[tuple[tuple[int, date, int, int, str], int, str, int]]
+Place = tuple[int, date, int, int, str]  # workspace, day, channel, touchpoint, language
+Scores = Counter[tuple[Place, int, str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +137,13 @@ def contribution(
     """
     kinds = {q.id: q.type for q in survey.questions if q.type in ROLLUP_KINDS}
     scores: Scores = Counter()
-    days: dict[datetime, date] = {}
+    places = RollupPlaces()
     for response in responses:
-        submitted_at = response.submitted_at
-        day = days.get(submitted_at)
-        if day is None:
-            day = days[submitted_at] = submitted_at.astimezone(UTC).date()
-        place = (
+        place = places.of(
             response.workspace_id,
-            day,
-            response.channel_id or NO_DIMENSION,
-            response.touchpoint_id or NO_DIMENSION,
+            response.submitted_at,
+            response.channel_id,
+            response.touchpoint_id,
             response.language,
         )
         for answer in response.answers:
@@ -154,6 +151,33 @@ def contribution(
             if kind is not None and answer.number is not None:
                 scores[place, answer.question_id, kind, answer.number] += 1
     return counted(survey.id, scores)
+
+
+class RollupPlaces:
+    """Each response's rollup place, its UTC day computed once per distinct submission time
+    (a batch's responses mostly share one)."""
+
+    def __init__(self) -> None:
+        self._days: dict[datetime, date] = {}
+
+    def of(
+        self,
+        workspace_id: int,
+        submitted_at: datetime,
+        channel_id: int | None,
+        touchpoint_id: int | None,
+        language: str,
+    ) -> Place:
+        day = self._days.get(submitted_at)
+        if day is None:
+            day = self._days[submitted_at] = submitted_at.astimezone(UTC).date()
+        return (
+            workspace_id,
+            day,
+            channel_id or NO_DIMENSION,
+            touchpoint_id or NO_DIMENSION,
+            language,
+        )
 
 
 def counted(survey_id: int, scores: Scores) -> dict[RollupKey, Counts]:

@@ -11,12 +11,11 @@ rejection is exactly the one a single response gets.
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from nabd.metrics.models import NO_DIMENSION
-from nabd.metrics.rollups import ROLLUP_KINDS, Scores
+from nabd.metrics.rollups import ROLLUP_KINDS, RollupPlaces, Scores
 from nabd.surveys.batch_items import BatchAnswer
 from nabd.surveys.branching import Rule, compiled_rule, evaluate
 from nabd.surveys.definitions import CompiledSurvey
@@ -249,17 +248,10 @@ class BatchRows:
         survey = self.survey
         kinds = self._kinds
         scores: Scores = Counter()
-        days: dict[datetime, date] = {}
+        places = RollupPlaces()
         for _, (values, channel_id, language, _completed, submitted_at, _key) in stored:
-            day = days.get(submitted_at)
-            if day is None:
-                day = days[submitted_at] = submitted_at.astimezone(UTC).date()
-            place = (
-                survey.workspace_id,
-                day,
-                channel_id or NO_DIMENSION,
-                survey.touchpoint_id or NO_DIMENSION,
-                language,
+            place = places.of(
+                survey.workspace_id, submitted_at, channel_id, survey.touchpoint_id, language
             )
             for question_id, value in values.items():
                 kind = kinds.get(question_id)
