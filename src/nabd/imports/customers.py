@@ -14,8 +14,8 @@ from nabd.customers.models import Customer
 from nabd.customers.references import (
     MAX_EXTERNAL_ID_LENGTH,
     Identities,
-    normalise_email,
-    normalise_phone,
+    optional_email,
+    optional_phone,
 )
 from nabd.customers.service import refresh_search_text
 from nabd.events.batch import BatchOutcome
@@ -32,15 +32,8 @@ class CustomerIn(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     attributes: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_email(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_phone(value)
+    _email = field_validator("email")(optional_email)
+    _phone = field_validator("phone")(optional_phone)
 
     _attributes = field_validator("attributes")(capped_document)
 

@@ -28,16 +28,8 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from nabd.core.i18n import N_
-from nabd.customers.references import normalise_email, normalise_phone
+from nabd.customers.references import optional_email, optional_phone
 from nabd.surveys.schemas import MAX_BATCH, MAX_QUESTIONS, AnswerIn, BatchItemIn, ResponseIn
-
-
-def _email(value: str | None) -> str | None:
-    return None if value is None else normalise_email(value)
-
-
-def _phone(value: str | None) -> str | None:
-    return None if value is None else normalise_phone(value)
 
 
 @with_config(ConfigDict(str_strip_whitespace=True, extra="forbid"))
@@ -46,10 +38,10 @@ class BatchCustomer(TypedDict):
 
     external_id: NotRequired[Annotated[str | None, Field(min_length=1, max_length=320)]]
     email: NotRequired[
-        Annotated[str | None, Field(min_length=3, max_length=320), AfterValidator(_email)]
+        Annotated[str | None, Field(min_length=3, max_length=320), AfterValidator(optional_email)]
     ]
     phone: NotRequired[
-        Annotated[str | None, Field(min_length=3, max_length=40), AfterValidator(_phone)]
+        Annotated[str | None, Field(min_length=3, max_length=40), AfterValidator(optional_phone)]
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nabd.core.i18n import N_
-from nabd.customers.references import normalise_email, normalise_phone
+from nabd.customers.references import optional_email, optional_phone
 from nabd.surveys.questions import CHOICE_TYPES, MAX_SCALE_SPAN, MAX_TEXT_LIMIT
 
 Language = Literal["ar", "en"]
@@ -171,15 +171,8 @@ class CustomerRef(BaseModel):
 
     # Normalised as the ingestion API does (E.164 phones, lowercased e-mails), so that a
     # survey answer and an event naming the same person find the same customer.
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_email(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_phone(value)
+    _email = field_validator("email")(optional_email)
+    _phone = field_validator("phone")(optional_phone)
 
     @model_validator(mode="after")
     def _one_given(self) -> "CustomerRef":
