@@ -31,16 +31,18 @@ def _null(value: None) -> None:
     return value
 
 
+# sqlite3 binds None as NULL, but first looks for an adapter of None (only ints, floats, str
+# and bytearray skip the search), and finding none costs two attribute lookups and an
+# AttributeError formatted and cleared, per value: about half of binding a batch's rows, most
+# of whose columns hold a few NULLs. With one registered, the search is a dict lookup and a
+# call; NULL is still what is bound. The registry is process-wide (every sqlite3 connection),
+# so it is filled once, here, rather than each time an engine is made.
+sqlite3.register_adapter(type(None), _null)
+
+
 def create_db_engine(database_url: str) -> Engine:
     """Create an engine with the pragmas or pool settings its database needs."""
     if database_url.startswith("sqlite"):
-        # sqlite3 binds None as NULL, but first looks for an adapter of None (only ints,
-        # floats, str and bytearray skip the search), and finding none costs two attribute
-        # lookups and an AttributeError formatted and cleared, per value: about half of
-        # binding a batch's rows, most of whose columns hold a few NULLs. With one
-        # registered (process-wide, for every sqlite3 connection), the search is a dict
-        # lookup and a call; NULL is still what is bound.
-        sqlite3.register_adapter(type(None), _null)
         in_memory = make_url(database_url).database in (None, "", ":memory:")
         engine = create_engine(
             database_url,
