@@ -1,7 +1,8 @@
 """insert_rows: one multi-row INSERT on either engine, in order, skipping conflicts."""
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nabd.core.bulk import insert_ids, insert_rows
-from nabd.surveys.models import SurveyAnswer, SurveyResponse
+from nabd.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from tests.factories import make_workspace
 from tests.query_counter import count_queries
 from tests.surveys.factories import make_survey, question_ids
@@ -20,11 +21,17 @@ RESPONSES = cast(Table, SurveyResponse.__table__)
 ANSWERS = cast(Table, SurveyAnswer.__table__)
 
 
-def _row(workspace_id: int, survey_id: int, key: str | None) -> dict[str, Any]:
+@pytest.fixture
+def survey(session: Session) -> Survey:
+    return make_survey(session, make_workspace(session))
+
+
+def _row(survey: Survey, key: str | None) -> dict[str, Any]:
+    """A response row of `survey` with idempotency key `key`."""
     at = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
     return {
-        "workspace_id": workspace_id,
-        "survey_id": survey_id,
+        "workspace_id": survey.workspace_id,
+        "survey_id": survey.id,
         "language": "ar",
         "completed": True,
         "idempotency_key": key,
@@ -34,14 +41,30 @@ def _row(workspace_id: int, survey_id: int, key: str | None) -> dict[str, Any]:
     }
 
 
-def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> None:
-    survey = make_survey(session, make_workspace(session))
-    ws, sid = survey.workspace_id, survey.id
+@contextmanager
+def sqlite_parameters_at_most(session: Session, limit: int) -> Iterator[None]:
+    """SQLite's limit of bound parameters a statement lowered to `limit` inside the block, so
+    that a few rows already take several statements (PostgreSQL: unchanged)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    driver = cast(sqlite3.Connection, session.connection().connection.driver_connection)
+    before = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    try:
+        yield
+    finally:
+        driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+
+
+def test_rows_come_back_in_order_and_conflicts_are_skipped(
+    session: Session, survey: Survey
+) -> None:
+    ws = survey.workspace_id
     keys = ("workspace_id", "idempotency_key")
     first = insert_rows(
         session,
         RESPONSES,
-        [_row(ws, sid, "a"), _row(ws, sid, None), _row(ws, sid, "b")],
+        [_row(survey, "a"), _row(survey, None), _row(survey, "b")],
         returning=("id", "idempotency_key"),
         skip_conflicts_on=keys,
     )
@@ -50,7 +73,7 @@ def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> 
     again = insert_rows(
         session,
         RESPONSES,
-        [_row(ws, sid, "b"), _row(ws, sid, "c")],
+        [_row(survey, "b"), _row(survey, "c")],
         returning=("id", "idempotency_key"),
         skip_conflicts_on=keys,
     )
@@ -89,61 +112,41 @@ def test_rows_come_back_in_order_and_conflicts_are_skipped(session: Session) -> 
     }
 
 
-def test_a_naive_datetime_is_refused_as_the_orm_refuses_it(session: Session) -> None:
-    survey = make_survey(session, make_workspace(session))
-    row = _row(survey.workspace_id, survey.id, "naive") | {"submitted_at": datetime(2026, 11, 1)}
+def test_a_naive_datetime_is_refused_as_the_orm_refuses_it(
+    session: Session, survey: Survey
+) -> None:
+    row = _row(survey, "naive") | {"submitted_at": datetime(2026, 11, 1)}
     with pytest.raises(ValueError, match="naive"):
         insert_rows(session, RESPONSES, [row])
 
 
-def test_rows_past_sqlite_parameter_limit_go_in_several_statements(session: Session) -> None:
-    survey = make_survey(session, make_workspace(session))
-    ws, sid = survey.workspace_id, survey.id
-    rows = [_row(ws, sid, f"k{number}") for number in range(10)]
-
-    def insert() -> list[tuple[Any, ...]]:
-        return insert_rows(
+def test_rows_past_sqlite_parameter_limit_go_in_several_statements(
+    session: Session, survey: Survey
+) -> None:
+    rows = [_row(survey, f"k{number}") for number in range(10)]
+    # 40 parameters: 3 rows of 13 columns per statement, so 11 rows take 4 statements.
+    with sqlite_parameters_at_most(session, 40):
+        inserted = insert_rows(
             session,
             RESPONSES,
-            [*rows, _row(ws, sid, "k3")],  # a repeat in the last statement is skipped
+            [*rows, _row(survey, "k3")],  # a repeat in the last statement is skipped
             returning=("id", "idempotency_key"),
             skip_conflicts_on=("workspace_id", "idempotency_key"),
         )
-
-    if session.get_bind().dialect.name == "sqlite":
-        driver = cast(sqlite3.Connection, session.connection().connection.driver_connection)
-        # 40 parameters: 3 rows of 13 columns per statement, so 11 rows take 4 statements.
-        limit = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)
-        try:
-            inserted = insert()
-        finally:
-            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
-    else:
-        inserted = insert()
     assert [key for _, key in sorted(inserted)] == [f"k{number}" for number in range(10)]
 
 
 @pytest.mark.parametrize("chunked", [False, True])
-def test_insert_ids_are_the_ids_of_the_rows_inserted(session: Session, chunked: bool) -> None:
-    survey = make_survey(session, make_workspace(session))
-    ws, sid = survey.workspace_id, survey.id
+def test_insert_ids_are_the_ids_of_the_rows_inserted(
+    session: Session, survey: Survey, chunked: bool
+) -> None:
     keys = ("workspace_id", "idempotency_key")
-    insert_rows(session, RESPONSES, [_row(ws, sid, "k2")])
-    rows = [_row(ws, sid, key) for key in ("k0", None, "k2", "k3", None, "k2", "k6")]
+    insert_rows(session, RESPONSES, [_row(survey, "k2")])
+    rows = [_row(survey, key) for key in ("k0", None, "k2", "k3", None, "k2", "k6")]
     columns = {name: [row[name] for row in rows] for name in rows[0]}
-
-    def insert() -> Sequence[int]:
-        return insert_ids(session, RESPONSES, columns, skip_conflicts_on=keys)
-
-    if chunked and session.get_bind().dialect.name == "sqlite":
-        driver = cast(sqlite3.Connection, session.connection().connection.driver_connection)
-        limit = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)  # 3 rows a statement
-        try:
-            ids = insert()
-        finally:
-            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
-    else:
-        ids = insert()
+    # Chunked: 3 rows a statement on SQLite.
+    with sqlite_parameters_at_most(session, 40) if chunked else nullcontext():
+        ids: Sequence[int] = insert_ids(session, RESPONSES, columns, skip_conflicts_on=keys)
     # The rows not skipped, in their order, each with the id it was stored under.
     stored = session.execute(
         select(SurveyResponse.id, SurveyResponse.idempotency_key)
@@ -155,9 +158,8 @@ def test_insert_ids_are_the_ids_of_the_rows_inserted(session: Session, chunked: 
     assert session.scalar(select(func.count()).select_from(SurveyResponse)) == 6
 
 
-def test_equal_values_of_different_types_are_bound_apart(session: Session) -> None:
-    survey = make_survey(session, make_workspace(session))
-    response = _row(survey.workspace_id, survey.id, None)
+def test_equal_values_of_different_types_are_bound_apart(session: Session, survey: Survey) -> None:
+    response = _row(survey, None)
     [(response_id,)] = insert_rows(session, RESPONSES, [response], returning=("id",))
     questions = list(question_ids(survey).values())
     # 1 == True, but a JSON column stores 1 and true.
@@ -176,15 +178,13 @@ def test_equal_values_of_different_types_are_bound_apart(session: Session) -> No
 
 
 def test_writes_past_sqlalchemy_once_the_write_lock_is_held_fail_as_through_it(
-    session: Session, engine: Engine
+    session: Session, engine: Engine, survey: Survey
 ) -> None:
-    survey = make_survey(session, make_workspace(session))
-    ws, sid = survey.workspace_id, survey.id
     with count_queries(engine) as first:
-        insert_rows(session, RESPONSES, [_row(ws, sid, "a")])
+        insert_rows(session, RESPONSES, [_row(survey, "a")])
     assert len(first.statements) == 1  # through SQLAlchemy, whose event takes the lock
     with count_queries(engine) as second, pytest.raises(IntegrityError):
-        insert_rows(session, RESPONSES, [_row(ws, sid, "a")])  # the key's unique index
+        insert_rows(session, RESPONSES, [_row(survey, "a")])  # the key's unique index
     # On SQLite the lock is held now, so the INSERT went straight to the driver.
     assert len(second.statements) == (0 if engine.dialect.name == "sqlite" else 1)
     session.rollback()

@@ -12,7 +12,7 @@ from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
 from tests.events.factories import bearer, event, transaction
 from tests.factories import make_member, make_workspace, page_csrf, sign_in
-from tests.imports.test_import import nabd, write_csv
+from tests.imports.helpers import nabd, write_csv
 from tests.surveys.factories import make_survey, question_ids
 
 

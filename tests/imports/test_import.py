@@ -1,44 +1,19 @@
 """`nabd import …`: dry runs write nothing, re-imports add nothing twice, presets and XLSX."""
 
-import csv
 import json
 from pathlib import Path
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from nabd.cli.main import app as cli
 from nabd.core.audit import AuditLogEntry
 from nabd.customers.models import Customer, CustomerIdentity
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from tests.customers.factories import make_places
 from tests.factories import make_workspace
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def nabd(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        cli,
-        ["import", *args],
-        env={"NABD_DATABASE_URL": database_url, "NABD_DATA_DIR": str(tmp_path)},
-    )
-    return result.exit_code, result.output
-
-
-def count(session: Session, model: type) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model)) or 0
-
+from tests.imports.helpers import count, nabd, write_csv
 
 EVENT_HEADER = ["event_id", "customer.email", "type", "touchpoint", "timestamp", "properties.sku"]
 GOOD_EVENTS = [

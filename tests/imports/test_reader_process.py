@@ -23,7 +23,7 @@ from nabd.imports.mapping import default_mapping
 from nabd.imports.reader_process import ReaderFailed, ReaderJob, checked_in_process
 from tests.customers.factories import make_places
 from tests.factories import make_workspace
-from tests.imports.test_import import count, nabd, write_csv
+from tests.imports.helpers import count, nabd, write_csv
 
 HEADER = ["event_id", "customer.phone", "type", "touchpoint", "timestamp", "properties.sku"]
 ROWS = [
@@ -75,18 +75,30 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
     return readers
 
 
+@pytest.fixture
+def every_file_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as large enough for a reader process (on SQLite)."""
+    monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
+
+
 def test_the_reader_process_checks_as_the_thread_does(
     tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     """Row numbers, rows (a national phone read in the job's region) and rejections."""
     path = write_csv(tmp_path / "events.csv", HEADER, ROWS)
-    with using_phone_region("SA"):
+    reading = job(path)
+    # The same batches read here, on this thread, in the job's region.
+    with using_phone_region(reading.phone_region):
         expected = list(
             checked_event_batches(
-                path, mapping=job(path).mapping, zone=job(path).zone, size=2, locale="en"
+                path,
+                mapping=reading.mapping,
+                zone=reading.zone,
+                size=reading.size,
+                locale=reading.locale,
             )
         )
-    received = list(checked_in_process(job(path)))
+    received = list(checked_in_process(reading))
     assert {type(row) for _, items, _ in received for _, row in items} == {EventRow}
     # The reader also computes each row's SQLite text of its timestamp.
     assert received == [
@@ -144,16 +156,12 @@ def test_a_reader_that_dies_is_an_error(
             started[0].kill()
 
 
+@pytest.mark.usefixtures("every_file_large")
 def test_nabd_import_reads_a_large_file_in_a_process(
-    session: Session,
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    started: list[subprocess.Popen[bytes]],
+    session: Session, database_url: str, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     """The dry run, the import and a second import of the same file, each with its reader
-    process on SQLite (every file counts as large here); on PostgreSQL the thread stays."""
-    monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
+    process on SQLite; on PostgreSQL the thread stays."""
     workspace = make_workspace(session)
     make_places(session, workspace)
     path = write_csv(tmp_path / "events.csv", HEADER, ROWS)
@@ -178,6 +186,7 @@ def test_nabd_import_reads_a_large_file_in_a_process(
     assert all(reader.returncode == 0 for reader in started)
 
 
+@pytest.mark.usefixtures("every_file_large")
 def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
     session: Session,
     engine: Engine,
@@ -187,7 +196,6 @@ def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
 ) -> None:
     """The import's traceback keeps its frame (and the batches' generator) alive: the reader
     is ended by the import itself, not whenever that is collected."""
-    monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
 
     def failing(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("database gone")
@@ -215,17 +223,13 @@ STORED = text(
 )
 
 
+@pytest.mark.usefixtures("every_file_large")
 def test_the_process_stores_what_the_thread_stores(
-    session: Session,
-    engine: Engine,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    started: list[subprocess.Popen[bytes]],
+    session: Session, engine: Engine, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     """The same file imported with its reader on a thread and in a process (on SQLite):
     the same rows, moments and customers' seen dates, the same report; a second import of
     it adds nothing."""
-    monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
     # ROWS 40 times over, with their own ids, and a timestamp of its own for each valid one.
     unknown_place = ["e7", "0501234567", "page_view", "nowhere", "2026-05-01 12:00:00", ""]
     rows = [[f"{row[0]}-{n}", *row[1:]] for n in range(40) for row in [*ROWS, unknown_place]]

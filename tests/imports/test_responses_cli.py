@@ -12,7 +12,7 @@ from nabd.cli.main import app as cli
 from nabd.customers.models import CustomerIdentity
 from nabd.surveys.models import SurveyResponse
 from tests.factories import make_workspace
-from tests.imports.test_import import nabd, write_csv
+from tests.imports.helpers import nabd, write_csv
 from tests.surveys.factories import make_survey
 
 
