@@ -68,13 +68,13 @@ def compute(
     total, *by_period = _rates(snapshot, metric, [_whole(periods), *periods], settings)
     groups = (
         [
-            _group(period_key(period.start.date(), group_by), rate)
+            MetricGroup.of(period_key(period.start.date(), group_by), rate)
             for period, rate in zip(periods, by_period, strict=True)
         ]
         if group_by is not None
         else []
     )
-    return _result(metric, total, groups)
+    return MetricResult.of(metric, total, groups)
 
 
 def totals(
@@ -93,7 +93,7 @@ def totals(
         cohorts = _cohorts(snapshot)
         return [_retention(cohorts, start, end, grouped=False) for start, end in periods]
     spans = [split_periods(start, end, None)[0] for start, end in periods]
-    return [_result(metric, rate, []) for rate in _rates(snapshot, metric, spans, settings)]
+    return [MetricResult.of(metric, rate, []) for rate in _rates(snapshot, metric, spans, settings)]
 
 
 def _refuse_filters(query: MetricQuery) -> None:
@@ -174,29 +174,8 @@ def _retention(
         hits=sum(cohort.retained[1] for cohort in kept),
         total=sum(cohort.size for cohort in kept),
     )
-    groups = [_group(f"{c.cohort_month:%Y-%m}", c.rate(1)) for c in kept] if grouped else []
-    return _result(MetricName.RETENTION, total, groups)
-
-
-def _result(metric: MetricName, total: MetricEstimate, groups: list[MetricGroup]) -> MetricResult:
-    return MetricResult(
-        metric=metric.value,
-        value=total.value,
-        n=total.n,
-        margin_of_error=total.margin_of_error,
-        standard_error=total.standard_error,
-        groups=groups,
-    )
-
-
-def _group(key: str, rate: MetricEstimate) -> MetricGroup:
-    return MetricGroup(
-        key=key,
-        value=rate.value,
-        n=rate.n,
-        margin_of_error=rate.margin_of_error,
-        standard_error=rate.standard_error,
-    )
+    groups = [MetricGroup.of(f"{c.cohort_month:%Y-%m}", c.rate(1)) for c in kept] if grouped else []
+    return MetricResult.of(MetricName.RETENTION, total, groups)
 
 
 def _whole(periods: Sequence[Period]) -> Period:

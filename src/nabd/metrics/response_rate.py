@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from nabd.metrics import errors
 from nabd.metrics.customer_metrics import split_periods
 from nabd.metrics.errors import InvalidMetricQuery
-from nabd.metrics.estimates import MetricEstimate, response_rate_from_counts
+from nabd.metrics.estimates import response_rate_from_counts
 from nabd.metrics.shapes import GroupBy, MetricGroup, MetricName, MetricQuery, MetricResult
 from nabd.surveys.invitations import response_rate_by_channel
 
@@ -39,27 +39,12 @@ def compute(
     )
     groups = (
         [
-            _group(channel, response_rate_from_counts(answered=c.answered, invited=c.invited))
+            MetricGroup.of(
+                channel, response_rate_from_counts(answered=c.answered, invited=c.invited)
+            )
             for channel, c in sorted(counts.items())
         ]
         if group_by is GroupBy.CHANNEL
         else []
     )
-    return MetricResult(
-        metric=MetricName.RESPONSE_RATE.value,
-        value=total.value,
-        n=total.n,
-        margin_of_error=total.margin_of_error,
-        standard_error=total.standard_error,
-        groups=groups,
-    )
-
-
-def _group(key: str, rate: MetricEstimate) -> MetricGroup:
-    return MetricGroup(
-        key=key,
-        value=rate.value,
-        n=rate.n,
-        margin_of_error=rate.margin_of_error,
-        standard_error=rate.standard_error,
-    )
+    return MetricResult.of(MetricName.RESPONSE_RATE, total, groups)

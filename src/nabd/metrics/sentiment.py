@@ -46,18 +46,11 @@ def compute(
         sum(m.negative for m in months),
     )
     groups = (
-        [_group(m.month, _index(m.total, m.positive, m.negative)) for m in months]
+        [MetricGroup.of(m.month, _index(m.total, m.positive, m.negative)) for m in months]
         if group_by is GroupBy.MONTH
         else []
     )
-    return MetricResult(
-        metric=MetricName.SENTIMENT.value,
-        value=total.value,
-        n=total.n,
-        margin_of_error=total.margin_of_error,
-        standard_error=total.standard_error,
-        groups=groups,
-    )
+    return MetricResult.of(MetricName.SENTIMENT, total, groups)
 
 
 def _filters(places: Places, *, query: MetricQuery) -> FeedbackFilters:
@@ -92,14 +85,4 @@ def _windows(start: date, end: date) -> Iterator[tuple[date, date]]:
 def _index(total: int, positive: int, negative: int) -> MetricEstimate:
     return sentiment_index_from_counts(
         positive=positive, neutral=total - positive - negative, negative=negative
-    )
-
-
-def _group(key: str, index: MetricEstimate) -> MetricGroup:
-    return MetricGroup(
-        key=key,
-        value=index.value,
-        n=index.n,
-        margin_of_error=index.margin_of_error,
-        standard_error=index.standard_error,
     )

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the shapes stay free of numpy and scipy
+    from nabd.metrics.estimates import MetricEstimate
 
 
 class MetricName(StrEnum):
@@ -79,6 +83,17 @@ class MetricGroup:
     margin_of_error: float | None
     standard_error: float | None = None
 
+    @classmethod
+    def of(cls, key: str | None, estimate: MetricEstimate) -> MetricGroup:
+        """The group `key`, measured as `estimate`."""
+        return cls(
+            key=key,
+            value=estimate.value,
+            n=estimate.n,
+            margin_of_error=estimate.margin_of_error,
+            standard_error=estimate.standard_error,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class MetricResult:
@@ -94,3 +109,17 @@ class MetricResult:
     margin_of_error: float | None
     groups: list[MetricGroup] = field(default_factory=list)
     standard_error: float | None = None
+
+    @classmethod
+    def of(
+        cls, metric: MetricName, total: MetricEstimate, groups: list[MetricGroup]
+    ) -> MetricResult:
+        """`metric` over the whole slice, measured as `total`, with its `groups`."""
+        return cls(
+            metric=metric.value,
+            value=total.value,
+            n=total.n,
+            margin_of_error=total.margin_of_error,
+            standard_error=total.standard_error,
+            groups=groups,
+        )

@@ -374,26 +374,15 @@ def _by_touchpoint_set(
 
 
 def result_of(metric: MetricName, total: Sums, groups: dict[str | None, Sums]) -> MetricResult:
-    overall = estimate(metric, total)
-    return MetricResult(
-        metric=metric.value,
-        value=overall.value,
-        n=overall.n,
-        margin_of_error=overall.margin_of_error,
-        standard_error=overall.standard_error,
-        groups=[group_of(metric, key, sums) for key, sums in _ordered(groups.items())],
+    return MetricResult.of(
+        metric,
+        estimate(metric, total),
+        [group_of(metric, key, sums) for key, sums in _ordered(groups.items())],
     )
 
 
 def group_of(metric: MetricName, key: str | None, sums: Sums) -> MetricGroup:
-    result = estimate(metric, sums)
-    return MetricGroup(
-        key=key,
-        value=result.value,
-        n=result.n,
-        margin_of_error=result.margin_of_error,
-        standard_error=result.standard_error,
-    )
+    return MetricGroup.of(key, estimate(metric, sums))
 
 
 def _ordered(items: Iterable[tuple[str | None, Sums]]) -> list[tuple[str | None, Sums]]:
