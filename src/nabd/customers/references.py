@@ -82,7 +82,7 @@ def normalise_phone(value: str, region: str | None = None) -> str:
 # (`Annotated[str, AfterValidator(normalise_email)]`): the ingestion shapes
 # (`nabd.events.rows.shape_of`) copy the fields' types to check them in pydantic-core, then
 # run these functions once per distinct value of a batch; inside the type they would also run
-# per item there (a batch of phone events: 10 -> 42 µs of CPU an event, bench/README.md).
+# per item there (a body of phone events: about 5x the CPU an event, bench/README.md).
 def optional_email(value: str | None) -> str | None:
     """`normalise_email` for an optional field."""
     return None if value is None else normalise_email(value)
