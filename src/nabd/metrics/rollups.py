@@ -23,6 +23,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from nabd.core.audit import Actor, record_audit
 from nabd.core.bulk import bind_processor, driver_write
+from nabd.core.deferred_writes import write_later
 from nabd.metrics.estimates import (
     CES_AGREE_MIN,
     CSAT_SATISFIED_MIN,
@@ -195,8 +196,21 @@ def counted(survey_id: int, scores: Scores) -> dict[RollupKey, Counts]:
 def record_responses(
     session: Session, *, survey: CountedSurvey, responses: Iterable[CountedResponse]
 ) -> None:
-    """Count newly stored responses; call in the transaction that stores them."""
-    _apply(session, contribution(survey, responses))
+    """Count newly stored responses; call in the transaction that stores them. Inside a
+    group commit, added with the other units' counts in one upsert (`nabd.core.deferred_writes`)."""
+    write_later(session, _apply_summed, [contribution(survey, responses)])
+
+
+def _apply_summed(session: Session, contributions: list[Contribution]) -> None:
+    """`_apply` once for several contributions, summed per rollup row first."""
+    if len(contributions) == 1:
+        _apply(session, contributions[0])
+        return
+    summed: dict[RollupKey, Counts] = {}
+    for deltas in contributions:
+        for key, counts in deltas.items():
+            summed[key] = summed[key].plus(counts) if key in summed else counts
+    _apply(session, summed)
 
 
 def record_scores(session: Session, *, survey_id: int, scores: Scores) -> None:
