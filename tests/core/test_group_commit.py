@@ -1,16 +1,21 @@
-"""Group commit: concurrent units in one transaction, each isolated by its SAVEPOINT."""
+"""Group commit: concurrent units in one transaction, each isolated by its SAVEPOINT; the
+rows they leave to the group; how a group gathers its units."""
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nabd.core import group_commit as group_commit_module
 from nabd.core.db import create_session_factory
+from nabd.core.deferred_writes import write_later
 from nabd.core.group_commit import GroupCommit, _Unit
 from nabd.journeys.models import Channel
 from tests.factories import make_workspace
@@ -174,3 +179,133 @@ def test_concurrent_callers_each_get_their_own_result_after_the_commit(
 def test_each_unit_runs_in_its_callers_context(group_commit: GroupCommit) -> None:
     outcomes = _in_one_group(group_commit, [lambda _session: REQUEST_NAME.get()] * 3)
     assert outcomes == ["request-0", "request-1", "request-2"]
+
+
+class ChannelWriter:
+    """A deferred writer (`nabd.core.deferred_writes`) of channels, one INSERT per call."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def write(self, session: Session, rows: list[tuple[int, str]]) -> None:
+        self.calls.append([key for _, key in rows])
+        session.execute(
+            insert(Channel),
+            [{"workspace_id": ws, "key": key, "name_ar": key, "name_en": key} for ws, key in rows],
+        )
+
+    def unit(self, workspace_id: int, key: str, *, fail: bool = False) -> Callable[[Session], str]:
+        def work(session: Session) -> str:
+            write_later(session, self.write, [(workspace_id, key)])
+            if fail:
+                raise ValueError("bad input")
+            return key
+
+        return work
+
+
+def test_rows_left_to_the_group_are_written_once_before_the_commit(
+    session: Session, group_commit: GroupCommit
+) -> None:
+    workspace_id = make_workspace(session).id
+    session.commit()
+    writer = ChannelWriter()
+    outcomes = _in_one_group(group_commit, [writer.unit(workspace_id, k) for k in ("a", "b", "c")])
+    assert outcomes == ["a", "b", "c"]
+    assert writer.calls == [["a", "b", "c"]]
+    assert _keys(session) == ["a", "b", "c"]
+
+
+def test_a_failing_unit_takes_its_deferred_rows_with_it(
+    session: Session, group_commit: GroupCommit
+) -> None:
+    workspace_id = make_workspace(session).id
+    session.commit()
+    writer = ChannelWriter()
+    works = [
+        writer.unit(workspace_id, "a"),
+        writer.unit(workspace_id, "undone", fail=True),
+        writer.unit(workspace_id, "c"),
+    ]
+    outcomes = _in_one_group(group_commit, works)
+    assert outcomes[0] == "a" and outcomes[2] == "c" and isinstance(outcomes[1], ValueError)
+    assert _keys(session) == ["a", "c"]
+
+
+def test_a_failing_group_write_is_told_apart_per_unit(
+    session: Session, group_commit: GroupCommit
+) -> None:
+    """The group's INSERT fails (a key taken twice): run again isolated, each unit's rows in
+    its own SAVEPOINT, so only the unit whose row conflicts fails."""
+    workspace_id = make_workspace(session).id
+    session.commit()
+    writer = ChannelWriter()
+    keys = ("a", "b", "a", "d")
+    outcomes = _in_one_group(group_commit, [writer.unit(workspace_id, k) for k in keys])
+    assert writer.calls[0] == ["a", "b", "a", "d"]  # the group's one INSERT, rolled back
+    assert outcomes[:2] == ["a", "b"] and outcomes[3] == "d"
+    assert isinstance(outcomes[2], IntegrityError)
+    assert _keys(session) == ["a", "b", "d"]
+
+
+def test_a_unit_alone_keeps_the_error_of_its_deferred_rows(
+    session: Session, group_commit: GroupCommit
+) -> None:
+    workspace_id = make_workspace(session).id
+    session.add(Channel(workspace_id=workspace_id, key="web", name_ar="w", name_en="w"))
+    session.commit()
+    writer = ChannelWriter()
+    [outcome] = _in_one_group(group_commit, [writer.unit(workspace_id, "web")])
+    assert isinstance(outcome, IntegrityError) and len(writer.calls) == 1
+
+
+def test_outside_a_group_commit_deferred_rows_are_written_at_once(session: Session) -> None:
+    workspace_id = make_workspace(session).id
+    writer = ChannelWriter()
+    assert writer.unit(workspace_id, "web")(session) == "web"
+    assert writer.calls == [["web"]]
+    assert _keys(session) == ["web"]
+
+
+def _queued(group_commit: GroupCommit, count: int) -> None:
+    """`count` units queued as `GroupCommit.run` queues them (no writer is started)."""
+    loop = asyncio.new_event_loop()
+    try:
+        for _ in range(count):
+            group_commit._put(_Unit(lambda _session: None, loop.create_future()))
+    finally:
+        loop.close()
+
+
+def test_a_group_gathers_the_callers_that_come_back_within_the_wait(
+    group_commit: GroupCommit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(group_commit_module, "GATHER_SECONDS", 5.0)
+    _queued(group_commit, 1)
+    late = threading.Timer(0.05, _queued, (group_commit, 2))
+    started = time.monotonic()
+    late.start()
+    group = group_commit._next_group(3)
+    late.join()
+    # Woken by the third unit, not by the end of the wait.
+    assert len(group) == 3 and time.monotonic() - started < 2.5
+
+
+def test_no_wait_after_a_wait_that_ran_out(
+    group_commit: GroupCommit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(group_commit_module, "GATHER_SECONDS", 0.2)
+    waits = []
+    for _ in range(3):
+        _queued(group_commit, 1)
+        started = time.monotonic()
+        assert len(group_commit._next_group(3)) == 1  # the other two callers never come
+        waits.append(time.monotonic() - started)
+    assert waits[0] >= 0.2 and waits[1] < 0.1 and waits[2] >= 0.2
+
+
+def test_no_wait_when_the_expected_units_are_queued(group_commit: GroupCommit) -> None:
+    _queued(group_commit, 3)
+    started = time.monotonic()
+    assert len(group_commit._next_group(3)) == 3
+    assert time.monotonic() - started < group_commit_module.GATHER_SECONDS

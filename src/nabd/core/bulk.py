@@ -36,6 +36,11 @@ from nabd.core.plain_rows import sqlite_moment
 from nabd.core.sqlite_writers import holds_write_lock
 from nabd.core.types import UTCDateTime
 
+# Rows at most that `insert_rows` binds row by row on SQLite (a single survey response's
+# rows): for so few, the column path's set-up (a list per column, a lookup of each distinct
+# value, the statement split by SQLite's parameter limit) cost more than binding each value.
+ROW_BY_ROW = 16
+
 
 def insert_rows(
     session: Session,
@@ -50,6 +55,22 @@ def insert_rows(
     columns of the inserted rows."""
     if not rows:
         return []
+    if len(rows) <= ROW_BY_ROW:
+        # The session's connection, as `_bound_plan` takes it.
+        session.flush()
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            plan = _row_plan(
+                connection.dialect,
+                table,
+                tuple(rows[0]),
+                tuple(returning),
+                tuple(skip_conflicts_on),
+            )
+            if len(rows) * plan.width <= _parameter_limit(connection):
+                sql = _sqlite_values(plan.sql, plan.width, len(rows))
+                returned = driver_write(connection, sql, plan.parameters(rows))
+                return returned if returning else []
     columns = {name: [row.get(name) for row in rows] for name in rows[0]}
     return insert_columns(
         session, table, columns, returning=returning, skip_conflicts_on=skip_conflicts_on
@@ -146,16 +167,19 @@ def _sqlite_chunks(
     """The SQLite statements of the rows: as many rows per statement as SQLite's limit on
     parameters allows (32,766 by default)."""
     bound = list(zip(*bound_columns, strict=True))
-    limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
-        sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
-    )
-    chunk = max(1, limit // len(bound_columns))
+    chunk = max(1, _parameter_limit(connection) // len(bound_columns))
     statements = []
     for start in range(0, len(bound), chunk):
         part = bound[start : start + chunk]
         sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
         statements.append((sql, tuple(chain.from_iterable(part))))
     return statements
+
+
+def _parameter_limit(connection: Connection) -> int:
+    """SQLite's limit on a statement's parameters (32,766 by default)."""
+    driver = connection.connection.driver_connection
+    return int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))  # type: ignore[union-attr]
 
 
 def driver_insert(connection: Connection, sql: str, parameters: Sequence[Any]) -> tuple[int, int]:
@@ -234,6 +258,52 @@ def _with_default_values(
         (name, processor, _default(default) if default is not None else None)
         for name, processor, default in columns
     ]
+
+
+@dataclass(frozen=True)
+class _RowPlan:
+    """`_Plan` for binding a few rows on SQLite row by row: per given column its name and
+    bind processing, then per column left to its default the default and its processing."""
+
+    sql: str
+    width: int
+    given: tuple[tuple[str, Callable[[Any], Any]], ...]
+    defaults: tuple[tuple[Callable[[Any], Any], Any], ...]
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """The rows' values in statement order, bound as `_bound_plan` binds them (a
+        function default computed once for the statement)."""
+        extra = [
+            bind(_default(default) if default is not None else None)
+            for bind, default in self.defaults
+        ]
+        values: list[Any] = []
+        for row in rows:
+            values.extend([bind(row.get(name)) for name, bind in self.given])
+            values.extend(extra)
+        return values
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+@cache
+def _row_plan(
+    dialect: Dialect,
+    table: Table,
+    given: tuple[str, ...],
+    returning: tuple[str, ...],
+    conflicts: tuple[str, ...],
+) -> _RowPlan:
+    plan = _plan(dialect, table, given, returning, conflicts)
+    binds = [(name, processor or _unchanged, default) for name, processor, default in plan.columns]
+    return _RowPlan(
+        sql=plan.sql,
+        width=len(binds),
+        given=tuple((name, bind) for name, bind, _default in binds[: len(given)]),
+        defaults=tuple((bind, default) for _name, bind, default in binds[len(given) :]),
+    )
 
 
 @dataclass(frozen=True)

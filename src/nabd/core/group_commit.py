@@ -18,6 +18,9 @@ grouped but run by a few writers at once (`GroupCommit.for_database`).
 - A caller gets its result only after the group's COMMIT (and after the jobs enqueued for
   after the commit were sent): a 2xx reply still means the data is durable. If the COMMIT
   itself fails, every unit of the group gets that error, none was stored.
+- Rows a unit leaves to the group (`nabd.core.deferred_writes`: a response's answers,
+  feedback items and rollup counts) are written once for the whole group before the COMMIT;
+  if that fails, the group runs again isolated, each unit's rows written in its SAVEPOINT.
 - Jobs enqueued after commit are sent once per group: a job that coalesces per transaction
   (the annotation of new feedback) is sent once for the whole group.
 - Each unit runs in a copy of its caller's context variables (the request's phone region,
@@ -35,6 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from nabd.core.deferred_writes import defer_writes, discard_pending, write_pending
 
 T = TypeVar("T")
 
@@ -96,16 +101,20 @@ class GroupCommit:
         """`work`'s result once its transaction has committed; its exception otherwise."""
         loop = asyncio.get_running_loop()
         unit = _Unit(work, loop.create_future())
+        if self._put(unit):
+            # Its future is not awaited: the units' own futures carry every outcome.
+            loop.run_in_executor(self._executor, self._write, loop)
+        return await unit.future
+
+    def _put(self, unit: _Unit[Any]) -> bool:
+        """Queue the unit, waking a writer that gathers; True if a writer must be started."""
         with self._lock:
             self._queue.append(unit)
             if self._wanted and len(self._queue) >= self._wanted:
                 self._arrived.notify()
             start = self._writers < self._max_writers
             self._writers += start
-        if start:
-            # Its future is not awaited: the units' own futures carry every outcome.
-            loop.run_in_executor(self._executor, self._write, loop)
-        return await unit.future
+        return start
 
     def _write(self, loop: asyncio.AbstractEventLoop) -> None:
         expected = 0
@@ -183,9 +192,19 @@ class GroupCommit:
         run = _run_isolated if isolated else _run
         with self._session_factory() as session:
             _begin(session)
+            defer_writes(session)
             for unit in group:
                 unit.context.run(run, session, unit)
                 if unit.error is not None and not isolated:
+                    session.rollback()
+                    return False
+            if not isolated:
+                try:
+                    write_pending(session)
+                except Exception as error:
+                    # Not told apart per unit here: the isolated run writes each unit's rows
+                    # in its own SAVEPOINT (a unit alone keeps the error).
+                    group[0].result, group[0].error = None, error
                     session.rollback()
                     return False
             session.commit()
@@ -225,8 +244,10 @@ def _run_isolated(session: Session, unit: _Unit[Any]) -> None:
     try:
         with session.begin_nested():
             unit.result, unit.error = unit.work(session), None
+            write_pending(session)  # the unit's deferred rows, inside its SAVEPOINT
     except Exception as error:
         unit.result, unit.error = None, error
+        discard_pending(session)
         _ensure_open(session)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from nabd.core.audit import Actor, record_audit
 from nabd.core.bulk import bind_processor, driver_write
+from nabd.core.deferred_writes import write_later
 from nabd.metrics.estimates import (
     CES_AGREE_MIN,
     CSAT_SATISFIED_MIN,
@@ -195,8 +196,21 @@ def counted(survey_id: int, scores: Scores) -> dict[RollupKey, Counts]:
 def record_responses(
     session: Session, *, survey: CountedSurvey, responses: Iterable[CountedResponse]
 ) -> None:
-    """Count newly stored responses; call in the transaction that stores them."""
-    _apply(session, contribution(survey, responses))
+    """Count newly stored responses; call in the transaction that stores them. Inside a
+    group commit, added with the other units' counts in one upsert (`nabd.core.deferred_writes`)."""
+    write_later(session, _apply_summed, [contribution(survey, responses)])
+
+
+def _apply_summed(session: Session, contributions: list[Contribution]) -> None:
+    """`_apply` once for several contributions, summed per rollup row first."""
+    if len(contributions) == 1:
+        _apply(session, contributions[0])
+        return
+    summed: dict[RollupKey, Counts] = {}
+    for deltas in contributions:
+        for key, counts in deltas.items():
+            summed[key] = summed[key].plus(counts) if key in summed else counts
+    _apply(session, summed)
 
 
 def record_scores(session: Session, *, survey_id: int, scores: Scores) -> None:
@@ -221,45 +235,51 @@ def _apply(session: Session, deltas: Contribution) -> None:
     """Add the deltas with one upsert: a new row, or count = count + excluded.count."""
     if not deltas:
         return
-    rows = [
-        {
-            **dict(zip(KEY_COLUMNS, key, strict=True)),
-            "survey_id": counts.survey_id,
-            "kind": counts.kind,
-            **dict(zip(COUNT_COLUMNS, counts.values, strict=True)),
-        }
-        # Sorted, so concurrent writers lock rows in the same order and cannot deadlock.
-        for key, counts in sorted(deltas.items(), key=lambda item: item[0])
-    ]
+    # Sorted, so concurrent writers lock rows in the same order and cannot deadlock.
+    ordered = sorted(deltas.items(), key=lambda item: item[0])
     connection = session.connection()  # a plain table: no ORM layer needed
     if connection.dialect.name != "sqlite":
+        rows = [
+            {
+                **dict(zip(KEY_COLUMNS, key, strict=True)),
+                "survey_id": counts.survey_id,
+                "kind": counts.kind,
+                **dict(zip(COUNT_COLUMNS, counts.values, strict=True)),
+            }
+            for key, counts in ordered
+        ]
         connection.execute(_upsert(connection.dialect.name), rows)
         return
-    sql, names, binders = _sqlite_upsert(connection.dialect)
-    parameters = [
-        tuple(
-            row[name] if bind is None else bind(row[name])
-            for name, bind in zip(names, binders, strict=True)
+    sql, order, binders = _sqlite_upsert(connection.dialect)
+    parameters = []
+    for key, counts in ordered:
+        # The row's values in _ROW_COLUMNS order, then in the statement's.
+        row = (*key, counts.survey_id, counts.kind, *counts.values)
+        parameters.append(
+            tuple(
+                row[index] if bind is None else bind(row[index])
+                for index, bind in zip(order, binders, strict=True)
+            )
         )
-        for row in rows
-    ]
     driver_write(connection, sql, parameters, many=True)
+
+
+_ROW_COLUMNS = (*KEY_COLUMNS, "survey_id", "kind", *COUNT_COLUMNS)
 
 
 @cache
 def _sqlite_upsert(
     dialect: Dialect,
-) -> tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
-    """The SQLite upsert as SQL text for the driver, its parameters' names in order, and
-    each column type's bind processing (a day as its ISO text): through SQLAlchemy, the
-    statement's cache lookup and execution context cost more than the upsert itself on the
-    single-response path."""
-    compiled = _upsert("sqlite").compile(
-        dialect=dialect, column_keys=[*KEY_COLUMNS, "survey_id", "kind", *COUNT_COLUMNS]
-    )
+) -> tuple[str, tuple[int, ...], tuple[Callable[[Any], Any] | None, ...]]:
+    """The SQLite upsert as SQL text for the driver, the position in _ROW_COLUMNS of each of
+    its parameters, and each one's bind processing (a day as its ISO text): through
+    SQLAlchemy, the statement's cache lookup and execution context cost more than the upsert
+    itself on the single-response path."""
+    compiled = _upsert("sqlite").compile(dialect=dialect, column_keys=list(_ROW_COLUMNS))
     names = tuple(compiled.positiontup or ())
     table = MetricRollup.__table__
-    return compiled.string, names, tuple(bind_processor(dialect, table.c[n]) for n in names)
+    order = tuple(_ROW_COLUMNS.index(name) for name in names)
+    return compiled.string, order, tuple(bind_processor(dialect, table.c[n]) for n in names)
 
 
 @cache

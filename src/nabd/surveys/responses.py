@@ -15,6 +15,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from nabd.core.bulk import driver_rows, insert_columns, insert_ids, insert_rows
+from nabd.core.deferred_writes import write_later, write_pending
 from nabd.core.errors import ErrorDetail
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page, PageRequest, paginate
@@ -290,6 +291,7 @@ def record_response(
         idempotency_key=idempotency_key,
     )
     if context.existing_id is not None:
+        write_pending(session)  # a response of this group commit: its answers
         return _stored(session, context.existing_id), False
     compiled = context.survey
     channels = {data.channel: context.channel_id} if context.channel_id is not None else {}
@@ -308,6 +310,7 @@ def record_response(
     )
     response = _new_response(compiled, prepared, customer_id)
     if not _insert_all(session, [response]):
+        write_pending(session)
         existing = find_by_key(session, workspace_id=workspace_id, key=idempotency_key or "")
         if existing is None:  # pragma: no cover - the conflict names this key
             raise RuntimeError("an idempotency key conflicted but no response holds it")
@@ -513,8 +516,13 @@ def _insert_all(session: Session, responses: Sequence[NewResponse]) -> list[NewR
             }
             for answer in response.answers
         )
-    insert_rows(session, ANSWERS, answers)
+    # Inside a group commit, with the other responses' answers (`nabd.core.deferred_writes`).
+    write_later(session, _insert_answers, answers)
     return stored
+
+
+def _insert_answers(session: Session, rows: list[dict[str, Any]]) -> None:
+    insert_rows(session, ANSWERS, rows)
 
 
 def _existing_keys(session: Session, *, workspace_id: int, keys: set[str]) -> set[str]:
@@ -591,10 +599,22 @@ def record_new_texts_as_feedback(
     """The same for responses stored in this transaction, whose items cannot exist yet."""
     text_questions = _text_questions(survey)
     items = [
-        item for response in responses for item in _feedback_of(survey, response, text_questions)
+        (survey.workspace_id, item)
+        for response in responses
+        for item in _feedback_of(survey, response, text_questions)
     ]
-    record_new_feedback(session, workspace_id=survey.workspace_id, items=items)
+    if items:  # inside a group commit, with the other responses' items
+        write_later(session, _record_feedback, items)
     return len(items)
+
+
+def _record_feedback(session: Session, items: list[tuple[int, NewFeedback]]) -> None:
+    """The feedback items of responses (of one or more workspaces), one INSERT a workspace."""
+    by_workspace: dict[int, list[NewFeedback]] = {}
+    for workspace_id, item in items:
+        by_workspace.setdefault(workspace_id, []).append(item)
+    for workspace_id, workspace_items in by_workspace.items():
+        record_new_feedback(session, workspace_id=workspace_id, items=workspace_items)
 
 
 def list_responses(
