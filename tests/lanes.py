@@ -2,9 +2,12 @@
 
 from collections.abc import Callable
 
+import pytest
 from fastapi import FastAPI
 from httpx import Response
 from sqlalchemy.orm import Session
+
+from nabd.workspaces import tokens
 
 
 class RouteCalls:
@@ -21,6 +24,14 @@ class RouteCalls:
             return factory()
 
         app.state.session_factory = counted
+
+
+def hold_token_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lane serves only tokens authenticated in the last `tokens.CACHE_SECONDS`: its
+    tests hold the cache's clock still, so that a slow machine does not expire a token
+    between two requests of a test."""
+    cache = tokens.RecentTokens(tokens.CACHE_SECONDS, lambda: 1000.0)
+    monkeypatch.setattr(tokens, "recent", cache)
 
 
 def headers_of(reply: Response) -> dict[str, str]:

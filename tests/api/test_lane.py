@@ -24,6 +24,8 @@ REQUIRE = (
     [("nabd.api.database._request_session", [])],
 )
 REGION = ("nabd.api.phone_region.workspace_phone_region", [])
+SESSION = ("nabd.api.database._request_session", [])
+RAW_BATCH = [ACCESS, SESSION, REQUIRE, REGION, ("nabd.events.api.raw_body", [])]
 
 # Per lane route: its dependency tree, and its path, header and body parameters
 # (name, annotation); query and cookie parameters: none.
@@ -34,18 +36,8 @@ PINNED: dict[str, tuple[list[Any], list[str], list[str], list[tuple[str, Any]]]]
         ["idempotency_key"],
         [("data", ResponseIn)],
     ),
-    "/api/v1/events": (
-        [
-            ACCESS,
-            ("nabd.api.database._request_session", []),
-            REQUIRE,
-            REGION,
-            ("nabd.events.api.raw_body", []),
-        ],
-        [],
-        [],
-        [],
-    ),
+    "/api/v1/events": (RAW_BATCH, [], [], []),
+    "/api/v1/transactions": (RAW_BATCH, [], [], []),
 }
 
 

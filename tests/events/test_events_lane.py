@@ -1,4 +1,5 @@
-"""`nabd.events.lane`: batches of events served past FastAPI answer exactly as the route does,
+"""`nabd.events.lane`: batches of events (and transactions) served past FastAPI answer exactly
+as the route does,
 and everything the lane cannot vouch for is answered by the route itself (the route's
 dependencies are pinned in tests/api/test_lane.py)."""
 
@@ -13,14 +14,14 @@ from starlette.responses import Response
 
 from nabd.events import lane
 from nabd.events.api import store_events
-from nabd.events.models import Event
+from nabd.events.models import Event, Transaction
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
 from tests.customers.factories import make_places
-from tests.events.factories import bearer, event
+from tests.events.factories import bearer, event, transaction
 from tests.events.test_api import count
 from tests.factories import make_workspace
-from tests.lanes import RouteCalls, headers_of, in_arabic
+from tests.lanes import RouteCalls, headers_of, hold_token_cache, in_arabic
 
 PATH = "/api/v1/events"
 
@@ -31,7 +32,8 @@ def workspace(session: Session) -> Workspace:
 
 
 @pytest.fixture
-def route_calls(app: FastAPI) -> RouteCalls:
+def route_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RouteCalls:
+    hold_token_cache(monkeypatch)
     return RouteCalls(app)
 
 
@@ -162,3 +164,38 @@ def test_a_unit_that_fails_in_the_lane_is_answered_by_the_route(
     assert failures == [workspace.id]
     assert route_calls.count == calls + 1
     assert count(session, Event) == 3
+
+
+def _transactions(prefix: str) -> dict[str, Any]:
+    return {
+        "transactions": [
+            transaction(f"{prefix}-1"),
+            transaction(f"{prefix}-2", customer={"phone": "0501234567"}, channel="web"),
+            transaction(f"{prefix}-1"),
+            transaction(f"{prefix}-cheap", amount="-1"),
+            transaction(f"{prefix}-nowhere", channel="nowhere"),
+        ]
+    }
+
+
+def test_transactions_are_served_by_the_lane_with_the_routes_reply(
+    client: TestClient, session: Session, workspace: Workspace, route_calls: RouteCalls
+) -> None:
+    make_places(session, workspace)
+    headers = bearer(session, workspace) | {"Accept-Language": "ar"}
+    path = "/api/v1/transactions"
+    by_route = client.post(path, json=_transactions("a"), headers=headers)
+    by_lane = client.post(path, json=_transactions("b"), headers=headers)
+    assert route_calls.count == 1
+    assert by_route.status_code == by_lane.status_code == 200
+    assert headers_of(by_route) == headers_of(by_lane)
+    assert by_route.content == by_lane.content
+    reply = by_lane.json()
+    assert (reply["accepted"], reply["duplicates"], len(reply["rejected"])) == (2, 1, 2)
+    assert count(session, Transaction) == 4
+    too_many = {"transactions": [transaction(f"t{n}") for n in range(1001)]}
+    refused = client.post(path, json=too_many, headers=headers)
+    assert refused.status_code == 422
+    assert [d["field"] for d in refused.json()["error"]["details"]] == ["transactions"]
+    assert route_calls.count == 2
+    assert count(session, Transaction) == 4

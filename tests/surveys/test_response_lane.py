@@ -14,7 +14,7 @@ from nabd.surveys.models import SurveyResponse
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
-from tests.lanes import RouteCalls, headers_of, in_arabic
+from tests.lanes import RouteCalls, headers_of, hold_token_cache, in_arabic
 from tests.surveys.factories import make_survey, question_ids
 
 
@@ -24,7 +24,8 @@ def workspace(session: Session) -> Workspace:
 
 
 @pytest.fixture
-def route_calls(app: FastAPI) -> RouteCalls:
+def route_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RouteCalls:
+    hold_token_cache(monkeypatch)
     return RouteCalls(app)
 
 

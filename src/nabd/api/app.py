@@ -23,7 +23,7 @@ from nabd.customers import api as customer_api
 from nabd.customers import identity_api
 from nabd.customers import views as customer_views
 from nabd.events import api as events_api
-from nabd.events.lane import EVENTS_LANE
+from nabd.events.lane import EVENTS_LANE, TRANSACTIONS_LANE
 from nabd.feedback import api as feedback_api
 from nabd.goals import api as goal_api
 from nabd.goals import views as goal_views
@@ -111,7 +111,7 @@ ROUTERS = (
 )
 # Served past FastAPI's routing when nothing can be refused (`nabd.api.lane`): the
 # integrations' hottest writes.
-LANES = (RESPONSE_LANE, EVENTS_LANE)
+LANES = (RESPONSE_LANE, EVENTS_LANE, TRANSACTIONS_LANE)
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,
     *customer_views.NAV_ITEMS,

@@ -104,8 +104,8 @@ def store_events(
 ) -> Response:
     """The valid events stored (not committed) and the reply of `POST /api/v1/events`: the
     route's work after validation, shared with `nabd.events.lane`, which serves the same
-    requests past FastAPI. It may run twice (`nabd.core.group_commit`): it changes neither
-    list it is given."""
+    requests past FastAPI. It may run twice (`nabd.core.group_commit`): it changes nothing
+    it is given."""
     outcome = ingest_events(session, workspace_id=workspace_id, events=events)
     outcome.rejected.extend(rejected)
     return json_reply(batch_result(outcome, locale))
@@ -123,11 +123,34 @@ def post_transactions(
 ) -> Response:
     """Up to 1,000 transactions, idempotent on `order_id`."""
     locale = request_locale(request)
-    items, rejected = validate_body(
+    items, rejected = validate_transaction_body(body, locale=locale)
+    workspace_id = principal.workspace_id
+    reply = store_transactions(
+        session, workspace_id=workspace_id, items=items, rejected=rejected, locale=locale
+    )
+    session.commit()  # as in post_events: the write lock goes back at once
+    return reply
+
+
+def validate_transaction_body(
+    body: bytes, *, locale: str
+) -> tuple[list[tuple[int, TransactionIn]], list[Rejection]]:
+    """The transactions of a raw `POST /api/v1/transactions` body; a bad envelope is a 422."""
+    return validate_body(
         body, envelope=TransactionBatchIn, key="transactions", schema=TransactionIn, locale=locale
     )
-    outcome = ingest_transactions(session, workspace_id=principal.workspace_id, items=items)
-    session.commit()  # as in post_events: the write lock goes back at once
+
+
+def store_transactions(
+    session: Session,
+    *,
+    workspace_id: int,
+    items: list[tuple[int, TransactionIn]],
+    rejected: list[Rejection],
+    locale: str,
+) -> Response:
+    """As `store_events`, for `POST /api/v1/transactions`."""
+    outcome = ingest_transactions(session, workspace_id=workspace_id, items=items)
     outcome.rejected.extend(rejected)
     return json_reply(batch_result(outcome, locale))
 
