@@ -1,39 +1,21 @@
 """`nabd.surveys.response_lane`: single responses served past FastAPI answer exactly as the
-route does, and everything the lane cannot vouch for is answered by the route itself."""
+route does, and everything the lane cannot vouch for is answered by the route itself (the
+route's dependencies are pinned in tests/api/test_lane.py)."""
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nabd.api.access import api_routes, route_access
 from nabd.surveys.models import SurveyResponse
-from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.models import Workspace
-from nabd.workspaces.roles import Permission, Role
+from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
+from tests.lanes import RouteCalls, headers_of, hold_token_cache, in_arabic
 from tests.surveys.factories import make_survey, question_ids
-
-
-class RouteCalls:
-    """Counts the requests FastAPI's route handled: each one opens the request's database
-    session (`nabd.api.database`); the lane opens none (its unit runs in the group
-    commit's own session)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.count = 0
-        factory: Callable[[], Session] = app.state.session_factory
-
-        def counted() -> Session:
-            self.count += 1
-            return factory()
-
-        app.state.session_factory = counted
 
 
 @pytest.fixture
@@ -42,7 +24,8 @@ def workspace(session: Session) -> Workspace:
 
 
 @pytest.fixture
-def route_calls(app: FastAPI) -> RouteCalls:
+def route_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RouteCalls:
+    hold_token_cache(monkeypatch)
     return RouteCalls(app)
 
 
@@ -79,9 +62,7 @@ def test_a_cached_token_is_served_by_the_lane_with_the_routes_reply(
     by_lane = client.post(path, json=_body(ids), headers=headers | {"Idempotency-Key": "b"})
     assert route_calls.count == 1
     assert by_route.status_code == by_lane.status_code == 201
-    assert {k: v for k, v in by_route.headers.items() if k != "content-length"} == {
-        k: v for k, v in by_lane.headers.items() if k != "content-length"
-    }
+    assert headers_of(by_route) == headers_of(by_lane)
     first, second = by_route.json(), by_lane.json()
     assert second["id"] == first["id"] + 1
     volatile = ("id", "submitted_at", "received_at", "completed_at")
@@ -134,7 +115,7 @@ def test_what_the_lane_cannot_serve_gets_the_routes_refusal(
     assert field is None or field in [detail["field"] for detail in error["details"]]
     if "content" not in change:  # FastAPI refuses that before opening the route's session
         assert route_calls.count == calls + 1  # answered by the route
-    assert any("\u0600" <= ch <= "\u06ff" for ch in error["message"])  # in the request's language
+    assert in_arabic(error["message"])  # in the request's language
     assert _stored(session) == stored
 
 
@@ -174,38 +155,3 @@ def test_a_unit_that_fails_in_the_lane_is_answered_by_the_route(
     ]
     assert route_calls.count == calls + 1
     assert _stored(session) == 1
-
-
-def _dependency_tree(dependant: Dependant) -> list[Any]:
-    return [
-        (f"{d.call.__module__}.{d.call.__qualname__}", _dependency_tree(d))
-        for d in dependant.dependencies
-    ]
-
-
-def test_the_lane_vouches_for_every_check_the_route_declares(app: FastAPI) -> None:
-    """The lane does the route's checks itself (the token cache with the route's permission,
-    `ResponseIn`, the workspace's phone region, the key's limit), so the route's dependencies
-    and parameters are pinned here: one added to the route fails this test until the lane
-    does it too, or leaves such requests to the route."""
-    route = next(
-        context
-        for context in api_routes(app)
-        if context.path == "/api/v1/surveys/{survey_id}/responses" and "POST" in context.methods
-    )
-    assert _dependency_tree(route.dependant) == [
-        ("nabd.api.access.enforce_declared_access", []),
-        ("nabd.api.database._group_commit", []),
-        (
-            "nabd.api.access.require.<locals>.dependency",
-            [("nabd.api.database._request_session", [])],
-        ),
-        ("nabd.api.phone_region.workspace_phone_region", []),
-    ]
-    assert route_access(route) == Permission.SURVEYS_WRITE
-    dependant = route.dependant
-    assert [p.name for p in dependant.path_params] == ["survey_id"]
-    assert [p.name for p in dependant.header_params] == ["idempotency_key"]
-    assert [p.name for p in dependant.body_params] == ["data"]
-    assert [p.field_info.annotation for p in dependant.body_params] == [ResponseIn]
-    assert dependant.query_params == dependant.cookie_params == []

@@ -150,7 +150,7 @@ def _recent_token_principal(request: Request) -> Principal | None:
 def cached_principal(request: Request, permission: Permission) -> Principal | None:
     """The principal `require(permission)` would admit without the database (a bearer token
     authenticated in the last few seconds, whose role grants `permission`); None when only
-    `require` itself can decide (`nabd.surveys.response_lane`)."""
+    `require` itself can decide (`nabd.api.lane`)."""
     principal = _recent_token_principal(request)
     if principal is None or not principal.can(permission):
         return None

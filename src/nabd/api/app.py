@@ -13,6 +13,7 @@ from nabd import __version__
 from nabd.api import docs, health
 from nabd.api.access import enforce_declared_access
 from nabd.api.errors import install_error_handlers
+from nabd.api.lane import Lane
 from nabd.api.openapi import build_openapi
 from nabd.config import Settings, get_settings
 from nabd.core.db import create_db_engine, create_session_factory
@@ -22,6 +23,7 @@ from nabd.customers import api as customer_api
 from nabd.customers import identity_api
 from nabd.customers import views as customer_views
 from nabd.events import api as events_api
+from nabd.events.lane import EVENTS_LANE, TRANSACTIONS_LANE
 from nabd.feedback import api as feedback_api
 from nabd.goals import api as goal_api
 from nabd.goals import views as goal_views
@@ -42,7 +44,7 @@ from nabd.surveys import distribution_views as survey_distribution_views
 from nabd.surveys import public_views as survey_public_views
 from nabd.surveys import results_views as survey_results_views
 from nabd.surveys import views as survey_views
-from nabd.surveys.response_lane import ResponseLane
+from nabd.surveys.response_lane import RESPONSE_LANE
 from nabd.text import api as text_api
 from nabd.text import settings_views as text_settings_views
 from nabd.text import views as text_views
@@ -107,6 +109,9 @@ ROUTERS = (
     journey_views.router,
     metrics_settings_views.router,
 )
+# Served past FastAPI's routing when nothing can be refused (`nabd.api.lane`): the
+# integrations' hottest writes.
+LANES = (RESPONSE_LANE, EVENTS_LANE, TRANSACTIONS_LANE)
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,
     *customer_views.NAV_ITEMS,
@@ -192,7 +197,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage_url)
 
     # Added first, so innermost: its replies get the security headers like the route's.
-    app.add_middleware(ResponseLane)
+    app.add_middleware(Lane, routes=LANES)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         PageSessions,

@@ -1,0 +1,134 @@
+"""The hot write endpoints served in front of FastAPI's routing and dependency solving.
+
+Per request, matching the route among the app's routers, solving its dependencies
+(`enforce_declared_access`, `require`, the request's database session and its exit stack),
+reading the body through FastAPI and the hop to a worker thread cost about as much CPU as
+storing a single survey response, and about a tenth of a batch of 500 events
+(bench/README.md). `Lane` serves a few registered routes (`LaneRoute`) itself when
+everything the route checks before it writes is known to pass. The checks every lane route
+shares are made here, once:
+
+- the method and the path (a pattern no wider than the route's own path parameters);
+- a bearer token whose principal this process authenticated in the last seconds, with the
+  route's permission (`access.cached_principal`: the checks of `require`, from its cache);
+- a JSON content type, and the body read whole;
+- the workspace's phone region set, as `PhoneRegion` does, before the body is validated.
+
+The route's own `serve` then checks what is its own (the body against its schema, its
+headers), stores through the route's own unit of work and returns the route's own reply, or
+None for "let the route answer". Every other request, every `serve` that returns None and
+every one that raises goes to the route as if the lane were not there, with the body already
+read replayed: refusals are the route's own (status, fields, language). A `serve` must
+therefore raise or return None only while nothing is stored (before its commit, or when the
+commit failed), and return its reply only once it is committed. The routes stay declared, for
+the OpenAPI document and for everything the lane leaves to them; tests/api/test_lane.py pins
+each lane route's dependencies, so a check added to a route fails there until its lane
+makes it too.
+"""
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nabd.api.access import Principal, cached_principal
+from nabd.core.i18n import Locale
+from nabd.customers.references import set_phone_region
+from nabd.web.locale import request_locale
+from nabd.workspaces.roles import Permission
+
+
+@dataclass(frozen=True)
+class LaneCall:
+    """A request the lane may serve, its common checks passed."""
+
+    request: Request
+    principal: Principal
+    match: re.Match[str]
+    body: bytes
+
+    def locale(self) -> Locale:
+        """The language the route would answer in: a token's principal has no user, so it is
+        the request's own (`?lang=`, the cookie, Accept-Language, else English)."""
+        return request_locale(self.request)
+
+
+Serve = Callable[[LaneCall], Awaitable[Response | None]]
+
+
+@dataclass(frozen=True)
+class LaneRoute:
+    """One route the lane serves.
+
+    `path` is the route's path as declared (the pinning test finds the route by it);
+    `pattern` matches the request paths the lane may serve, no wider than the route's
+    parameters read them; `serve` stores and returns the route's committed reply, or None
+    (or raises) with nothing stored, for the route to answer.
+    """
+
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+    permission: Permission
+    serve: Serve
+
+
+class Lane:
+    """ASGI middleware: the registered routes served past FastAPI when nothing can be refused."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[LaneRoute]) -> None:
+        self.app = app
+        self.routes = tuple(routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self._match(scope)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        route, match = found
+        request = Request(scope, receive)
+        principal = cached_principal(request, route.permission)
+        if principal is None or not _is_json(request):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await request.body()
+        except Exception:  # the client went away: the route answers as it would
+            await self.app(scope, receive, send)
+            return
+        set_phone_region(principal.workspace.phone_region)
+        try:
+            reply = await route.serve(LaneCall(request, principal, match, body))
+        except Exception:  # bad input or a failed unit (nothing stored): the route's answer
+            reply = None
+        if reply is None:
+            await self.app(scope, _replaying(body, receive), send)
+        else:
+            await reply(scope, receive, send)
+
+    def _match(self, scope: Scope) -> tuple[LaneRoute, re.Match[str]] | None:
+        if scope["type"] != "http":
+            return None
+        for route in self.routes:
+            match = route.pattern.fullmatch(scope["path"])
+            if match is not None and scope["method"] == route.method:
+                return route, match
+        return None
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower() == "application/json"
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` with the body already read given back first."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
