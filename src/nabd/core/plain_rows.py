@@ -137,10 +137,75 @@ def insert_ignoring_conflicts(
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"  # noqa: S608
         # sqlite3's executemany sums the rows each execution changed.
         return int(connection.exec_driver_sql(sql, list(rows)).rowcount)
+    return _insert_staged(session, table, columns, rows, conflict_columns)[0]
+
+
+def _insert_staged(
+    session: Session,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict_columns: Sequence[str],
+) -> tuple[int, str]:
+    """PostgreSQL: `rows` staged and inserted; how many were written, and the stage's name."""
+    names = ", ".join(name for name, _kind in columns)
+    conflict = f"ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING"
     stage = _staged(session, table, columns, rows)
     values = _from_stage(columns)
     sql = f"INSERT INTO {table} ({names}) SELECT {values} FROM {stage} {conflict}"  # noqa: S608
-    return int(connection.exec_driver_sql(sql).rowcount)
+    return int(session.connection().exec_driver_sql(sql).rowcount), stage
+
+
+def insert_widening_seen(
+    session: Session,
+    *,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict_columns: Sequence[str],
+    workspace_id: int,
+) -> int:
+    """PostgreSQL: `insert_ignoring_conflicts` of rows that carry `customer_id` and
+    `occurred_at`, then their customers' first/last-seen dates widened to them as
+    `widen_seen_window` does. Returns how many rows were written.
+
+    The windows are aggregated by the database from the rows already staged for the INSERT
+    instead of built and staged by the client: a second COPY and two round trips fewer per
+    batch. Not one statement with the INSERT in a CTE, though that is one round trip fewer
+    again: the INSERT's foreign-key checks then run after the UPDATE, and finding each
+    customer's new row version made the customer check cost three times as much (2.6 against
+    6.8–7.9 ms for 500 events, auto_explain), more than the round trip saved.
+    """
+    if not rows:
+        return 0
+    written, stage = _insert_staged(session, table, columns, rows, conflict_columns)
+    windows = (
+        "SELECT customer_id AS id, min(occurred_at) AS earliest, max(occurred_at) AS latest "  # noqa: S608
+        f"FROM {stage} GROUP BY customer_id"
+    )
+    session.connection().exec_driver_sql(_WIDEN.format(windows=windows), (workspace_id,))
+    return written
+
+
+# PostgreSQL's set-based widening of first/last-seen dates to the (id, earliest, latest) rows
+# of the query `windows`; the only parameter is the workspace. Customers are updated in id
+# order, so concurrent batches lock them in the same order. They are found by their primary
+# key (`id = ANY` of the windows' ids) whatever the statistics say: a plain join let the
+# planner read every customer of the workspace by its workspace index instead (stale
+# statistics of a young table: 10,000 customers read and sorted for a batch of 500, 4 ms
+# against 1.5), or hash them all. The workspace is checked on the rows found, as a filter
+# (`IS TRUE`), so it never becomes the way in: as an index condition it even had the planner
+# scan (workspace_id, total_spend, id) for the ids.
+_WIDEN = (
+    "WITH windows AS MATERIALIZED ({windows}) "
+    "UPDATE customers AS c SET "
+    "first_seen_at = LEAST(c.first_seen_at, v.earliest), "
+    "last_seen_at = GREATEST(c.last_seen_at, v.latest) "
+    "FROM (SELECT * FROM windows ORDER BY id) AS v "
+    "WHERE c.id = v.id AND c.id = ANY(ARRAY(SELECT id FROM windows)) "
+    "AND (c.workspace_id = %s) IS TRUE AND (c.first_seen_at IS NULL OR "
+    "c.first_seen_at > v.earliest OR c.last_seen_at IS NULL OR c.last_seen_at < v.latest)"
+)
 
 
 def select_in(
@@ -217,12 +282,5 @@ def widen_seen_window(
         )
         return
     stage = _staged(session, "windows", WINDOW_COLUMNS, ordered)
-    connection.exec_driver_sql(
-        "UPDATE customers AS c SET "  # noqa: S608 - our own table name
-        "first_seen_at = LEAST(c.first_seen_at, v.earliest), "
-        "last_seen_at = GREATEST(c.last_seen_at, v.latest) "
-        f"FROM (SELECT * FROM {stage} ORDER BY id) AS v "
-        "WHERE c.id = v.id AND c.workspace_id = %s AND (c.first_seen_at IS NULL OR "
-        "c.first_seen_at > v.earliest OR c.last_seen_at IS NULL OR c.last_seen_at < v.latest)",
-        (workspace_id,),
-    )
+    staged = f"SELECT * FROM {stage}"  # noqa: S608 - our own table name
+    connection.exec_driver_sql(_WIDEN.format(windows=staged), (workspace_id,))

@@ -3,9 +3,9 @@
 A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
 stored, one lookup of places, a batch identity resolution, one INSERT … ON CONFLICT DO NOTHING
 (a concurrent repeat of the same id is ignored by the database itself) and one set-based
-update of the customers' first/last-seen dates. Events, the high-volume kind, travel as plain
-rows through `nabd.core.plain_rows`; transactions (fewer, with Decimal amounts) through SQLAlchemy
-Core.
+update of the customers' first/last-seen dates (on PostgreSQL aggregated by the database from
+the staged events). Events, the high-volume kind, travel as plain rows through
+`nabd.core.plain_rows`; transactions (fewer, with Decimal amounts) through SQLAlchemy Core.
 """
 
 from collections.abc import Sequence
@@ -26,6 +26,7 @@ from nabd.core.plain_rows import (
     TEXT,
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
+    insert_widening_seen,
     is_sqlite,
     moment_writer,
     moments_writer,
@@ -268,22 +269,33 @@ def ingest_events(
             strict=True,
         )
     )
-    written = insert_ignoring_conflicts(
-        session,
-        table="events",
-        columns=EVENT_COLUMNS,
-        rows=rows,
-        conflict_columns=("workspace_id", "client_event_id"),
-    )
+    if seen is None and not is_sqlite(session):
+        # PostgreSQL widens the customers' windows from the events staged for the INSERT.
+        written = insert_widening_seen(
+            session,
+            table="events",
+            columns=EVENT_COLUMNS,
+            rows=rows,
+            conflict_columns=_EVENT_KEY,
+            workspace_id=workspace_id,
+        )
+    else:
+        written = insert_ignoring_conflicts(
+            session, table="events", columns=EVENT_COLUMNS, rows=rows, conflict_columns=_EVENT_KEY
+        )
+        # Stored moments order as the times do (ISO text on SQLite), so the window is taken
+        # from the values already converted for the rows.
+        if seen is not None:
+            seen.add(customer_ids, moments)
+        else:
+            windows = _windows(customer_ids, moments)
+            widen_seen_window(session, workspace_id=workspace_id, windows=windows)
     outcome.accepted = written
     outcome.duplicates += count - written
-    # Stored moments order as the times do (ISO text on SQLite), so the window is taken
-    # from the values already converted for the rows.
-    if seen is not None:
-        seen.add(customer_ids, moments)
-        return outcome
-    widen_seen_window(session, workspace_id=workspace_id, windows=_windows(customer_ids, moments))
     return outcome
+
+
+_EVENT_KEY = ("workspace_id", "client_event_id")
 
 
 def _windows(customer_ids: list[int], moments: list[M]) -> list[tuple[int, M, M]]:

@@ -1,0 +1,107 @@
+"""Customers' first/last-seen dates after ingestion: widened to each batch, never narrowed.
+
+On PostgreSQL the windows are aggregated by the database from the staged events
+(`plain_rows.insert_widening_seen`); on SQLite from the client's rows. Both must agree.
+"""
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nabd.customers.models import Customer, CustomerIdentity
+from nabd.workspaces.models import Workspace
+from tests.events.factories import T0, bearer, event
+from tests.factories import make_workspace
+
+
+def _known(session: Session, workspace: Workspace, external_id: str, days: tuple[int, int]) -> int:
+    """A customer stored with a window of T0 + days, as if seen by earlier batches."""
+    customer = Customer(
+        workspace_id=workspace.id,
+        attributes={},
+        first_seen_at=T0 + timedelta(days=days[0]),
+        last_seen_at=T0 + timedelta(days=days[1]),
+    )
+    customer.identities.append(
+        CustomerIdentity(workspace_id=workspace.id, kind="external_id", value=external_id)
+    )
+    session.add(customer)
+    session.commit()
+    return customer.id
+
+
+def _window(session: Session, customer_id: int) -> tuple[timedelta, timedelta]:
+    session.expire_all()
+    customer = session.get(Customer, customer_id)
+    assert customer is not None
+    return customer.first_seen_at - T0, customer.last_seen_at - T0
+
+
+def test_a_batch_with_older_and_newer_events_widens_both_ends(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    both = _known(session, workspace, "both", (10, 20))
+    older = _known(session, workspace, "older", (10, 20))
+    newer = _known(session, workspace, "newer", (10, 20))
+    inside = _known(session, workspace, "inside", (10, 20))
+    day = 24 * 60
+
+    def at(name: str, event_id: str, days: int) -> dict[str, object]:
+        return event(event_id, minutes=days * day, customer={"external_id": name})
+
+    batch = [
+        at("both", "b1", 15),
+        at("both", "b2", 5),  # before the stored first
+        at("both", "b3", 25),  # after the stored last
+        at("older", "o1", 3),
+        at("older", "o2", 12),
+        at("newer", "n1", 30),
+        at("newer", "n2", 18),
+        at("inside", "i1", 11),
+        at("inside", "i2", 19),
+    ]
+    answer = client.post(
+        "/api/v1/events", json={"events": batch}, headers=bearer(session, workspace)
+    )
+    assert answer.json() == {"accepted": 9, "duplicates": 0, "rejected": []}
+    assert _window(session, both) == (timedelta(days=5), timedelta(days=25))
+    assert _window(session, older) == (timedelta(days=3), timedelta(days=20))
+    assert _window(session, newer) == (timedelta(days=10), timedelta(days=30))
+    assert _window(session, inside) == (timedelta(days=10), timedelta(days=20))
+
+
+def test_new_customers_and_repeats_keep_exact_windows(client: TestClient, session: Session) -> None:
+    workspace = make_workspace(session)
+    headers = bearer(session, workspace)
+    first = [
+        event("a1", minutes=30, customer={"external_id": "fresh"}),
+        event("a2", minutes=10, customer={"external_id": "fresh"}),
+        event("a3", minutes=50, customer={"external_id": "fresh"}),
+    ]
+    assert (
+        client.post("/api/v1/events", json={"events": first}, headers=headers).json()["accepted"]
+        == 3
+    )
+    # A later batch: a repeat of a stored event and one newer event of the same customer.
+    second = [event("a1", minutes=30, customer={"external_id": "fresh"}), event("a4", minutes=90)]
+    second[1]["customer"] = {"external_id": "fresh"}
+    answer = client.post("/api/v1/events", json={"events": second}, headers=headers).json()
+    assert (answer["accepted"], answer["duplicates"]) == (1, 1)
+    customer_id = session.scalar(select(Customer.id).where(Customer.workspace_id == workspace.id))
+    assert customer_id is not None
+    assert _window(session, customer_id) == (timedelta(minutes=10), timedelta(minutes=90))
+
+
+def test_a_batch_never_touches_another_workspaces_customers(
+    client: TestClient, session: Session
+) -> None:
+    ours, theirs = make_workspace(session, "ours"), make_workspace(session, "theirs")
+    mine = _known(session, ours, "same-id", (10, 20))
+    other = _known(session, theirs, "same-id", (10, 20))
+    batch = [event("x1", minutes=40 * 24 * 60, customer={"external_id": "same-id"})]
+    client.post("/api/v1/events", json={"events": batch}, headers=bearer(session, ours))
+    assert _window(session, mine) == (timedelta(days=10), timedelta(days=40))
+    assert _window(session, other) == (timedelta(days=10), timedelta(days=20))
