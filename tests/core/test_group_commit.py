@@ -267,12 +267,12 @@ def test_outside_a_group_commit_deferred_rows_are_written_at_once(session: Sessi
     assert _keys(session) == ["web"]
 
 
-def _queued(group_commit: GroupCommit, count: int) -> None:
+def _queued(group_commit: GroupCommit, count: int, weight: int = 1) -> None:
     """`count` units queued as `GroupCommit.run` queues them (no writer is started)."""
     loop = asyncio.new_event_loop()
     try:
         for _ in range(count):
-            group_commit._put(_Unit(lambda _session: None, loop.create_future()))
+            group_commit._put(_Unit(lambda _session: None, loop.create_future(), weight=weight))
     finally:
         loop.close()
 
@@ -309,3 +309,14 @@ def test_no_wait_when_the_expected_units_are_queued(group_commit: GroupCommit) -
     started = time.monotonic()
     assert len(group_commit._next_group(3)) == 3
     assert time.monotonic() - started < group_commit_module.GATHER_SECONDS
+
+
+def test_a_group_holds_at_most_max_group_weight_items(group_commit: GroupCommit) -> None:
+    """Batches of events weigh their event count: three of 800 make two groups, and a unit
+    heavier than the cap still runs (alone)."""
+    _queued(group_commit, 3, weight=800)
+    _queued(group_commit, 1, weight=group_commit_module.MAX_GROUP_WEIGHT + 1)
+    _queued(group_commit, 2)
+    sizes = [[unit.weight for unit in group_commit._next_group(0)] for _ in range(3)]
+    assert sizes == [[800, 800], [800], [group_commit_module.MAX_GROUP_WEIGHT + 1]]
+    assert [unit.weight for unit in group_commit._next_group(0)] == [1, 1]

@@ -46,6 +46,11 @@ T = TypeVar("T")
 # Units per transaction at most, so that the first caller of a long queue is not held up
 # behind all of it.
 MAX_GROUP = 64
+# Items (a unit's `weight`: 1 for a survey response, its event count for a batch of events)
+# per transaction at most, for the same reason: every caller of a group waits for the whole
+# group's COMMIT, so 64 batches of 1,000 events would hold the first caller (and any survey
+# response queued with them) behind 64,000 rows. A unit heavier than this runs alone.
+MAX_GROUP_WEIGHT = 2_000
 # How long a writer waits at most, between groups, for the callers it has just answered to
 # send their next units (see `GroupCommit._gather`).
 GATHER_SECONDS = 0.002
@@ -59,6 +64,7 @@ class _Unit(Generic[T]):
     work: Callable[[Session], T]
     future: "asyncio.Future[T]"
     context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    weight: int = 1
     result: T | None = None
     error: Exception | None = None
 
@@ -97,10 +103,11 @@ class GroupCommit:
             return cls(session_factory)
         return cls(session_factory, max_group=1, writers=POSTGRES_WRITERS)
 
-    async def run(self, work: Callable[[Session], T]) -> T:
-        """`work`'s result once its transaction has committed; its exception otherwise."""
+    async def run(self, work: Callable[[Session], T], *, weight: int = 1) -> T:
+        """`work`'s result once its transaction has committed; its exception otherwise.
+        `weight` is how many items it stores (see MAX_GROUP_WEIGHT)."""
         loop = asyncio.get_running_loop()
-        unit = _Unit(work, loop.create_future())
+        unit = _Unit(work, loop.create_future(), weight=weight)
         if self._put(unit):
             # Its future is not awaited: the units' own futures carry every outcome.
             loop.run_in_executor(self._executor, self._write, loop)
@@ -135,8 +142,13 @@ class GroupCommit:
         with self._lock:
             if self._max_group > 1:
                 self._gather(min(expected, self._max_group))
-            count = min(len(self._queue), self._max_group)
-            group = [self._queue.popleft() for _ in range(count)]
+            group: list[_Unit[Any]] = []
+            weight = 0
+            while self._queue and len(group) < self._max_group:
+                weight += self._queue[0].weight
+                if group and weight > MAX_GROUP_WEIGHT:
+                    break
+                group.append(self._queue.popleft())
             if not group:
                 self._writers -= 1
             return group

@@ -33,20 +33,21 @@ async def _serve_events(call: LaneCall) -> Response:
     locale = call.locale()
     events, rejected = validate_event_body(call.body, locale=locale)
     unit = partial(store_events, events=events, rejected=rejected, locale=locale)
-    return await _committed(call, unit)
+    return await _committed(call, unit, weight=len(events))
 
 
 async def _serve_transactions(call: LaneCall) -> Response:
     locale = call.locale()
     items, rejected = validate_transaction_body(call.body, locale=locale)
     unit = partial(store_transactions, items=items, rejected=rejected, locale=locale)
-    return await _committed(call, unit)
+    return await _committed(call, unit, weight=len(items))
 
 
-async def _committed(call: LaneCall, store: Callable[..., Response]) -> Response:
-    """The reply of `store` for the principal's workspace, once its unit has committed."""
+async def _committed(call: LaneCall, store: Callable[..., Response], *, weight: int) -> Response:
+    """The reply of `store` for the principal's workspace, once its unit (of `weight` items,
+    `group_commit.MAX_GROUP_WEIGHT`) has committed."""
     unit: Callable[[Session], Response] = partial(store, workspace_id=call.principal.workspace_id)
-    reply: Response = await call.request.app.state.group_commit.run(unit)
+    reply: Response = await call.request.app.state.group_commit.run(unit, weight=weight)
     return reply
 
 
