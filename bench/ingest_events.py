@@ -180,14 +180,18 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         ]
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
+        latencies: list[float] = []
+
         def send(chunk: list[bytes]) -> int:
             accepted = 0
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             try:
                 for body in chunk:
+                    sent = time.perf_counter()
                     connection.request("POST", "/api/v1/events", body=body, headers=headers)
                     reply = connection.getresponse()
                     answer = reply.read()
+                    latencies.append(time.perf_counter() - sent)  # list.append is atomic
                     if reply.status != 200:
                         raise SystemExit(f"batch refused: {reply.status} {answer[:300]!r}")
                     accepted += json.loads(answer)["accepted"]
@@ -215,8 +219,15 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         "seconds": elapsed,
         "cpu_seconds": server_cpu,
         "rss_mb": server_rss,
+        "p50_ms": 1000 * _percentile(latencies, 0.50),
+        "p99_ms": 1000 * _percentile(latencies, 0.99),
         **({} if db_cpu is None else {"db_cpu_seconds": db_cpu}),
     }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def _cpu_of(pid: int) -> float:
@@ -439,6 +450,11 @@ def main() -> None:
             f"{label:<40} {int(result['items']):>10,} {result['seconds']:>9.1f} {rate:>10,.0f} "
             f"{cpu_rate:>12,.0f} {result['rss_mb']:>12.0f}"
         )
+        if "p50_ms" in result:
+            print(
+                f"{'':<40} request latency p50 {result['p50_ms']:.1f} ms, "
+                f"p99 {result['p99_ms']:.1f} ms"
+            )
         if "rss_before_mb" in result:
             # Flat memory is the proof that the file streams: compare with a smaller --n.
             print(f"{'':<40} peak RSS before the import {result['rss_before_mb']:.0f} MB")
