@@ -17,6 +17,7 @@ from nabd.core.db import create_db_engine, create_session_factory
 from nabd.core.migrations import upgrade_database
 from nabd.model_registry import metadata
 from tests.databases import throwaway_database
+from tests.lanes import RouteCalls, hold_token_cache
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +85,11 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def route_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RouteCalls:
+    """The requests FastAPI's routes handled (the rest were served by `nabd.api.lane`), with
+    the token cache's clock held still."""
+    hold_token_cache(monkeypatch)
+    return RouteCalls(app)

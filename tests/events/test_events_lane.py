@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -21,7 +20,7 @@ from tests.customers.factories import make_places
 from tests.events.factories import bearer, event, transaction
 from tests.events.test_api import count
 from tests.factories import make_workspace
-from tests.lanes import RouteCalls, headers_of, hold_token_cache, in_arabic
+from tests.lanes import RouteCalls, headers_of, in_arabic
 
 PATH = "/api/v1/events"
 
@@ -29,12 +28,6 @@ PATH = "/api/v1/events"
 @pytest.fixture
 def workspace(session: Session) -> Workspace:
     return make_workspace(session)
-
-
-@pytest.fixture
-def route_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RouteCalls:
-    hold_token_cache(monkeypatch)
-    return RouteCalls(app)
 
 
 def _batch(prefix: str) -> dict[str, Any]:

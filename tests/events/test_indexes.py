@@ -3,12 +3,11 @@
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
-from nabd.core.db import create_db_engine
 from nabd.core.migrations import downgrade_database, upgrade_database
 from nabd.events.models import Event
-from tests.databases import throwaway_database
+from tests.databases import database_at, index_states, run_autocommit
 
 
 def test_the_survey_trigger_scan_seeks_new_events_of_its_type_in_id_order(
@@ -36,42 +35,24 @@ def database_at_0017(database_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database migrated to just before 0018."""
     if not database_url.startswith("postgresql"):
         pytest.skip("CREATE INDEX CONCURRENTLY is PostgreSQL's")
-    with throwaway_database(database_url, suffix="at_0017") as url:
-        upgrade_database(url, "0017")
+    with database_at(database_url, "0017") as url:
         yield url
 
 
 def _index_state(url: str) -> dict[str, tuple[bool, str]]:
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT c.relname, i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                    " JOIN pg_class c ON c.oid = i.indexrelid"
-                    " WHERE i.indrelid = 'events'::regclass AND c.relname LIKE 'ix_events_type_%'"
-                )
-            )
-            return {name: (valid, definition) for name, valid, definition in rows}
-    finally:
-        engine.dispose()
-
-
-def _run(url: str, statement: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
+    return index_states(
+        url, "i.indrelid = 'events'::regclass AND c.relname LIKE 'ix_events_type_%'", {}
+    )
 
 
 def test_0018_rebuilds_the_invalid_index_a_failed_concurrent_build_left(
     database_at_0017: str,
 ) -> None:
     # What a cancelled `CREATE INDEX CONCURRENTLY` leaves: an index of that name, not valid.
-    _run(database_at_0017, "CREATE INDEX CONCURRENTLY ix_events_type_id ON events (workspace_id)")
-    _run(
+    run_autocommit(
+        database_at_0017, "CREATE INDEX CONCURRENTLY ix_events_type_id ON events (workspace_id)"
+    )
+    run_autocommit(
         database_at_0017,
         "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'ix_events_type_id'::regclass",
     )
@@ -85,7 +66,7 @@ def test_0018_rebuilds_the_invalid_index_a_failed_concurrent_build_left(
 def test_0018_finishes_a_run_that_stopped_after_building_the_new_index(
     database_at_0017: str,
 ) -> None:
-    _run(
+    run_autocommit(
         database_at_0017,
         "CREATE INDEX CONCURRENTLY ix_events_type_id ON events (workspace_id, type, id)",
     )

@@ -5,7 +5,6 @@ route's dependencies are pinned in tests/api/test_lane.py)."""
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,19 +13,13 @@ from nabd.surveys.models import SurveyResponse
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
 from tests.factories import make_token, make_workspace
-from tests.lanes import RouteCalls, headers_of, hold_token_cache, in_arabic
+from tests.lanes import RouteCalls, headers_of, in_arabic
 from tests.surveys.factories import make_survey, question_ids
 
 
 @pytest.fixture
 def workspace(session: Session) -> Workspace:
     return make_workspace(session)
-
-
-@pytest.fixture
-def route_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> RouteCalls:
-    hold_token_cache(monkeypatch)
-    return RouteCalls(app)
 
 
 def _bearer(session: Session, workspace: Workspace, role: Role = Role.ANALYST) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 from importlib.resources import files
 
-from alembic import command
+import sqlalchemy as sa
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -38,3 +39,22 @@ def current_revisions(engine: Engine) -> set[str]:
 
 def is_up_to_date(engine: Engine) -> bool:
     return current_revisions(engine) == head_revisions(engine.url.render_as_string(False))
+
+
+def create_index_concurrently(name: str, table: str, columns: list[str]) -> None:
+    """PostgreSQL, inside a migration's `autocommit_block`: builds the index CONCURRENTLY,
+    taking up where an interrupted run of the migration stopped.
+
+    A concurrent build that fails (cancelled, server restart, out of disk) leaves an INVALID
+    index of that name behind, which PostgreSQL keeps updating but never reads; it is
+    dropped and built again. A valid one means the build finished before the run stopped.
+    """
+    valid = op.get_bind().scalar(
+        sa.text("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(:name)"),
+        {"name": name},
+    )
+    if valid:
+        return
+    if valid is False:
+        op.drop_index(name, table_name=table, postgresql_concurrently=True)
+    op.create_index(name, table, columns, unique=False, postgresql_concurrently=True)

@@ -15,8 +15,9 @@ ingested event (bench/ingest_events.py).
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from nabd.core.migrations import create_index_concurrently
 
 revision: str = "0018"
 down_revision: str | None = "0017"
@@ -44,23 +45,5 @@ def _swap(*, drop: str, create: str, last_column: str) -> None:
         op.drop_index(drop, table_name="events")
         return
     with op.get_context().autocommit_block():
-        _create_concurrently(create, columns)
+        create_index_concurrently(create, "events", columns)
         op.drop_index(drop, table_name="events", postgresql_concurrently=True, if_exists=True)
-
-
-def _create_concurrently(name: str, columns: list[str]) -> None:
-    """Builds the index, taking up where an interrupted run of this migration stopped.
-
-    A concurrent build that fails (cancelled, server restart, out of disk) leaves an INVALID
-    index of that name behind, which PostgreSQL keeps updating but never reads; it is
-    dropped and built again. A valid one means the build finished before the run stopped.
-    """
-    valid = op.get_bind().scalar(
-        sa.text("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(:name)"),
-        {"name": name},
-    )
-    if valid:
-        return
-    if valid is False:
-        op.drop_index(name, table_name="events", postgresql_concurrently=True)
-    op.create_index(name, "events", columns, unique=False, postgresql_concurrently=True)

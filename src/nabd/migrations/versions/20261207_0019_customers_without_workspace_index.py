@@ -23,8 +23,9 @@ workspace's ON DELETE CASCADE) that filter by it alone. They cost ingestion twic
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from nabd.core.migrations import create_index_concurrently
 
 revision: str = "0019"
 down_revision: str | None = "0018"
@@ -59,20 +60,6 @@ def downgrade() -> None:
             op.create_index(_name(table), table, ["workspace_id"], unique=False)
         return
     with op.get_context().autocommit_block():
+        # Resumable: an INVALID index left by an interrupted downgrade is built again.
         for table in TABLES:
-            _create_concurrently(table)
-
-
-def _create_concurrently(table: str) -> None:
-    """Builds the table's index, taking up where an interrupted downgrade stopped: an INVALID
-    index left by a failed concurrent build is dropped and built again; a valid one is kept."""
-    name = _name(table)
-    valid = op.get_bind().scalar(
-        sa.text("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(:name)"),
-        {"name": name},
-    )
-    if valid:
-        return
-    if valid is False:
-        op.drop_index(name, table_name=table, postgresql_concurrently=True)
-    op.create_index(name, table, ["workspace_id"], unique=False, postgresql_concurrently=True)
+            create_index_concurrently(_name(table), table, ["workspace_id"])
