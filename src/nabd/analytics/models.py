@@ -17,6 +17,7 @@ class AnalyticsWatermark(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "analytics_watermarks"
     __table_args__ = (UniqueConstraint("workspace_id", "table_name"),)
+    workspace_leads_an_index = True
 
     table_name: Mapped[str] = mapped_column(String(64))
     last_id: Mapped[int] = mapped_column(BigIntId, default=0)

@@ -1,5 +1,6 @@
 """Run Alembic programmatically; the migration scripts ship inside the package."""
 
+from collections.abc import Sequence
 from importlib.resources import files
 
 import sqlalchemy as sa
@@ -58,3 +59,32 @@ def create_index_concurrently(name: str, table: str, columns: list[str]) -> None
     if valid is False:
         op.drop_index(name, table_name=table, postgresql_concurrently=True)
     op.create_index(name, table, columns, unique=False, postgresql_concurrently=True)
+
+
+# An index as a migration names it: (name, table, columns).
+IndexSpec = tuple[str, str, list[str]]
+
+
+def drop_indexes(indexes: Sequence[IndexSpec]) -> None:
+    """Drop the indexes; on PostgreSQL each CONCURRENTLY, outside the migration's transaction,
+    so it never waits for, nor blocks, the writes to its table, and IF EXISTS, so that a run
+    that stopped part way (before alembic recorded the revision) can finish."""
+    if op.get_bind().dialect.name != "postgresql":
+        for name, table, _columns in indexes:
+            op.drop_index(name, table_name=table)
+        return
+    with op.get_context().autocommit_block():
+        for name, table, _columns in indexes:
+            op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
+
+
+def create_indexes(indexes: Sequence[IndexSpec]) -> None:
+    """Create the indexes; on PostgreSQL CONCURRENTLY and resumable
+    (`create_index_concurrently`)."""
+    if op.get_bind().dialect.name != "postgresql":
+        for name, table, columns in indexes:
+            op.create_index(name, table, columns, unique=False)
+        return
+    with op.get_context().autocommit_block():
+        for name, table, columns in indexes:
+            create_index_concurrently(name, table, columns)

@@ -32,8 +32,20 @@ class CreatedAtMixin:
 
 
 class WorkspaceScoped:
-    """Every tenant-owned row carries its workspace; every query filters by it."""
+    """Every tenant-owned row carries its workspace; every query filters by it.
+
+    `workspace_id` gets an index of its own unless another index of the table starts with it
+    (`workspace_leads_an_index`): that one serves the queries filtering by the workspace
+    alone and the workspace's ON DELETE CASCADE, and an index on the column alone would only
+    be one more entry to write for every row (tests/core/test_models.py checks every table).
+    """
+
+    workspace_leads_an_index: ClassVar[bool] = False
 
     @declared_attr
     def workspace_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
-        return mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+        return mapped_column(
+            BigIntId,
+            ForeignKey("workspaces.id", ondelete="CASCADE"),
+            index=not cls.workspace_leads_an_index,
+        )

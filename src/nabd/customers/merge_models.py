@@ -19,6 +19,7 @@ class CustomerMerge(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "customer_merges"
     __table_args__ = (Index("ix_customer_merges_target", "workspace_id", "target_customer_id"),)
+    workspace_leads_an_index = True
 
     target_customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE")

@@ -27,12 +27,9 @@ class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
         Index("ix_customers_workspace_total_spend", "workspace_id", "total_spend", "id"),
     )
 
-    # Every index of this table starts with workspace_id, so the mixin's own index on it
-    # would only be one more entry to write whenever ingestion widens a customer's
-    # first/last-seen dates (an update that moves `last_seen_at` is never HOT).
-    workspace_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
+    # One index entry fewer to write whenever ingestion widens a customer's first/last-seen
+    # dates (an update that moves `last_seen_at` is never HOT).
+    workspace_leads_an_index = True
 
     display_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(2))
@@ -62,11 +59,8 @@ class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     __tablename__ = "customer_identities"
     __table_args__ = (UniqueConstraint("workspace_id", "kind", "value"),)
 
-    # Not indexed alone (as `Customer.workspace_id`): the unique index starts with it, and the
-    # batch lookup of identities must probe that one (`select_unique`).
-    workspace_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
+    # The batch lookup of identities must probe the unique index (`select_unique`).
+    workspace_leads_an_index = True
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -86,10 +80,7 @@ class CustomerSearchTerm(WorkspaceScoped, Base):
     __tablename__ = "customer_search_terms"
     __table_args__ = (Index("ix_customer_search_terms_lookup", "workspace_id", "term"),)
 
-    # Not indexed alone (as `Customer.workspace_id`): the lookup index starts with it.
-    workspace_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
+    workspace_leads_an_index = True
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
@@ -101,6 +92,7 @@ class ContactPreference(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "customer_contact_preferences"
     __table_args__ = (UniqueConstraint("workspace_id", "customer_id", "channel"),)
+    workspace_leads_an_index = True
 
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
@@ -127,6 +119,7 @@ class CustomerPrivacySettings(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "customer_privacy_settings"
     __table_args__ = (UniqueConstraint("workspace_id"),)
+    workspace_leads_an_index = True
 
     masked_roles: Mapped[list[str]] = mapped_column(JSONDocument)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,12 +20,8 @@ class Event(IdMixin, WorkspaceScoped, Base):
         # The survey triggers' scan: a workspace's events of one type after a given id.
         Index("ix_events_type_id", "workspace_id", "type", "id"),
     )
+    workspace_leads_an_index = True
 
-    # Every index of this table starts with workspace_id, so the mixin's own index on it
-    # would only be one more index to write for each ingested event.
-    workspace_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
     client_event_id: Mapped[str | None] = mapped_column(String(100))
     customer_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE")
@@ -48,6 +44,7 @@ class Transaction(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint("workspace_id", "order_id"),
         Index("ix_transactions_customer_time", "workspace_id", "customer_id", "occurred_at"),
     )
+    workspace_leads_an_index = True
 
     order_id: Mapped[str] = mapped_column(String(100))
     customer_id: Mapped[int | None] = mapped_column(

@@ -23,6 +23,7 @@ class FeedbackItem(IdMixin, WorkspaceScoped, Base):
         Index("ix_feedback_items_workspace_created", "workspace_id", "created_at"),
         Index("ix_feedback_items_customer", "workspace_id", "customer_id", "created_at"),
     )
+    workspace_leads_an_index = True
 
     source: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str | None] = mapped_column(String(200))

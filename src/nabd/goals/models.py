@@ -56,6 +56,7 @@ class GoalNotification(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     __table_args__ = (
         Index("ix_goal_notifications_user_unread", "workspace_id", "user_id", "read_at"),
     )
+    workspace_leads_an_index = True
 
     goal_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("goals.id", ondelete="CASCADE"), index=True

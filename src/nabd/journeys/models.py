@@ -14,6 +14,7 @@ class Channel(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "channels"
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    workspace_leads_an_index = True
 
     key: Mapped[str] = mapped_column(String(50))
     name_ar: Mapped[str] = mapped_column(String(100))
@@ -25,6 +26,7 @@ class Touchpoint(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "touchpoints"
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    workspace_leads_an_index = True
 
     channel_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("channels.id", ondelete="SET NULL"), index=True

@@ -14,6 +14,7 @@ class MetricsSettings(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "metrics_settings"
     __table_args__ = (UniqueConstraint("workspace_id"),)
+    workspace_leads_an_index = True
 
     # Days without an event or transaction after which a customer counts as churned.
     churn_inactive_days: Mapped[int] = mapped_column(Integer)

@@ -14,6 +14,7 @@ class ReportSubscription(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "report_subscriptions"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+    workspace_leads_an_index = True
 
     user_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("users.id", ondelete="CASCADE"), index=True

@@ -44,9 +44,8 @@ class SurveyQuestion(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "survey_questions"
     __table_args__ = (UniqueConstraint("survey_id", "key"),)
 
-    survey_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"), index=True
-    )
+    # Not indexed alone: the unique (survey_id, key) index serves the survey's questions.
+    survey_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
     type: Mapped[str] = mapped_column(String(16))
@@ -98,6 +97,7 @@ class SurveyResponse(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint("workspace_id", "idempotency_key"),
         Index("ix_survey_responses_survey_submitted", "workspace_id", "survey_id", "submitted_at"),
     )
+    workspace_leads_an_index = True
 
     survey_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"))
     invitation_id: Mapped[int | None] = mapped_column(
@@ -134,6 +134,7 @@ class SurveyAnswer(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint("response_id", "question_id"),
         Index("ix_survey_answers_question_number", "workspace_id", "question_id", "number"),
     )
+    workspace_leads_an_index = True
 
     response_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("survey_responses.id", ondelete="CASCADE")
@@ -181,6 +182,7 @@ class SurveyInvitation(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
         Index("ix_survey_invitations_status_due", "status", "due_at"),
         Index("ix_survey_invitations_customer_sent", "workspace_id", "customer_id", "sent_at"),
     )
+    workspace_leads_an_index = True
 
     survey_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"), index=True
@@ -222,6 +224,7 @@ class SurveyDeliverySettings(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "survey_delivery_settings"
     __table_args__ = (UniqueConstraint("workspace_id"),)
+    workspace_leads_an_index = True
 
     smtp_host: Mapped[str | None] = mapped_column(String(255))
     smtp_port: Mapped[int] = mapped_column(default=587)

@@ -26,6 +26,7 @@ class FeedbackAnnotation(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint("workspace_id", "feedback_item_id"),
         Index("ix_text_annotations_workspace_sentiment", "workspace_id", "sentiment"),
     )
+    workspace_leads_an_index = True
 
     feedback_item_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("feedback_items.id", ondelete="CASCADE")
@@ -58,6 +59,7 @@ class AnnotationTopic(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint("workspace_id", "feedback_item_id", "topic"),
         Index("ix_text_annotation_topics_workspace_topic", "workspace_id", "topic"),
     )
+    workspace_leads_an_index = True
 
     feedback_item_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("feedback_items.id", ondelete="CASCADE")
@@ -76,6 +78,7 @@ class TextCorrection(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     __table_args__ = (
         Index("ix_text_corrections_workspace_item", "workspace_id", "feedback_item_id"),
     )
+    workspace_leads_an_index = True
 
     feedback_item_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("feedback_items.id", ondelete="CASCADE")

@@ -19,6 +19,7 @@ class WorkspaceTopic(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "text_workspace_topics"
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    workspace_leads_an_index = True
 
     key: Mapped[str] = mapped_column(String(64))
     custom: Mapped[bool] = mapped_column(Boolean)
@@ -34,6 +35,7 @@ class TextWorkspaceSettings(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "text_workspace_settings"
     __table_args__ = (UniqueConstraint("workspace_id"),)
+    workspace_leads_an_index = True
 
     # Bumped on every taxonomy edit, so re-scoring can tell stale annotations apart.
     taxonomy_version: Mapped[int] = mapped_column(default=0)
@@ -47,6 +49,7 @@ class TextModelVersion(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "text_model_versions"
     __table_args__ = (UniqueConstraint("workspace_id", "version"),)
+    workspace_leads_an_index = True
 
     version: Mapped[str] = mapped_column(String(64))
     # Absolute: the annotator loads it without knowing the settings.

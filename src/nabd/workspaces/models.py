@@ -52,6 +52,7 @@ class Membership(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+    workspace_leads_an_index = True
 
     user_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("users.id", ondelete="CASCADE"), index=True

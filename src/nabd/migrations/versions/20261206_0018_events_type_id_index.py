@@ -15,35 +15,26 @@ ingested event (bench/ingest_events.py).
 
 from collections.abc import Sequence
 
-from alembic import op
-
-from nabd.core.migrations import create_index_concurrently
+from nabd.core.migrations import create_indexes, drop_indexes
 
 revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+TYPE_TIME = ("ix_events_type_time", "events", ["workspace_id", "type", "occurred_at"])
+TYPE_ID = ("ix_events_type_id", "events", ["workspace_id", "type", "id"])
+
+# The new index is built before the old one goes, so the triggers' scan always has one. On
+# PostgreSQL both run CONCURRENTLY: the events table is the largest, and a plain CREATE INDEX
+# would block every ingest while it builds.
+
 
 def upgrade() -> None:
-    _swap(drop="ix_events_type_time", create="ix_events_type_id", last_column="id")
+    create_indexes([TYPE_ID])
+    drop_indexes([TYPE_TIME])
 
 
 def downgrade() -> None:
-    _swap(drop="ix_events_type_id", create="ix_events_type_time", last_column="occurred_at")
-
-
-def _swap(*, drop: str, create: str, last_column: str) -> None:
-    """The new index is built before the old one goes, so the triggers' scan always has one.
-
-    On PostgreSQL both run CONCURRENTLY, outside the migration's transaction: the events
-    table is the largest, and a plain CREATE INDEX would block every ingest while it builds.
-    """
-    columns = ["workspace_id", "type", last_column]
-    if op.get_bind().dialect.name != "postgresql":
-        op.create_index(create, "events", columns, unique=False)
-        op.drop_index(drop, table_name="events")
-        return
-    with op.get_context().autocommit_block():
-        create_index_concurrently(create, "events", columns)
-        op.drop_index(drop, table_name="events", postgresql_concurrently=True, if_exists=True)
+    create_indexes([TYPE_TIME])
+    drop_indexes([TYPE_ID])

@@ -23,43 +23,22 @@ workspace's ON DELETE CASCADE) that filter by it alone. They cost ingestion twic
 
 from collections.abc import Sequence
 
-from alembic import op
-
-from nabd.core.migrations import create_index_concurrently
+from nabd.core.migrations import create_indexes, drop_indexes
 
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("customers", "customer_identities", "customer_search_terms")
-
-
-def _name(table: str) -> str:
-    return f"ix_{table}_workspace_id"
+INDEXES = [
+    (f"ix_{table}_workspace_id", table, ["workspace_id"])
+    for table in ("customers", "customer_identities", "customer_search_terms")
+]
 
 
 def upgrade() -> None:
-    """On PostgreSQL each drop runs CONCURRENTLY, outside the migration's transaction, so it
-    never waits for, nor blocks, the ingests writing these tables; IF EXISTS lets a run that
-    stopped part way (before alembic recorded 0019) finish."""
-    if op.get_bind().dialect.name != "postgresql":
-        for table in TABLES:
-            op.drop_index(_name(table), table_name=table)
-        return
-    with op.get_context().autocommit_block():
-        for table in TABLES:
-            op.drop_index(
-                _name(table), table_name=table, postgresql_concurrently=True, if_exists=True
-            )
+    drop_indexes(INDEXES)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        for table in TABLES:
-            op.create_index(_name(table), table, ["workspace_id"], unique=False)
-        return
-    with op.get_context().autocommit_block():
-        # Resumable: an INVALID index left by an interrupted downgrade is built again.
-        for table in TABLES:
-            create_index_concurrently(_name(table), table, ["workspace_id"])
+    create_indexes(INDEXES)
