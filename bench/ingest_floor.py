@@ -1,0 +1,415 @@
+"""The anchor and the physical floor of the CSV import of events, on SQLite and PostgreSQL.
+
+    python bench/ingest_floor.py                        # SQLite in a temp dir, 1,000,000 events
+    python bench/ingest_floor.py --n 200000 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/nabd_floor_bench
+
+The rows are those `python bench/ingest_events.py --skip-api` makes nabd's CSV import write
+(the same generated events: 10,000 customers, one event in five at the `checkout`
+touchpoint), in `nabd.events.ingest.EVENT_COLUMNS` and in the form nabd stores them (SQLite:
+moments as nabd's text; PostgreSQL: datetimes; properties as nabd's compact JSON text), with
+the customers resolved to ids by nabd beforehand. They are built as Python tuples, in batches
+of `--batch` rows, before any clock starts. Then, each path on a fresh copy of one database
+migrated by nabd's own migrations (same indexes, foreign keys enforced; SQLite with nabd's
+pragmas and the import's page cache):
+
+- anchor: the rows into a plain table of the same columns, no index, no constraint
+  (SQLite: one `executemany` a batch; PostgreSQL: one binary `COPY … FROM STDIN` a batch,
+  `write_row` per row), one commit a batch: the issue's "bulk loading from Python objects";
+- floor: the same rows into nabd's `events` table, one commit a batch (SQLite: nabd's
+  `INSERT … ON CONFLICT DO NOTHING` by `executemany`; PostgreSQL: binary COPY straight into
+  `events`), then with one commit per `ROWS_PER_TRANSACTION` rows as nabd's import commits,
+  and that again with the customers' first/last-seen UPDATE the import writes once per
+  transaction (one set-based UPDATE of every customer the transaction saw);
+- PostgreSQL only: nabd's own statement shape, idempotent (per batch: empty a temporary
+  stage, binary COPY into it, `INSERT INTO events … SELECT … ON CONFLICT DO NOTHING`; nabd's
+  transactions and seen UPDATE), and the floor by 2 COPY streams at once (two connections on
+  two threads, alternate batches each), the machine having 2 cores.
+
+The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
+validation or identity resolution): what no implementation of the import could beat on this
+machine, and what the rows cost as such.
+
+With `--database-url`, the named PostgreSQL database is DROPPED and created afresh (connect
+as a user allowed to), migrated and filled once, then copied (`CREATE DATABASE … TEMPLATE`)
+for each path into `<name>_run`, which is dropped after it; both are dropped at the end.
+Besides rows/s it prints the CPU µs per row of this process (all its threads) and, on a local
+PostgreSQL, of the backends serving the run's database (`ingest_events.DatabaseCpu`: the
+checkpointer's and WAL writer's CPU is not counted), and how much each path grew the database.
+"""
+
+import argparse
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from ingest_events import CUSTOMERS, T0, DatabaseCpu, prepare
+from psycopg.types.json import set_json_dumps
+from sqlalchemy import URL, make_url
+
+from nabd.core.db import BUSY_TIMEOUT_MS, create_db_engine, create_session_factory, transaction
+from nabd.core.plain_rows import JSONB, TEXT, sqlite_moment
+from nabd.customers.identity import resolve_customers
+from nabd.customers.references import CustomerReference
+from nabd.events.ingest import EVENT_COLUMNS
+from nabd.events.schemas import capped_json
+from nabd.imports.runner import IMPORT_CACHE_KIB, ROWS_PER_TRANSACTION
+
+Row = tuple[Any, ...]
+NAMES = ", ".join(name for name, _kind in EVENT_COLUMNS)
+KINDS = [kind for _name, kind in EVENT_COLUMNS]
+PLAIN_TABLE = "plain_events"
+PLAIN_DDL = f"CREATE TABLE {PLAIN_TABLE} ({', '.join(f'{n} {k}' for n, k in EVENT_COLUMNS)})"
+SQLITE_INSERT = f"INSERT INTO {{table}} ({NAMES}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"  # noqa: S608
+EVENT_KEY_CONFLICT = " ON CONFLICT (workspace_id, client_event_id) DO NOTHING"
+# The customers' first/last-seen window widened to a transaction's (id, earliest, latest).
+SQLITE_SEEN = (
+    "UPDATE customers SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE id = ?1"
+)
+WINDOWS = "floor_windows"
+WINDOWS_DDL = (
+    f"CREATE TEMP TABLE {WINDOWS} (id bigint, earliest timestamptz, latest timestamptz) "
+    "ON COMMIT DELETE ROWS"
+)
+POSTGRES_SEEN = (
+    "UPDATE customers AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w WHERE c.id = w.id"
+)
+STAGE = "floor_stage"
+# nabd stages a JSON document as text and casts it in the INSERT (nabd.core.plain_rows).
+STAGE_KINDS = [TEXT if kind == JSONB else kind for kind in KINDS]
+STAGE_DDL = (
+    f"CREATE TEMP TABLE {STAGE} ("
+    + ", ".join(
+        f"{name} {kind}" for (name, _), kind in zip(EVENT_COLUMNS, STAGE_KINDS, strict=True)
+    )
+    + ") ON COMMIT DELETE ROWS"
+)
+STAGED_INSERT = (
+    f"INSERT INTO events ({NAMES}) SELECT "  # noqa: S608
+    + ", ".join(f"{name}::jsonb" if kind == JSONB else name for name, kind in EVENT_COLUMNS)
+    + f" FROM {STAGE}{EVENT_KEY_CONFLICT}"
+)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The ids the import would have resolved: workspace, checkout touchpoint and its
+    channel, and customer `c{k}`'s id at position k."""
+
+    workspace_id: int
+    touchpoint_id: int
+    channel_id: int
+    customers: list[int]
+
+
+def set_up(database_url: str) -> Setup:
+    """Migrate, then create the workspace, places and customers as the real import would
+    (the customers seen first at their first event's moment)."""
+    workspace_id, _token = prepare(database_url, "bench-floor")
+    engine = create_db_engine(database_url)
+    with transaction(create_session_factory(engine)) as session:
+        touchpoint_id, channel_id = (
+            session.connection()
+            .exec_driver_sql("SELECT id, channel_id FROM touchpoints WHERE key = 'checkout'")
+            .one()
+        )
+        references = [CustomerReference(external_id=f"c{k}").identities() for k in range(CUSTOMERS)]
+        customers = resolve_customers(
+            session,
+            workspace_id=workspace_id,
+            references=references,
+            seen_at=[T0 + timedelta(seconds=k) for k in range(CUSTOMERS)],
+        )
+    engine.dispose()
+    return Setup(workspace_id, touchpoint_id, channel_id, customers)
+
+
+def event_batches(
+    setup: Setup, n: int, size: int, moment: Callable[[datetime], Any]
+) -> list[list[Row]]:
+    """`ingest_events.event(number, "csv")` for each number, as the row nabd stores."""
+    documents = [capped_json({"path": f"/p/{k}"}).decode() for k in range(97)]
+    batches = []
+    for start in range(0, n, size):
+        received = moment(datetime.now(UTC))  # nabd stamps a batch once
+        batch = []
+        for number in range(start, min(start + size, n)):
+            at_checkout = number % 5 == 0
+            batch.append(
+                (
+                    setup.workspace_id,
+                    f"csv-{number}",
+                    setup.customers[number % CUSTOMERS],
+                    "page_view" if number % 3 else "add_to_cart",
+                    setup.touchpoint_id if at_checkout else None,
+                    setup.channel_id if at_checkout else None,
+                    moment(T0 + timedelta(seconds=number)),
+                    received,
+                    documents[number % 97],
+                )
+            )
+        batches.append(batch)
+    return batches
+
+
+def seen_windows(batches: Sequence[Sequence[Row]]) -> list[tuple[Any, Any, Any]]:
+    """(customer, earliest, latest) of the batches' events, by customer id (lock order)."""
+    windows: dict[int, tuple[Any, Any]] = {}
+    for batch in batches:
+        for row in batch:
+            customer, moment = row[2], row[6]
+            first, last = windows.get(customer, (moment, moment))
+            windows[customer] = (min(first, moment), max(last, moment))
+    return [(customer, first, last) for customer, (first, last) in sorted(windows.items())]
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way of writing the rows."""
+
+    label: str
+    table: str = "events"
+    commit_rows: int = 0  # rows a transaction; 0: one commit a batch
+    seen: bool = False  # the seen UPDATE once per transaction
+    staged: bool = False  # PostgreSQL: nabd's stage and INSERT … SELECT … ON CONFLICT
+    streams: int = 1
+
+
+def methods(postgres: bool, batch: int) -> list[Method]:
+    """The paths measured, in order; nabd's import commits every ROWS_PER_TRANSACTION rows."""
+    import_rows = ROWS_PER_TRANSACTION
+    found = [
+        Method(f"anchor: plain table, commit/{batch:,}", table=PLAIN_TABLE),
+        Method(f"floor: events, commit/{batch:,}"),
+        Method(f"floor: events, commit/{import_rows:,}", commit_rows=import_rows),
+        Method(f"floor: + seen UPDATE, commit/{import_rows:,}", commit_rows=import_rows, seen=True),
+    ]
+    if postgres:
+        found += [
+            Method(
+                f"nabd's SQL: stage, ON CONFLICT, seen, commit/{import_rows:,}",
+                commit_rows=import_rows,
+                seen=True,
+                staged=True,
+            ),
+            Method(f"floor: events, commit/{batch:,}, 2 COPY streams", streams=2),
+        ]
+    return found
+
+
+def transactions(batches: list[list[Row]], method: Method) -> list[list[list[Row]]]:
+    """The batches grouped by transaction."""
+    per = max(1, method.commit_rows // len(batches[0])) if method.commit_rows else 1
+    return [batches[at : at + per] for at in range(0, len(batches), per)]
+
+
+@dataclass
+class Result:
+    """One path's figures (CPU in seconds; `db_cpu` None when not a local PostgreSQL)."""
+
+    rows: int
+    seconds: float
+    cpu: float
+    db_cpu: float | None
+    growth_mb: float
+
+
+def sqlite_connect(path: Path) -> sqlite3.Connection:
+    """nabd's pragmas (nabd.core.db) and the import's page cache, explicit transactions."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        "foreign_keys=ON",
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        f"cache_size=-{IMPORT_CACHE_KIB}",
+    ):
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
+def sqlite_run(template: Path, scratch: Path, method: Method, batches: list[list[Row]]) -> Result:
+    target = scratch / "run.sqlite3"
+    shutil.copyfile(template, target)
+    connection = sqlite_connect(target)
+    if method.table == PLAIN_TABLE:
+        connection.execute(PLAIN_DDL)
+    insert = SQLITE_INSERT.format(table=method.table)
+    if method.table == "events":
+        insert += EVENT_KEY_CONFLICT  # nabd's statement; SQLite checks the key either way
+    grouped = transactions(batches, method)
+    windows = [seen_windows(group) if method.seen else [] for group in grouped]
+    size = template.stat().st_size
+    cpu, began = time.process_time(), time.perf_counter()
+    for group, seen in zip(grouped, windows, strict=True):
+        connection.execute("BEGIN IMMEDIATE")
+        for batch in group:
+            connection.executemany(insert, batch)
+        if seen:
+            connection.executemany(SQLITE_SEEN, seen)
+        connection.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    connection.close()  # checkpoints the WAL into the file
+    growth = (target.stat().st_size - size) / 2**20
+    target.unlink()
+    return Result(sum(map(len, batches)), seconds, cpu, None, growth)
+
+
+def postgres_dsn(url: URL, database: str) -> str:
+    return url.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+def postgres_admin(url: URL, *statements: str) -> None:
+    """Statements run outside a transaction, from the server's `postgres` database."""
+    with psycopg.connect(postgres_dsn(url, "postgres"), autocommit=True) as admin:
+        for statement in statements:
+            admin.execute(statement)
+
+
+def postgres_connect(dsn: str) -> psycopg.Connection[Any]:
+    """A connection whose binary COPY sends a JSON text as the jsonb it already is (psycopg
+    would otherwise serialise the str again, as a JSON string)."""
+    connection = psycopg.connect(dsn, prepare_threshold=None)
+    set_json_dumps(str, context=connection)
+    return connection
+
+
+def postgres_write(
+    connection: psycopg.Connection[Any],
+    method: Method,
+    grouped: list[list[list[Row]]],
+    windows: list[list[tuple[Any, Any, Any]]],
+) -> None:
+    target = STAGE if method.staged else method.table
+    kinds = STAGE_KINDS if method.staged else KINDS
+    copy_sql = f"COPY {target} ({NAMES}) FROM STDIN (FORMAT BINARY)"
+    with connection.cursor() as cursor:
+        for group, seen in zip(grouped, windows, strict=True):
+            for batch in group:
+                if method.staged:
+                    cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608 - as nabd does
+                with cursor.copy(copy_sql) as copy:
+                    copy.set_types(kinds)
+                    for row in batch:
+                        copy.write_row(row)
+                if method.staged:
+                    cursor.execute(STAGED_INSERT)
+            if seen:
+                with cursor.copy(f"COPY {WINDOWS} FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["bigint", "timestamptz", "timestamptz"])
+                    for window in seen:
+                        copy.write_row(window)
+                cursor.execute(POSTGRES_SEEN)
+            connection.commit()
+
+
+def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
+    base, run = str(url.database), f"{url.database}_run"
+    postgres_admin(url, f"DROP DATABASE IF EXISTS {run}", f"CREATE DATABASE {run} TEMPLATE {base}")
+    dsn = postgres_dsn(url, run)
+    connections = [postgres_connect(dsn) for _ in range(method.streams)]
+    try:
+        for connection in connections:
+            connection.execute(STAGE_DDL)  # temporary tables of the session, off the clock
+            connection.execute(WINDOWS_DDL)
+            connection.commit()
+        first = connections[0]
+        if method.table == PLAIN_TABLE:
+            first.execute(PLAIN_DDL)
+            first.commit()
+        size = first.execute("SELECT pg_database_size(current_database())").fetchone()
+        first.execute("CHECKPOINT")  # the copy's and the last run's pages written off the clock
+        first.commit()
+        # Stream k writes batches k, k + streams, …
+        work = [transactions(batches[k :: method.streams], method) for k in range(method.streams)]
+        windows = [[seen_windows(group) if method.seen else [] for group in g] for g in work]
+        database_cpu = DatabaseCpu(url.set(database=run).render_as_string(hide_password=False))
+        cpu, began = time.process_time(), time.perf_counter()
+        threads = [
+            threading.Thread(target=postgres_write, args=(c, method, g, w))
+            for c, g, w in zip(connections, work, windows, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+        db_cpu = database_cpu.used()
+        stored = first.execute(f"SELECT count(*) FROM {method.table}").fetchone()  # noqa: S608
+        after = first.execute("SELECT pg_database_size(current_database())").fetchone()
+    finally:
+        for connection in connections:
+            connection.close()
+    postgres_admin(url, f"DROP DATABASE {run}")
+    rows = sum(map(len, batches))
+    if stored is None or stored[0] != rows or size is None or after is None:
+        raise SystemExit(f"{method.label}: {stored} rows stored of {rows}")
+    return Result(rows, seconds, cpu, db_cpu, (after[0] - size[0]) / 2**20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="events to load")
+    parser.add_argument("--batch", type=int, default=5000, help="rows a batch (COPY/executemany)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL database to DROP, create and use (default: SQLite in a temp dir)",
+    )
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.database_url:
+            url = make_url(args.database_url)
+            postgres_admin(
+                url, f"DROP DATABASE IF EXISTS {url.database}", f"CREATE DATABASE {url.database}"
+            )
+            setup = set_up(args.database_url)
+            batches = event_batches(setup, args.n, args.batch, lambda moment: moment)
+            try:
+                for method in methods(True, args.batch):
+                    results.append((method, postgres_run(url, method, batches)))
+            finally:
+                postgres_admin(url, f"DROP DATABASE IF EXISTS {url.database}_run")
+                postgres_admin(url, f"DROP DATABASE IF EXISTS {url.database}")
+            engine_name = "postgresql"
+        else:
+            template = Path(scratch) / "template.sqlite3"
+            setup = set_up(f"sqlite:///{template}")  # its engine disposed: no WAL left
+            batches = event_batches(setup, args.n, args.batch, sqlite_moment)
+            for method in methods(False, args.batch):
+                results.append((method, sqlite_run(template, Path(scratch), method, batches)))
+            engine_name = "sqlite"
+    load_after = os.getloadavg()
+    print(f"\nengine: {engine_name}; {args.n:,} events in batches of {args.batch:,}")
+    print(
+        f"{'path':<52} {'rows/s':>9} {'seconds':>8} {'µs CPU/row':>11} {'backends':>9} "
+        f"{'growth MB':>10}"
+    )
+    for method, result in results:
+        per_row = 1e6 / result.rows
+        backends = "" if result.db_cpu is None else f"{result.db_cpu * per_row:.2f}"
+        print(
+            f"{method.label:<52} {result.rows / result.seconds:>9,.0f} {result.seconds:>8.2f} "
+            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f}"
+        )
+    print(
+        f"load average before: {load_before[0]:.2f}, after: {load_after[0]:.2f} "
+        f"(1 min; {load_after[1]:.2f} over 5 min; 2 cores)"
+    )
+
+
+if __name__ == "__main__":
+    main()
