@@ -1,8 +1,9 @@
-"""The anchor and the physical floor of the CSV import of events, on SQLite and PostgreSQL.
+"""The anchor and the physical floor of ingesting events (CSV import, API), SQLite and PostgreSQL.
 
     python bench/ingest_floor.py                        # SQLite in a temp dir, 1,000,000 events
     python bench/ingest_floor.py --n 200000 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/nabd_floor_bench
+    python bench/ingest_floor.py --n 200000 --batch 500  # the events API's batches too
 
 The rows are those `python bench/ingest_events.py --skip-api` makes nabd's CSV import write
 (the same generated events: 10,000 customers, one event in five at the `checkout`
@@ -24,7 +25,10 @@ pragmas and the import's page cache):
 - PostgreSQL only: nabd's own statement shape, idempotent (per batch: empty a temporary
   stage, binary COPY into it, `INSERT INTO events … SELECT … ON CONFLICT DO NOTHING`; nabd's
   transactions and seen UPDATE), and the floor by 2 COPY streams at once (two connections on
-  two threads, alternate batches each), the machine having 2 cores.
+  two threads, alternate batches each), the machine having 2 cores;
+- the events API's transactions, for `--batch 500` as `bench/ingest_events.py` posts: the
+  seen UPDATE and a commit per batch (PostgreSQL: one transaction a request, also in nabd's
+  statement shape), and on SQLite per MAX_GROUP_WEIGHT rows, the most the group commit joins.
 
 The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
 validation or identity resolution): what no implementation of the import could beat on this
@@ -57,6 +61,7 @@ from psycopg.types.json import set_json_dumps
 from sqlalchemy import URL, make_url
 
 from nabd.core.db import BUSY_TIMEOUT_MS, create_db_engine, create_session_factory, transaction
+from nabd.core.group_commit import MAX_GROUP_WEIGHT
 from nabd.core.plain_rows import JSONB, TEXT, sqlite_moment
 from nabd.customers.identity import resolve_customers
 from nabd.customers.references import CustomerReference
@@ -205,6 +210,21 @@ def methods(postgres: bool, batch: int) -> list[Method]:
             ),
             Method(f"floor: events, commit/{batch:,}, 2 COPY streams", streams=2),
         ]
+    # The events API's transactions (`--batch 500`): on PostgreSQL one a request, its
+    # customers' seen dates widened in it; on SQLite the lane's group commit joins requests
+    # up to MAX_GROUP_WEIGHT events a transaction (each request widens its own customers:
+    # once a transaction here, so this stays a floor).
+    found.append(Method(f"floor: + seen UPDATE, commit/{batch:,}", seen=True))
+    if postgres:
+        found.append(Method(f"nabd's SQL: stage, seen, commit/{batch:,}", seen=True, staged=True))
+    elif batch < MAX_GROUP_WEIGHT:
+        found.append(
+            Method(
+                f"floor: + seen UPDATE, commit/{MAX_GROUP_WEIGHT:,}",
+                commit_rows=MAX_GROUP_WEIGHT,
+                seen=True,
+            )
+        )
     return found
 
 
