@@ -15,6 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -369,6 +370,36 @@ def _workspaces_awaiting_answers(session: Session) -> list[int]:
     )
 
 
+def _deliver_each(
+    open_transaction: OpenTransaction,
+    invitation_ids: list[int],
+    *,
+    claim: Callable[..., Outgoing | None],
+    record: Callable[..., None],
+    http: httpx.Client,
+    mail: SmtpConnections,
+    unclaimed: Callable[[Session, int], None] | None = None,
+) -> list[str | None]:
+    """Per invitation: `claim(session, invitation_id=…)` it in one transaction, deliver what
+    was claimed with no transaction open (a provider may take seconds to answer), `record(
+    session, invitation_id=…, error=…)` the outcome in a second one. `unclaimed` sees, in the
+    claim's transaction, each one not claimed. The outcome of each message delivered: None
+    if sent, else its error."""
+    outcomes: list[str | None] = []
+    for invitation_id in invitation_ids:
+        with open_transaction() as session:
+            outgoing = claim(session, invitation_id=invitation_id)
+            if outgoing is None and unclaimed is not None:
+                unclaimed(session, invitation_id)
+        if outgoing is None:
+            continue
+        error = deliver(outgoing, http=http, mail=mail)
+        with open_transaction() as session:
+            record(session, invitation_id=invitation_id, error=error)
+        outcomes.append(error)
+    return outcomes
+
+
 def _send_invitations(
     open_transaction: OpenTransaction,
     *,
@@ -381,29 +412,25 @@ def _send_invitations(
 ) -> None:
     with open_transaction() as session:
         due = due_invitation_ids(session, now=now)
-    for invitation_id in due:
-        with open_transaction() as session:
-            outgoing = claim_invitation(
-                session,
-                invitation_id=invitation_id,
-                now=now,
-                secret_key=secret_key,
-                public_url=public_url,
-            )
-            if outgoing is None:
-                status = session.get_one(SurveyInvitation, invitation_id).status
-                report.skipped += status == "skipped"
-                report.failed += status == "failed"
-        if outgoing is None:
-            continue
-        error = deliver(outgoing, http=http, mail=mail)
-        with open_transaction() as session:
-            record_result(session, invitation_id=invitation_id, error=error, now=now)
-        if error is None:
-            report.sent += 1
-        else:
-            report.failed += 1
-            report.errors.append(error)
+
+    def count_unclaimed(session: Session, invitation_id: int) -> None:
+        status = session.get_one(SurveyInvitation, invitation_id).status
+        report.skipped += status == "skipped"
+        report.failed += status == "failed"
+
+    outcomes = _deliver_each(
+        open_transaction,
+        due,
+        claim=partial(claim_invitation, now=now, secret_key=secret_key, public_url=public_url),
+        record=partial(record_result, now=now),
+        http=http,
+        mail=mail,
+        unclaimed=count_unclaimed,
+    )
+    errors = [error for error in outcomes if error is not None]
+    report.sent += len(outcomes) - len(errors)
+    report.failed += len(errors)
+    report.errors.extend(errors)
 
 
 def _send_reminders(
@@ -421,21 +448,15 @@ def _send_reminders(
             sync_answered(session, workspace_id=workspace_id)
     with open_transaction() as session:
         reminders = due_reminder_ids(session, now=now)
-    for invitation_id in reminders:
-        with open_transaction() as session:
-            outgoing = claim_reminder(
-                session,
-                invitation_id=invitation_id,
-                now=now,
-                secret_key=secret_key,
-                public_url=public_url,
-            )
-        if outgoing is None:
-            continue
-        error = deliver(outgoing, http=http, mail=mail)
-        with open_transaction() as session:
-            _record_reminder(session, invitation_id=invitation_id, error=error)
-        report.reminders += error is None
+    outcomes = _deliver_each(
+        open_transaction,
+        reminders,
+        claim=partial(claim_reminder, now=now, secret_key=secret_key, public_url=public_url),
+        record=_record_reminder,
+        http=http,
+        mail=mail,
+    )
+    report.reminders += outcomes.count(None)
 
 
 def send_due(
