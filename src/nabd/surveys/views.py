@@ -186,6 +186,22 @@ def _builder_page(
     )
 
 
+def _builder_page_refusing(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    survey: Survey,
+    error: ValidationError | NabdError,
+) -> Response:
+    """The builder again, with the reasons a change was refused (422). Whatever the change
+    wrote before it was refused is rolled back: the request's session would commit it with
+    the page."""
+    session.rollback()
+    return _builder_page(
+        request, session, principal, survey, errors=error_messages(request, error), status_code=422
+    )
+
+
 @router.get("/{survey_id}")
 def builder(
     request: Request, session: DbSession, principal: ReadSurveys, survey_id: int
@@ -221,14 +237,7 @@ def update_settings(
             actor=principal.actor,
         )
     except (ValidationError, NabdError) as error:
-        return _builder_page(
-            request,
-            session,
-            principal,
-            survey,
-            errors=error_messages(request, error),
-            status_code=422,
-        )
+        return _builder_page_refusing(request, session, principal, survey, error)
     flash(request, N_("Survey saved."))
     return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
 
@@ -241,14 +250,7 @@ def change_status(
     try:
         changes = SurveyPatch.model_validate({"status": plain_fields(form).get("status", "")})
     except ValidationError as error:
-        return _builder_page(
-            request,
-            session,
-            principal,
-            survey,
-            errors=error_messages(request, error),
-            status_code=422,
-        )
+        return _builder_page_refusing(request, session, principal, survey, error)
     service.update_survey(
         session,
         workspace_id=principal.workspace_id,
@@ -280,14 +282,7 @@ def _apply_questions(
             actor=principal.actor,
         )
     except (ValidationError, NabdError) as error:
-        return _builder_page(
-            request,
-            session,
-            principal,
-            survey,
-            errors=error_messages(request, error),
-            status_code=422,
-        )
+        return _builder_page_refusing(request, session, principal, survey, error)
     flash(request, message)
     return RedirectResponse(f"/surveys/{survey.id}#questions", status_code=303)
 
