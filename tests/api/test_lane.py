@@ -15,8 +15,9 @@ from fastapi.routing import RouteContext
 
 from nabd.api.access import api_routes, route_access
 from nabd.api.app import LANES
-from nabd.api.lane import LaneRoute
+from nabd.api.lane import LaneCall, LaneRoute, path_pattern
 from nabd.surveys.schemas import ResponseIn
+from nabd.workspaces.roles import Permission
 
 ACCESS = ("nabd.api.access.enforce_declared_access", [])
 REQUIRE = (
@@ -69,6 +70,59 @@ def test_the_lane_vouches_for_every_check_the_route_declares(app: FastAPI, lane:
     assert route_access(route) == lane.permission
     dependant = route.dependant
     assert [p.name for p in dependant.path_params] == path_params
+    # The lane reads every path parameter as an id (`path_pattern`).
+    assert all(p.field_info.annotation is int for p in dependant.path_params)
     assert [p.name for p in dependant.header_params] == header_params
     assert [(p.name, p.field_info.annotation) for p in dependant.body_params] == body_params
     assert dependant.query_params == dependant.cookie_params == []
+
+
+RESPONSES = path_pattern("/api/v1/surveys/{survey_id}/responses")
+
+
+@pytest.mark.parametrize("survey_id", ["1", "907", "10", "9" * 18])
+def test_a_path_parameter_is_an_id(survey_id: str) -> None:
+    match = RESPONSES.fullmatch(f"/api/v1/surveys/{survey_id}/responses")
+    assert match is not None
+    assert match["survey_id"] == survey_id
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/surveys/0/responses",
+        "/api/v1/surveys/007/responses",  # FastAPI reads it as 7: the route answers
+        "/api/v1/surveys/+7/responses",
+        "/api/v1/surveys/-7/responses",
+        "/api/v1/surveys/1_000/responses",
+        "/api/v1/surveys/%s/responses" % ("9" * 19),
+        "/api/v1/surveys/\u0661/responses",  # an Arabic-Indic digit
+        "/api/v1/surveys/7.0/responses",
+        "/api/v1/surveys/abc/responses",
+        "/api/v1/surveys//responses",
+        "/api/v1/surveys/1/2/responses",
+        "/api/v1/surveys/1/responses/",
+        "/api/v1/surveys/1/responsesX",
+        "/api/v2/surveys/1/responses",
+    ],
+)
+def test_other_paths_are_left_to_the_routes(path: str) -> None:
+    assert RESPONSES.fullmatch(path) is None
+
+
+def test_the_literal_parts_of_a_path_are_matched_as_they_are() -> None:
+    pattern = path_pattern("/api/v1/exports.csv")
+    assert pattern.fullmatch("/api/v1/exports.csv")
+    assert pattern.fullmatch("/api/v1/exportsXcsv") is None
+
+
+async def _never(call: LaneCall) -> None:
+    raise AssertionError("not served")
+
+
+@pytest.mark.parametrize(
+    "path", ["/files/{name:path}", "/items/{item id}", "/items/{id", "/items/}"]
+)
+def test_a_lane_route_whose_path_the_lane_cannot_read_is_refused(path: str) -> None:
+    with pytest.raises(ValueError):
+        LaneRoute(method="POST", path=path, permission=Permission.EVENTS_WRITE, serve=_never)

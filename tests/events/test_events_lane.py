@@ -4,6 +4,7 @@ and everything the lane cannot vouch for is answered by the route itself (the ro
 dependencies are pinned in tests/api/test_lane.py)."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,8 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from nabd.events import lane
-from nabd.events.api import store_events
+from nabd.events.batch_requests import BatchRequest
 from nabd.events.models import Event, Transaction
 from nabd.workspaces.models import Workspace
 from nabd.workspaces.roles import Role
@@ -128,35 +128,52 @@ def test_a_body_not_sent_as_json_is_left_to_the_route(
     assert count(session, Event) == 2
 
 
+@pytest.mark.parametrize(
+    ("path", "batch", "stored"),
+    [
+        ("/api/v1/events", lambda *names: {"events": [event(n) for n in names]}, Event),
+        (
+            "/api/v1/transactions",
+            lambda *names: {"transactions": [transaction(n) for n in names]},
+            Transaction,
+        ),
+    ],
+)
 def test_a_unit_that_fails_in_the_lane_is_answered_by_the_route(
     client: TestClient,
     session: Session,
     workspace: Workspace,
     route_calls: RouteCalls,
     monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    batch: Callable[..., dict[str, Any]],
+    stored: type[Event | Transaction],
 ) -> None:
-    """The unit raises after storing its events: its transaction is rolled back, and the route
-    stores the batch once and answers."""
+    """The lane's unit raises after storing its items: its transaction is rolled back, and
+    the route (whose store is the same) stores the batch once and answers."""
     headers = bearer(session, workspace)
-    assert client.post(PATH, json={"events": [event("a")]}, headers=headers).status_code == 200
+    assert client.post(path, json=batch("a"), headers=headers).status_code == 200
     failures = []
+    store = BatchRequest.store
 
-    def failing(session: Session, **arguments: Any) -> Response:
-        store_events(session, **arguments)
-        session.flush()
-        failures.append(arguments["workspace_id"])
-        raise RuntimeError("the disk is full")
+    def failing_once(request: BatchRequest, session: Session, **arguments: Any) -> Response:
+        reply = store(request, session, **arguments)
+        if not failures:
+            session.flush()
+            failures.append(arguments["workspace_id"])
+            raise RuntimeError("the disk is full")
+        return reply
 
-    monkeypatch.setattr(lane, "store_events", failing)
+    monkeypatch.setattr(BatchRequest, "store", failing_once)
     calls = route_calls.count
-    sent = client.post(PATH, json={"events": [event("b"), event("c")]}, headers=headers)
+    sent = client.post(path, json=batch("b", "c"), headers=headers)
     assert (sent.status_code, sent.json()) == (
         200,
         {"accepted": 2, "duplicates": 0, "rejected": []},
     )
     assert failures == [workspace.id]
     assert route_calls.count == calls + 1
-    assert count(session, Event) == 3
+    assert count(session, stored) == 3
 
 
 def _transactions(prefix: str) -> dict[str, Any]:

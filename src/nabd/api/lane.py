@@ -8,7 +8,7 @@ storing a single survey response, and about a tenth of a batch of 500 events
 everything the route checks before it writes is known to pass. The checks every lane route
 shares are made here, once:
 
-- the method and the path (a pattern no wider than the route's own path parameters);
+- the method and the path (`path_pattern`: no wider than the route's own path parameters);
 - a bearer token whose principal this process authenticated in the last seconds, with the
   route's permission (`access.cached_principal`: the checks of `require`, from its cache);
 - a JSON content type, and the body read whole;
@@ -28,7 +28,7 @@ makes it too.
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -63,17 +63,45 @@ Serve = Callable[[LaneCall], Awaitable[Response | None]]
 class LaneRoute:
     """One route the lane serves.
 
-    `path` is the route's path as declared (the pinning test finds the route by it);
-    `pattern` matches the request paths the lane may serve, no wider than the route's
-    parameters read them; `serve` stores and returns the route's committed reply, or None
-    (or raises) with nothing stored, for the route to answer.
+    `path` is the route's path as declared (the pinning test finds the route by it), and
+    `pattern` the request paths the lane may serve, derived from it (`path_pattern`);
+    `serve` stores and returns the route's committed reply, or None (or raises) with nothing
+    stored, for the route to answer.
     """
 
     method: str
     path: str
-    pattern: re.Pattern[str]
     permission: Permission
     serve: Serve
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", path_pattern(self.path))
+
+
+# A path parameter is an id as FastAPI's int parameter reads it, at most 18 digits (within a
+# 64-bit id), without the other spellings it accepts ("007", "+7", "1_000", longer numbers):
+# those, and whatever else is not such an id, go to the route, which reads or refuses them.
+_ID = "[1-9][0-9]{0,17}"
+_PARAMETER = re.compile(r"\{([^{}]*)\}")
+
+
+def path_pattern(path: str) -> re.Pattern[str]:
+    """The request paths of a route's `path` template that the lane may serve: the literal
+    parts as they are, each `{name}` an id (a group of that name). A parameter of another
+    kind (`{name:path}`) has no pattern here, so such a route cannot be registered."""
+    parts = _PARAMETER.split(path)
+    pattern = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            if "{" in part or "}" in part:
+                raise ValueError(f"unbalanced braces in the lane path {path!r}")
+            pattern.append(re.escape(part))
+        elif part.isidentifier():
+            pattern.append(f"(?P<{part}>{_ID})")
+        else:
+            raise ValueError(f"the lane serves only id parameters, not {{{part}}} in {path!r}")
+    return re.compile("".join(pattern))
 
 
 class Lane:

@@ -11,23 +11,18 @@ from sqlalchemy.orm import Session
 from nabd.api.access import Principal, public, require
 from nabd.api.database import DbSession
 from nabd.api.phone_region import PhoneRegion
-from nabd.api.replies import json_reply
 from nabd.core.errors import ErrorDetail, NotAuthenticated, RateLimited, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.validation import describe_errors
 from nabd.events import write_keys
-from nabd.events.batch import BatchOutcome, Rejection
-from nabd.events.bodies import validate_body, validate_event_body
-from nabd.events.collect import MAX_COLLECT_BYTES, CollectIn, collect
-from nabd.events.ingest import ingest_events, ingest_transactions
-from nabd.events.rows import EventRow
-from nabd.events.schemas import (
-    BatchResultOut,
-    EventBatchIn,
-    RejectionOut,
-    TransactionBatchIn,
-    TransactionIn,
+from nabd.events.batch_requests import (
+    BatchRequest,
+    batch_result,
+    read_events,
+    read_transactions,
 )
+from nabd.events.collect import MAX_COLLECT_BYTES, CollectIn, collect
+from nabd.events.schemas import BatchResultOut, EventBatchIn, TransactionBatchIn
 from nabd.web.locale import request_locale
 from nabd.workspaces.roles import Permission
 
@@ -39,18 +34,6 @@ ManageSettings = Annotated[Principal, Depends(require(Permission.SETTINGS_MANAGE
 
 class WriteKeyOut(BaseModel):
     key: str
-
-
-def batch_result(outcome: BatchOutcome, locale: str) -> BatchResultOut:
-    rejected = sorted(outcome.rejected, key=lambda rejection: rejection.index)
-    return BatchResultOut(
-        accepted=outcome.accepted,
-        duplicates=outcome.duplicates,
-        rejected=[
-            RejectionOut(index=r.index, field=r.field, reason=r.translated(locale).reason)
-            for r in rejected
-        ],
-    )
 
 
 async def raw_body(request: Request) -> bytes:
@@ -81,34 +64,7 @@ def post_events(
     body: RawBody,
 ) -> Response:
     """Up to 1,000 events; each is accepted, a duplicate (known `event_id`) or rejected."""
-    locale = request_locale(request)
-    events, rejected = validate_event_body(body, locale=locale)
-    workspace_id = principal.workspace_id
-    reply = store_events(
-        session, workspace_id=workspace_id, events=events, rejected=rejected, locale=locale
-    )
-    # Committed here rather than when the request's session closes: on SQLite the
-    # connection holds the process's one write lock until it goes back to the pool, and the
-    # close runs only after another hop through the event loop and a worker thread.
-    session.commit()
-    return reply
-
-
-def store_events(
-    session: Session,
-    *,
-    workspace_id: int,
-    events: list[EventRow],
-    rejected: list[Rejection],
-    locale: str,
-) -> Response:
-    """The valid events stored (not committed) and the reply of `POST /api/v1/events`: the
-    route's work after validation, shared with `nabd.events.lane`, which serves the same
-    requests past FastAPI. It may run twice (`nabd.core.group_commit`): it changes nothing
-    it is given."""
-    outcome = ingest_events(session, workspace_id=workspace_id, events=events)
-    outcome.rejected.extend(rejected)
-    return json_reply(batch_result(outcome, locale))
+    return _committed(session, principal, read_events(body, locale=request_locale(request)))
 
 
 @router.post(
@@ -122,37 +78,17 @@ def post_transactions(
     body: RawBody,
 ) -> Response:
     """Up to 1,000 transactions, idempotent on `order_id`."""
-    locale = request_locale(request)
-    items, rejected = validate_transaction_body(body, locale=locale)
-    workspace_id = principal.workspace_id
-    reply = store_transactions(
-        session, workspace_id=workspace_id, items=items, rejected=rejected, locale=locale
-    )
-    session.commit()  # as in post_events: the write lock goes back at once
+    return _committed(session, principal, read_transactions(body, locale=request_locale(request)))
+
+
+def _committed(session: Session, principal: Principal, batch: BatchRequest) -> Response:
+    """The batch stored for the principal's workspace, and its reply once committed."""
+    reply = batch.store(session, workspace_id=principal.workspace_id)
+    # Committed here rather than when the request's session closes: on SQLite the
+    # connection holds the process's one write lock until it goes back to the pool, and the
+    # close runs only after another hop through the event loop and a worker thread.
+    session.commit()
     return reply
-
-
-def validate_transaction_body(
-    body: bytes, *, locale: str
-) -> tuple[list[tuple[int, TransactionIn]], list[Rejection]]:
-    """The transactions of a raw `POST /api/v1/transactions` body; a bad envelope is a 422."""
-    return validate_body(
-        body, envelope=TransactionBatchIn, key="transactions", schema=TransactionIn, locale=locale
-    )
-
-
-def store_transactions(
-    session: Session,
-    *,
-    workspace_id: int,
-    items: list[tuple[int, TransactionIn]],
-    rejected: list[Rejection],
-    locale: str,
-) -> Response:
-    """As `store_events`, for `POST /api/v1/transactions`."""
-    outcome = ingest_transactions(session, workspace_id=workspace_id, items=items)
-    outcome.rejected.extend(rejected)
-    return json_reply(batch_result(outcome, locale))
 
 
 async def _collect_payload(request: Request) -> dict[str, Any]:

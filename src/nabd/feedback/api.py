@@ -13,7 +13,8 @@ from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from nabd.customers.profile import place_names
-from nabd.events.api import RawBody, batch_result, body_schema
+from nabd.events.api import RawBody, body_schema
+from nabd.events.batch_requests import batch_result
 from nabd.events.bodies import validate_body
 from nabd.events.schemas import BatchResultOut
 from nabd.feedback.ingest import ingest_feedback

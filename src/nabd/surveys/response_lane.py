@@ -9,7 +9,6 @@ that fails stored nothing, and the route answers.
 """
 
 import json
-import re
 
 from starlette.responses import Response
 
@@ -26,7 +25,7 @@ async def _serve(call: LaneCall) -> Response | None:
     if key is None:
         return None
     data = ResponseIn.model_validate(json.loads(call.body))
-    unit = response_unit(call.principal, int(call.match[1]), data, key or None)
+    unit = response_unit(call.principal, int(call.match["survey_id"]), data, key or None)
     reply: Response = await call.request.app.state.group_commit.run(unit)
     return reply
 
@@ -43,9 +42,6 @@ def _idempotency_key(keys: list[str]) -> str | None:
 RESPONSE_LANE = LaneRoute(
     method="POST",
     path="/api/v1/surveys/{survey_id}/responses",
-    # Ids as FastAPI's int parameter reads them, without the spellings it also accepts
-    # ("007", "+7", very long numbers): those go to the route.
-    pattern=re.compile(r"/api/v1/surveys/([1-9][0-9]{0,17})/responses"),
     permission=Permission.SURVEYS_WRITE,
     serve=_serve,
 )
