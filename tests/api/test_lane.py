@@ -16,7 +16,7 @@ from fastapi.routing import RouteContext
 from nabd.api.access import api_routes, route_access
 from nabd.api.app import LANES
 from nabd.api.lane import LaneCall, LaneRoute, path_pattern
-from nabd.surveys.schemas import ResponseIn
+from nabd.surveys.schemas import BatchIn, ResponseIn
 from nabd.workspaces.roles import Permission
 
 ACCESS = ("nabd.api.access.enforce_declared_access", [])
@@ -36,6 +36,12 @@ PINNED: dict[str, tuple[list[Any], list[str], list[str], list[tuple[str, Any]]]]
         ["survey_id"],
         ["idempotency_key"],
         [("data", ResponseIn)],
+    ),
+    "/api/v1/surveys/{survey_id}/responses/batch": (
+        [ACCESS, SESSION, REQUIRE, REGION],
+        ["survey_id"],
+        [],
+        [("data", BatchIn)],
     ),
     "/api/v1/events": (RAW_BATCH, [], [], []),
     "/api/v1/transactions": (RAW_BATCH, [], [], []),

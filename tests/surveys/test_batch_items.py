@@ -4,7 +4,6 @@ path's models and per-customer creation, on a real database."""
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,10 +21,8 @@ from nabd.surveys.batch_items import (
     plain,
     validated_items,
 )
-from nabd.surveys.models import SurveyResponse
 from nabd.surveys.schemas import AnswerIn, BatchItemIn, CustomerRef
-from nabd.workspaces.roles import Role
-from tests.factories import make_token, make_workspace
+from tests.factories import make_workspace
 from tests.surveys.factories import make_survey, question_ids
 
 ITEMS: list[Any] = [
@@ -232,80 +229,3 @@ def test_a_customer_created_concurrently_is_used_and_the_new_one_removed(
         )
     ).all()
     assert orphans == []
-
-
-def _stored(session: Session, survey_id: int) -> list[tuple[Any, ...]]:
-    session.expire_all()
-    rows = session.execute(
-        select(
-            SurveyResponse.language,
-            SurveyResponse.completed,
-            SurveyResponse.progress,
-            SurveyResponse.submitted_at,
-            SurveyResponse.received_at,
-        )
-        .where(SurveyResponse.survey_id == survey_id)
-        .order_by(SurveyResponse.id)
-    )
-    # Question ids differ between surveys, and a response without a time takes its receipt's.
-    return [
-        (language, completed, len(progress), "received" if at == received else at)
-        for language, completed, progress, at, received in rows
-    ]
-
-
-def test_the_body_read_from_json_gives_the_usual_answers(
-    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    workspace = make_workspace(session)
-    _, token = make_token(session, workspace, Role.ANALYST)
-    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
-    bodies: list[Any] = [
-        {"responses": []},
-        {},
-        {"responses": [{"language": "fr"}]},
-        {"responses": {"a": 1}},
-        {"responses": [{}] * 1001},
-        {"responses": [], "extra": 1},
-        {"responses": ["x"]},
-    ]
-    raw_bodies = [b"{", b"[]", b'{"responses": [{"idempotency_key": "\\ud800"}]}']
-    replies = {}
-    for usual in (False, True):
-        survey = make_survey(session, workspace)
-        session.commit()
-        nps = question_ids(survey)["nps"]
-        good = [
-            {
-                "idempotency_key": f"{survey.id}-{n}",
-                "language": "en" if n % 2 else "ar",
-                "submitted_at": "2026-11-01T09:30:00+03:00" if n % 3 else None,
-                "answers": [{"question_id": nps, "value": n % 11}],
-            }
-            for n in range(30)
-        ]
-        url = f"/api/v1/surveys/{survey.id}/responses/batch"
-        if usual:
-            monkeypatch.setattr("nabd.surveys.batch_route.parsed_body", lambda _body: None)
-        else:
-            # Good bodies must not take the usual way.
-            monkeypatch.setattr("nabd.surveys.api.validated_items", None)
-        answers = [
-            client.post(url, json={"responses": good}, headers=headers).json(),
-            client.post(url, json={"responses": good[:5]}, headers=headers).json(),
-        ]
-        monkeypatch.undo()
-        for body in bodies:
-            reply = client.post(url, json=body, headers=headers)
-            answers.append((reply.status_code, reply.json()))
-        for raw in raw_bodies:
-            reply = client.post(
-                url, content=raw, headers={**headers, "Content-Type": "application/json"}
-            )
-            answers.append((reply.status_code, reply.text))
-        replies[usual] = (answers, _stored(session, survey.id))
-    assert replies[False] == replies[True]
-    assert replies[False][0][:2] == [
-        {"accepted": 30, "duplicates": 0, "rejected": []},
-        {"accepted": 0, "duplicates": 5, "rejected": []},
-    ]

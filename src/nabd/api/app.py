@@ -44,6 +44,7 @@ from nabd.surveys import distribution_views as survey_distribution_views
 from nabd.surveys import public_views as survey_public_views
 from nabd.surveys import results_views as survey_results_views
 from nabd.surveys import views as survey_views
+from nabd.surveys.batch_lane import BATCH_LANE
 from nabd.surveys.response_lane import RESPONSE_LANE
 from nabd.text import api as text_api
 from nabd.text import settings_views as text_settings_views
@@ -111,7 +112,7 @@ ROUTERS = (
 )
 # Served past FastAPI's routing when nothing can be refused (`nabd.api.lane`): the
 # integrations' hottest writes.
-LANES = (RESPONSE_LANE, EVENTS_LANE, TRANSACTIONS_LANE)
+LANES = (RESPONSE_LANE, BATCH_LANE, EVENTS_LANE, TRANSACTIONS_LANE)
 NAV_ITEMS = (
     *report_views.NAV_ITEMS,
     *customer_views.NAV_ITEMS,

@@ -6,6 +6,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from nabd.api.access import Principal, require
@@ -14,12 +15,11 @@ from nabd.api.params import ListResponse, page_request
 from nabd.api.phone_region import PhoneRegion
 from nabd.api.replies import json_reply
 from nabd.core.errors import ErrorDetail, ValidationFailed
-from nabd.core.i18n import N_, gettext
+from nabd.core.i18n import N_, Locale, gettext
 from nabd.core.pagination import PageRequest
 from nabd.core.validation import describe_errors
 from nabd.surveys import respondent, responses, service
-from nabd.surveys.batch_items import validated_items
-from nabd.surveys.batch_route import ParsedBatchRoute, parsed_items
+from nabd.surveys.batch_items import BatchItem, validated_items
 from nabd.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -246,8 +246,7 @@ def _store_response(
     return json_reply(response_out(stored, _channel_names(session, survey.workspace_id)), 200)
 
 
-def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
-    locale = request_locale(request)
+def _translated(locale: Locale, rejection: dict[str, Any]) -> Rejection:
     if "error" in rejection:
         reason = describe_errors([rejection["error"]], locale)[0]["reason"]
     else:
@@ -258,6 +257,7 @@ def _translated(request: Request, rejection: dict[str, Any]) -> Rejection:
     return Rejection(index=rejection["index"], field=rejection["field"], reason=reason)
 
 
+@router.post("/surveys/{survey_id}/responses/batch", response_model=BatchOut)
 def submit_batch(
     request: Request,
     session: DbSession,
@@ -267,32 +267,52 @@ def submit_batch(
     data: BatchIn,
 ) -> Response:
     """Up to 1,000 responses, each with its own optional idempotency_key."""
-    # Read from the body's JSON when every item is good (`ParsedBatchRoute`), else checked
-    # one by one from `data`.
-    parsed = parsed_items(request)
-    result = responses.record_checked_batch(
-        session,
-        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
-        items=validated_items(data.responses) if parsed is None else parsed,
-        default_language=principal.workspace.default_language,
+    store = batch_unit(
+        principal, survey_id, validated_items(data.responses), locale=request_locale(request)
     )
+    reply = store(session)
     # Committed here rather than when the request's session closes: on SQLite the
     # connection holds the process's one write lock until it goes back to the pool, and
     # the close runs only after another hop through the event loop and a worker thread,
     # which every other writer would wait for.
     session.commit()
-    rejected = [_translated(request, rejection) for rejection in result.rejected]
+    return reply
+
+
+def batch_unit(
+    principal: Principal,
+    survey_id: int,
+    items: Sequence[BatchItem | ValidationError],
+    *,
+    locale: Locale,
+) -> Callable[[Session], Response]:
+    """The batch's storing work and the route's reply, for the route's own session and for
+    the group commit (`nabd.surveys.batch_lane` serves the same requests past FastAPI)."""
+    return partial(
+        _store_batch,
+        survey=responses.SurveyId(id=survey_id, workspace_id=principal.workspace_id),
+        items=items,
+        default_language=principal.workspace.default_language,
+        locale=locale,
+    )
+
+
+def _store_batch(
+    session: Session,
+    *,
+    survey: responses.SurveyId,
+    items: Sequence[BatchItem | ValidationError],
+    default_language: str,
+    locale: Locale,
+) -> Response:
+    """The valid items stored (not committed) and the reply. It may run twice
+    (`nabd.core.group_commit`): it changes nothing it is given."""
+    result = responses.record_checked_batch(
+        session, survey=survey, items=items, default_language=default_language
+    )
+    rejected = [_translated(locale, rejection) for rejection in result.rejected]
     reply = BatchOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
     return json_reply(reply, 200)
-
-
-router.add_api_route(
-    "/surveys/{survey_id}/responses/batch",
-    submit_batch,
-    methods=["POST"],
-    response_model=BatchOut,
-    route_class_override=ParsedBatchRoute,
-)
 
 
 @router.get("/responses")
