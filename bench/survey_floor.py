@@ -28,8 +28,8 @@ from typing import Any
 from survey_responses import CUSTOMERS, prepare, response_body
 
 from nabd.core.db import create_db_engine, create_session_factory, transaction
+from nabd.customers.identity import resolve_customers
 from nabd.metrics.rollups import COUNT_COLUMNS, answer_counts
-from nabd.surveys.customers import resolve_customers
 from nabd.surveys.schemas import CustomerRef
 
 RESPONSE_SQL = (
@@ -69,10 +69,12 @@ class Setup:
                 .one()
             )
             refs = [CustomerRef(external_id=f"c{number}") for number in range(CUSTOMERS)]
-            resolved = resolve_customers(
-                session, workspace_id=self.workspace_id, refs=refs, languages=["ar"] * CUSTOMERS
+            self.customers = resolve_customers(
+                session,
+                workspace_id=self.workspace_id,
+                references=[ref.identities() for ref in refs],
+                languages=["ar"] * CUSTOMERS,
             )
-            self.customers = [int(customer_id or 0) for customer_id in resolved]
         engine.dispose()
 
 

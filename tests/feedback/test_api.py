@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.customers.models import Customer
 from nabd.feedback.models import FeedbackItem
 from tests.events.factories import T0, bearer
 from tests.factories import make_workspace
@@ -79,3 +80,16 @@ def test_bad_texts_are_rejected_one_by_one(client: TestClient, session: Session)
         (4, "created_at"),
     ]
     assert session.scalars(select(FeedbackItem.external_id)).all() == ["fine"]
+
+
+def test_a_customer_first_named_by_a_text_speaks_its_declared_language(
+    client: TestClient, session: Session
+) -> None:
+    workspace = make_workspace(session)
+    headers = bearer(session, workspace)
+    review = {**REVIEW, "language": "ar"}
+    assert client.post("/api/v1/feedback", json={"items": [review]}, headers=headers).is_success
+    item = session.scalar(select(FeedbackItem))
+    assert item is not None and item.customer_id is not None
+    customer = session.get_one(Customer, item.customer_id)
+    assert customer.language == "ar" and customer.first_seen_at is not None

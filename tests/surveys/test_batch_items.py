@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
 from nabd.customers.references import using_phone_region
 from nabd.customers.search import customer_terms
-from nabd.surveys import customers as survey_customers
 from nabd.surveys import responses as recording
 from nabd.surveys.batch_items import (
     _ITEM,
@@ -167,10 +166,11 @@ def test_first_seen_customers_are_created_together_as_one_by_one(session: Sessio
     session.flush()
     assert result.accepted == 6
     # The first reference to name a customer creates it, in that item's language, with all
-    # of that reference's identities; later ones naming any of them find it.
+    # of that reference's identities; later ones naming any of them find it, and teach it
+    # the identities they add (b's e-mail).
     assert _customers(session, workspace.id) == [
         ("ar", {("external_id", "a"), ("email", "a@example.com")}),
-        ("ar", {("external_id", "b")}),
+        ("ar", {("external_id", "b"), ("email", "b@example.com")}),
         ("ar", {("phone", "+966501234567")}),
     ]
     stored = session.execute(
@@ -184,48 +184,3 @@ def test_first_seen_customers_are_created_together_as_one_by_one(session: Sessio
         expected_terms |= {(customer_id, term) for term in customer_terms(None, pairs)}
     terms = session.execute(select(CustomerSearchTerm.customer_id, CustomerSearchTerm.term))
     assert {tuple(row) for row in terms} == expected_terms
-
-
-def test_a_customer_created_concurrently_is_used_and_the_new_one_removed(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    workspace = make_workspace(session)
-    [theirs] = survey_customers.resolve_identities(
-        session,
-        workspace_id=workspace.id,
-        references=[[("external_id", "taken")]],
-        languages=["en"],
-    )
-    # The other transaction's identity is invisible to the lookup, as if it committed just
-    # after it; the INSERT then meets it.
-    lookup = survey_customers._known
-    calls = []
-
-    def late(session: Session, *, workspace_id: int, wanted: set[Any]) -> dict[Any, int]:
-        calls.append(wanted)
-        return {} if len(calls) == 1 else lookup(session, workspace_id=workspace_id, wanted=wanted)
-
-    monkeypatch.setattr(survey_customers, "_known", late)
-    resolved = survey_customers.resolve_identities(
-        session,
-        workspace_id=workspace.id,
-        references=[
-            [("email", "new@example.com"), ("external_id", "taken")],
-            [("external_id", "fresh")],
-            [("email", "new@example.com")],
-        ],
-        languages=["ar", "ar", "ar"],
-    )
-    session.flush()
-    assert resolved[0] == theirs and resolved[2] == theirs
-    assert resolved[1] not in (None, theirs)
-    assert _customers(session, workspace.id) == [
-        ("en", {("external_id", "taken")}),
-        ("ar", {("external_id", "fresh")}),
-    ]
-    orphans = session.scalars(
-        select(CustomerSearchTerm.customer_id).where(
-            CustomerSearchTerm.customer_id.not_in([theirs, resolved[1]])
-        )
-    ).all()
-    assert orphans == []

@@ -1,8 +1,25 @@
 """Identity resolution: which customer a reference (external id, e-mail, phone, anonymous id)
 means, creating the customer on first sight, and linking an anonymous visitor to a known one.
 
+The one resolver of nabd: events, transactions, feedback, imports, survey responses (single
+and batched), invitations and respondent links all find their customers here, so the same
+reference means the same person whichever way it arrives. Its rules:
+
+- the first known identity of a reference in `references.PRIORITY` order (external id,
+  e-mail, phone, anonymous id) decides who the customer is; references pointing to different
+  known customers are never merged implicitly (merging stays an explicit, audited act);
+- an identity of a reference that nobody holds yet is attached to the reference's customer,
+  so `{external_id, email}` teaches nabd that both belong to one person, whether it came
+  with an event or a survey answer;
+- a reference none of whose identities is known creates a customer with all of them (and
+  their search terms), seen first and last at the reference's moment when it has one (an
+  event, a purchase, a feedback text; not a profile import, a survey answer or an
+  invitation, which are not activity), in the reference's language when it has one (a
+  survey answer's: later invitations are sent in it). A language is only ever given to a new
+  customer: a known customer's language is their profile's.
+
 Resolution works a whole batch at a time (one lookup, one insert of new customers, one insert
-of new identities) so the ingestion API stays fast; concurrent batches that invent the same
+of new identities) so the ingestion paths stay fast; concurrent batches that invent the same
 identity are settled by the unique constraint, never by a second customer.
 """
 
@@ -10,14 +27,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain, filterfalse
-from operator import itemgetter
-from typing import Any
+from itertools import chain, compress, filterfalse, repeat
+from operator import is_not, itemgetter
+from typing import Any, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor
+from nabd.core.bulk import driver_rows
 from nabd.core.plain_rows import (
     BIGINT,
     TEXT,
@@ -26,7 +44,6 @@ from nabd.core.plain_rows import (
     is_sqlite,
     moment_writer,
     moments_writer,
-    select_unique,
     widen_seen_window,
 )
 from nabd.core.types import utcnow
@@ -42,26 +59,46 @@ from nabd.customers.search import customer_terms
 from nabd.customers.service import refresh_search_text
 
 _FIRST_PAIR = itemgetter(0)
+Pair = tuple[str, str]
 
 
-def lookup_identities(
-    session: Session, *, workspace_id: int, pairs: set[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    """Which customer holds each known pair: one indexed query per kind of identity."""
-    by_kind: dict[str, list[str]] = {}
-    for kind, value in pairs:
-        by_kind.setdefault(kind, []).append(value)
-    found: dict[tuple[str, str], int] = {}
-    for kind, values in by_kind.items():
-        rows = select_unique(
-            session,
-            sql="SELECT value, customer_id FROM customer_identities "
-            "WHERE workspace_id = %s AND kind = %s AND value {IN}",
-            params=(workspace_id, kind),
-            values=values,
+def lookup_identities(session: Session, *, workspace_id: int, pairs: set[Pair]) -> dict[Pair, int]:
+    """Which customer holds each known pair, in one read whatever the kinds, straight through
+    the driver: a single survey response pays for this lookup, and SQLAlchemy's execution
+    and result set-up cost several times SQLite's own work for one row.
+
+    Each pair probes the unique (workspace, kind, value) index: on SQLite one `IN` list per
+    kind; on PostgreSQL the pairs `unnest`ed, each a LATERAL probe with LIMIT 1, whatever the
+    table's statistics say (`= ANY` or a list of row values let the planner scan the whole
+    workspace's identities of a young or growing table instead, `plain_rows.select_unique`).
+    """
+    if not pairs:
+        return {}
+    if is_sqlite(session):
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in pairs:
+            by_kind.setdefault(kind, []).append(value)
+        sql = " UNION ALL ".join(
+            "SELECT kind, value, customer_id FROM customer_identities "  # noqa: S608 - marks
+            f"WHERE workspace_id = ? AND kind = ? AND value IN ({', '.join('?' * len(values))})"
+            for values in by_kind.values()
         )
-        found.update({(kind, value): customer_id for value, customer_id in rows})
-    return found
+        parameters: list[Any] = []
+        for kind, values in by_kind.items():
+            parameters += (workspace_id, kind, *values)
+    else:
+        sql = (
+            "SELECT x.kind, x.value, x.customer_id "
+            "FROM unnest(?::text[], ?::text[]) AS k(kind, value) CROSS JOIN LATERAL "
+            "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = ? "
+            "AND kind = k.kind AND value = k.value LIMIT 1) AS x"
+        )
+        kinds, texts = zip(*pairs, strict=True)
+        parameters = [list(kinds), list(texts), workspace_id]
+    return {
+        (kind, value): customer_id
+        for kind, value, customer_id in driver_rows(session, sql, parameters)
+    }
 
 
 IDENTITY_COLUMNS = (
@@ -85,15 +122,19 @@ def _stored_windows(session: Session, first_seen: list[datetime | None]) -> list
 
 
 def _create_customers(
-    session: Session, *, workspace_id: int, first_seen: list[datetime | None]
+    session: Session,
+    *,
+    workspace_id: int,
+    first_seen: list[datetime | None],
+    languages: list[str | None],
 ) -> list[int]:
-    """Insert bare customers (ingestion knows no name yet), one id per entry of `first_seen`,
-    each seen first and last at its entry.
+    """Insert bare customers (no name yet), one id per entry of `first_seen`, each seen first
+    and last at its entry and speaking its entry of `languages`.
 
     One statement whatever the count, the windows written with the rows (a separate UPDATE
     by id rewrote every new row and its last-seen index entry a second time). The database
-    hands the ids back in no promised order; customers created with the same window are
-    alike, so each entry takes any id returned with its window.
+    hands the ids back in no promised order; customers created with the same window and
+    language are alike, so each entry takes an id returned with its window and language.
     """
     created_at = moment_writer(session)(utcnow())
     windows = _stored_windows(session, first_seen)
@@ -101,25 +142,28 @@ def _create_customers(
     if is_sqlite(session):
         returned = connection.exec_driver_sql(
             "INSERT INTO customers (workspace_id, attributes, created_at, first_seen_at, "
-            "last_seen_at) SELECT ?, '{}', ?, value, value FROM json_each(?) "
-            "RETURNING id, first_seen_at",
-            (workspace_id, created_at, json.dumps(windows)),
+            "last_seen_at, language) SELECT ?, '{}', ?, json_extract(value, '$[0]'), "
+            "json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
+            "RETURNING id, first_seen_at, language",
+            (workspace_id, created_at, json.dumps(list(zip(windows, languages, strict=True)))),
         ).all()
     else:
         returned = connection.exec_driver_sql(
             "INSERT INTO customers (workspace_id, attributes, created_at, first_seen_at, "
-            "last_seen_at) SELECT %s, '{}'::jsonb, %s, at, at "
-            "FROM unnest(%s::timestamptz[]) AS at RETURNING id, first_seen_at",
-            (workspace_id, created_at, windows),
+            "last_seen_at, language) SELECT %s, '{}'::jsonb, %s, at, at, language "
+            "FROM unnest(%s::timestamptz[], %s::text[]) AS given(at, language) "
+            "RETURNING id, first_seen_at, language",
+            (workspace_id, created_at, windows, languages),
         ).all()
-    ids_by_window: dict[Any, list[int]] = {}
-    for customer_id, window in returned:
-        ids_by_window.setdefault(window, []).append(customer_id)
-    return [ids_by_window[window].pop() for window in windows]
+    # Highest id first, so that each entry pops the lowest left: ids follow first sight.
+    ids_alike: dict[tuple[Any, str | None], list[int]] = {}
+    for customer_id, window, language in sorted(returned, reverse=True):
+        ids_alike.setdefault((window, language), []).append(customer_id)
+    return [ids_alike[alike].pop() for alike in zip(windows, languages, strict=True)]
 
 
 def _index_new_customers(
-    session: Session, *, workspace_id: int, identities: dict[int, list[tuple[str, str]]]
+    session: Session, *, workspace_id: int, identities: dict[int, list[Pair]]
 ) -> None:
     """Search terms of customers created just now: from their identities alone (no name),
     without loading them back as ORM objects."""
@@ -141,18 +185,17 @@ def resolve_customers(
     *,
     workspace_id: int,
     references: Sequence[Identities],
-    seen_at: Sequence[datetime | None],
-    held: dict[tuple[str, str], int] | None = None,
+    seen_at: Sequence[datetime | None] | None = None,
+    languages: Sequence[str | None] | None = None,
+    held: dict[Pair, int] | None = None,
 ) -> list[int]:
-    """The customer id of each reference, creating customers and identities never seen before.
+    """The customer id of each reference (its identities, `PRIORITY` first), creating the
+    customers and attaching the identities never seen before (the module's rules).
 
-    An identity of a reference that nobody holds yet is attached to the reference's customer,
-    so `{email, external_id}` teaches nabd that both belong to one person. Two references that
-    point to different known customers are never merged implicitly: the most decisive known
-    identity wins (`references.PRIORITY`) and merging stays an explicit, audited act.
-
-    `held` remembers pairs already resolved in the caller's transaction (an import's batches
-    share one): only pairs it lacks are looked up, and it learns the batch's pairs.
+    `seen_at` is each reference's moment of activity (None: not activity), `languages` the
+    language each speaks, for a customer it creates. `held` remembers pairs already resolved
+    in the caller's transaction (an import's batches share one): only pairs it lacks are
+    looked up, and it learns the batch's pairs.
     """
     if held is None:
         pairs = set(chain.from_iterable(references))
@@ -173,10 +216,14 @@ def resolve_customers(
         # (in C: the Python steps per item cost an import about a third of a microsecond a row
         # under the profiler).
         return list(map(known.__getitem__, map(_FIRST_PAIR, references)))
+    count = len(references)
     new_first_seen: list[datetime | None] = []
+    new_languages: list[str | None] = []
     # Unknown pair → the customer it will belong to: an id, or -(n + 1) for the n-th new one.
-    attach: dict[tuple[str, str], int] = {}
-    for reference, at in zip(references, seen_at, strict=True):
+    attach: dict[Pair, int] = {}
+    for reference, at, language in zip(
+        references, seen_at or [None] * count, languages or [None] * count, strict=True
+    ):
         if len(reference) == 1:  # the usual reference: one identity, no generators
             owner = known.get(reference[0])
             if owner is None:
@@ -187,11 +234,16 @@ def resolve_customers(
                 owner = next((attach[pair] for pair in reference if pair in attach), None)
         if owner is None:
             new_first_seen.append(at)
+            new_languages.append(language)
             owner = -len(new_first_seen)
         elif owner < 0:
+            # A later reference to a customer this batch creates: the earliest moment, the
+            # first language given.
             earlier = new_first_seen[-owner - 1]
             if at is not None and (earlier is None or at < earlier):
                 new_first_seen[-owner - 1] = at
+            if new_languages[-owner - 1] is None:
+                new_languages[-owner - 1] = language
         for pair in reference:
             if pair not in known and pair not in attach:
                 attach[pair] = owner
@@ -199,50 +251,165 @@ def resolve_customers(
         return [next(known[pair] for pair in reference) for reference in references]
 
     new_ids = (
-        _create_customers(session, workspace_id=workspace_id, first_seen=new_first_seen)
+        _create_customers(
+            session,
+            workspace_id=workspace_id,
+            first_seen=new_first_seen,
+            languages=new_languages,
+        )
         if new_first_seen
         else []
     )
+    attached = {pair: new_ids[-owner - 1] if owner < 0 else owner for pair, owner in attach.items()}
     created_at = moment_writer(session)(utcnow())
-    insert_ignoring_conflicts(
+    written = insert_ignoring_conflicts(
         session,
         table="customer_identities",
         columns=IDENTITY_COLUMNS,
         rows=[
-            (workspace_id, kind, value, new_ids[-owner - 1] if owner < 0 else owner, created_at)
-            for (kind, value), owner in attach.items()
+            (workspace_id, kind, value, customer_id, created_at)
+            for (kind, value), customer_id in attached.items()
         ],
         conflict_columns=("workspace_id", "kind", "value"),
     )
-    # Read back what the database holds: a concurrent batch may have claimed a pair first.
-    settled = {**known, **lookup_identities(session, workspace_id=workspace_id, pairs=set(attach))}
-    if held is not None:
-        held.update(settled)
-    orphans = set(new_ids) - set(settled.values())
-    if orphans:
-        session.execute(
-            delete(Customer).where(Customer.workspace_id == workspace_id, Customer.id.in_(orphans))
+    if written < len(attached):
+        # A concurrent transaction stored some of these pairs first.
+        return _resolve_again(
+            session,
+            workspace_id=workspace_id,
+            references=references,
+            seen_at=seen_at,
+            languages=languages,
+            held=held,
+            attached=attached,
+            new_ids=new_ids,
         )
-    created = set(new_ids) - orphans
-    new_identities: dict[int, list[tuple[str, str]]] = {}
-    for pair in attach:
-        if settled[pair] in created:
-            new_identities.setdefault(settled[pair], []).append(pair)
-    _index_new_customers(session, workspace_id=workspace_id, identities=new_identities)
+    _index_new_customers(
+        session, workspace_id=workspace_id, identities=_identities_of(attached, set(new_ids))
+    )
     # Known customers that gained an identity: their terms are rebuilt from what they hold.
-    grown = {settled[pair] for pair in attach} - created
+    grown = set(attached.values()).difference(new_ids)
     refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown)
-    return [settled[reference[0]] for reference in references]
+    if held is not None:
+        held.update(attached)
+    return [
+        known[reference[0]] if reference[0] in known else attached[reference[0]]
+        for reference in references
+    ]
 
 
-def resolve_customer(
-    session: Session, *, workspace_id: int, reference: CustomerReference, seen_at: datetime
-) -> int:
+def _identities_of(attached: dict[Pair, int], customer_ids: set[int]) -> dict[int, list[Pair]]:
+    """The pairs of `attached` that belong to each of `customer_ids`."""
+    identities: dict[int, list[Pair]] = {}
+    for pair, customer_id in attached.items():
+        if customer_id in customer_ids:
+            identities.setdefault(customer_id, []).append(pair)
+    return identities
+
+
+def _resolve_again(
+    session: Session,
+    *,
+    workspace_id: int,
+    references: Sequence[Identities],
+    seen_at: Sequence[datetime | None] | None,
+    languages: Sequence[str | None] | None,
+    held: dict[Pair, int] | None,
+    attached: dict[Pair, int],
+    new_ids: list[int],
+) -> list[int]:
+    """`resolve_customers` once a concurrent transaction stored some of the batch's new pairs
+    first: what it would have answered had that transaction committed before the lookup.
+
+    The new customers that lost an identity are removed again, with the identities they did
+    get; what the batch did store is kept (and indexed), and the batch is resolved again, which
+    now finds the other transaction's customers and attaches to them what the removed ones held.
+    """
+    stored = lookup_identities(session, workspace_id=workspace_id, pairs=set(attached))
+    created = set(new_ids)
+    lost = {
+        customer_id for pair, customer_id in attached.items() if stored.get(pair) != customer_id
+    }
+    removed = lost & created
+    if removed:
+        # The identities and search terms go with them (ON DELETE CASCADE).
+        session.execute(
+            delete(Customer).where(Customer.workspace_id == workspace_id, Customer.id.in_(removed))
+        )
+    kept = {
+        pair: customer_id
+        for pair, customer_id in attached.items()
+        if customer_id not in removed and stored.get(pair) == customer_id
+    }
+    _index_new_customers(
+        session, workspace_id=workspace_id, identities=_identities_of(kept, created - removed)
+    )
+    refresh_search_text(
+        session, workspace_id=workspace_id, customer_ids=set(kept.values()) - created
+    )
+    if held is not None:
+        for pair in attached:
+            held.pop(pair, None)
     return resolve_customers(
         session,
         workspace_id=workspace_id,
-        references=[reference.identities()],
+        references=references,
+        seen_at=seen_at,
+        languages=languages,
+        held=held,
+    )
+
+
+def resolve_optional_customers(
+    session: Session,
+    *,
+    workspace_id: int,
+    references: Sequence[Identities | None],
+    seen_at: Sequence[datetime | None] | None = None,
+    languages: Sequence[str | None] | None = None,
+) -> list[int | None]:
+    """`resolve_customers` for items that may name no customer (an anonymous survey answer,
+    a review): None for a None reference, and no query when none names one."""
+    named = list(map(is_not, references, repeat(None)))
+    if all(named):
+        return list(
+            resolve_customers(
+                session,
+                workspace_id=workspace_id,
+                references=cast(Sequence[Identities], references),
+                seen_at=seen_at,
+                languages=languages,
+            )
+        )
+    if not any(named):
+        return [None] * len(references)
+    resolved = iter(
+        resolve_customers(
+            session,
+            workspace_id=workspace_id,
+            references=list(compress(cast(Sequence[Identities], references), named)),
+            seen_at=None if seen_at is None else list(compress(seen_at, named)),
+            languages=None if languages is None else list(compress(languages, named)),
+        )
+    )
+    return [next(resolved) if given else None for given in named]
+
+
+def resolve_customer(
+    session: Session,
+    *,
+    workspace_id: int,
+    identities: Identities,
+    seen_at: datetime | None = None,
+    language: str | None = None,
+) -> int:
+    """`resolve_customers` for one reference."""
+    return resolve_customers(
+        session,
+        workspace_id=workspace_id,
+        references=[identities],
         seen_at=[seen_at],
+        languages=[language],
     )[0]
 
 
@@ -287,7 +454,9 @@ def identify(
     device), only the anonymous id moves: history that may be someone else's stays put.
     """
     anonymous_id = bounded_id(anonymous_id, MAX_ANONYMOUS_ID_LENGTH)
-    known_id = resolve_customer(session, workspace_id=workspace_id, reference=customer, seen_at=at)
+    known_id = resolve_customer(
+        session, workspace_id=workspace_id, identities=customer.identities(), seen_at=at
+    )
     holder_id = lookup_identities(
         session, workspace_id=workspace_id, pairs={("anonymous_id", anonymous_id)}
     ).get(("anonymous_id", anonymous_id))

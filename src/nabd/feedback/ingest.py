@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from nabd.customers.identity import record_activity, resolve_customers
+from nabd.customers.identity import record_activity, resolve_optional_customers
 from nabd.events.batch import BatchOutcome, Rejection
 from nabd.events.ingest import UNKNOWN_CHANNEL, UNKNOWN_TOUCHPOINT
 from nabd.events.places import index_places
@@ -39,17 +39,15 @@ def ingest_feedback(
             if channel_id is None and touchpoint is not None:
                 channel_id = touchpoint.channel_id
             placed.append((item, channel_id, touchpoint.id if touchpoint else None))
-    with_customer = [item for item, _, _ in placed if item.customer is not None]
-    customer_ids = resolve_customers(
+    customer_ids = resolve_optional_customers(
         session,
         workspace_id=workspace_id,
-        references=[item.customer.identities() for item in with_customer if item.customer],
-        seen_at=[item.created_at for item in with_customer],
+        references=[item.customer.identities() if item.customer else None for item, _, _ in placed],
+        seen_at=[item.created_at for item, _, _ in placed],
+        languages=[item.language for item, _, _ in placed],
     )
-    customer_of = {id(item): cid for item, cid in zip(with_customer, customer_ids, strict=True)}
     activity: dict[int, tuple] = {}
-    for item, channel_id, touchpoint_id in placed:
-        customer_id = customer_of.get(id(item))
+    for (item, channel_id, touchpoint_id), customer_id in zip(placed, customer_ids, strict=True):
         _stored, created = record_feedback(
             session,
             workspace_id=workspace_id,

@@ -28,8 +28,15 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from nabd.core.i18n import N_
-from nabd.customers.references import optional_email, optional_phone
-from nabd.surveys.schemas import MAX_BATCH, MAX_QUESTIONS, AnswerIn, BatchItemIn, ResponseIn
+from nabd.customers.references import Identities, optional_email, optional_phone
+from nabd.surveys.schemas import (
+    MAX_BATCH,
+    MAX_QUESTIONS,
+    AnswerIn,
+    BatchItemIn,
+    ResponseIn,
+    named_identities,
+)
 
 
 @with_config(ConfigDict(str_strip_whitespace=True, extra="forbid"))
@@ -52,17 +59,11 @@ def _one_given(customer: BatchCustomer) -> BatchCustomer:
     return customer
 
 
-def identities_of(customer: BatchCustomer) -> list[tuple[str, str]]:
-    """The reference's identities, most specific first (as `surveys.customers.identities_of`
-    reads a `CustomerRef`)."""
-    found: list[tuple[str, str]] = []
-    if external_id := customer.get("external_id"):
-        found.append(("external_id", external_id))
-    if email := customer.get("email"):
-        found.append(("email", email))
-    if phone := customer.get("phone"):
-        found.append(("phone", phone))
-    return found
+def identities_of(customer: BatchCustomer) -> Identities:
+    """`CustomerRef.identities` of the dict."""
+    return named_identities(
+        customer.get("external_id"), customer.get("email"), customer.get("phone")
+    )
 
 
 @with_config(ConfigDict(extra="forbid"))

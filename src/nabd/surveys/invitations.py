@@ -19,8 +19,8 @@ from nabd.core.audit import Actor, record_audit
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
 from nabd.customers import service as customers
+from nabd.customers.identity import resolve_customers
 from nabd.customers.models import CustomerIdentity
-from nabd.surveys.customers import resolve_customers
 from nabd.surveys.distribution_schemas import InvitationIn
 from nabd.surveys.errors import LinkNotFound, SurveyNotOpen
 from nabd.surveys.models import (
@@ -137,13 +137,12 @@ def create_invitations(
         customers.get_customer(session, workspace_id=workspace_id, customer_id=customer_id).id
         for customer_id in data.customer_ids
     ]
-    resolved = resolve_customers(
+    customer_ids += resolve_customers(
         session,
         workspace_id=workspace_id,
-        refs=data.customers,
+        references=[reference.identities() for reference in data.customers],
         languages=[data.language] * len(data.customers),
     )
-    customer_ids += [customer_id for customer_id in resolved if customer_id is not None]
     channel_id = channel_keys(session, workspace_id=workspace_id).get(data.channel)
     created = [
         add_invitation(

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from nabd.core.audit import Actor, record_audit
 from nabd.core.i18n import N_
 from nabd.core.types import utcnow
+from nabd.customers.identity import resolve_customer
 from nabd.metrics import rollups
 from nabd.surveys.branching import is_visible, referenced_keys
-from nabd.surveys.customers import resolve_customers
 from nabd.surveys.errors import InvalidResponse, LinkNotFound, SurveyNotOpen
 from nabd.surveys.models import Survey, SurveyAnswer, SurveyDistribution, SurveyResponse
 from nabd.surveys.questions import QuestionSpec
@@ -60,8 +60,11 @@ def create_link(
     survey = get_survey(session, workspace_id=workspace_id, survey_id=survey_id)
     customer_id = None
     if data.customer is not None:
-        [customer_id] = resolve_customers(
-            session, workspace_id=workspace_id, refs=[data.customer], languages=[data.language]
+        customer_id = resolve_customer(
+            session,
+            workspace_id=workspace_id,
+            identities=data.customer.identities(),
+            language=data.language,
         )
     channel_id = None
     if data.channel is not None:

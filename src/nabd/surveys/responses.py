@@ -22,6 +22,8 @@ from nabd.core.pagination import Page, PageRequest, paginate
 from nabd.core.plain_rows import select_in
 from nabd.core.types import utcnow
 from nabd.core.validation import field_path
+from nabd.customers.identity import resolve_customer, resolve_optional_customers
+from nabd.customers.references import Identities
 from nabd.feedback.service import (
     NewFeedback,
     record_feedback,
@@ -33,7 +35,6 @@ from nabd.metrics.rollups import CountedSurvey
 from nabd.surveys.batch_items import BatchItem, identities_of, response_in, validated_items
 from nabd.surveys.batch_rows import RATING_TYPES, AnswerChecker, BatchRows, Checked
 from nabd.surveys.branching import is_visible
-from nabd.surveys.customers import Identity, resolve_customers, resolve_identities
 from nabd.surveys.definitions import CompiledSurvey, response_context
 from nabd.surveys.errors import InvalidResponse
 from nabd.surveys.models import SurveyAnswer, SurveyResponse
@@ -302,11 +303,15 @@ def record_response(
         default_language=default_language,
         idempotency_key=idempotency_key,
     )
-    [customer_id] = resolve_customers(
-        session,
-        workspace_id=workspace_id,
-        refs=[data.customer],
-        languages=[prepared.language],
+    customer_id = (
+        None
+        if data.customer is None
+        else resolve_customer(
+            session,
+            workspace_id=workspace_id,
+            identities=data.customer.identities(),
+            language=prepared.language,
+        )
     )
     response = _new_response(compiled, prepared, customer_id)
     if not _insert_all(session, [response]):
@@ -367,7 +372,7 @@ def record_checked_batch(
     now = utcnow()
     checker = AnswerChecker(compiled)
     checked: list[Checked] = []
-    refs: list[list[Identity] | None] = []
+    refs: list[Identities | None] = []
     seen_keys: set[str] = set()
     for index, item in enumerate(items):
         if isinstance(item, ValidationError):
@@ -410,7 +415,7 @@ def record_checked_batch(
         kept = [i for i, response in enumerate(checked) if response[5] not in existing]
         checked = [checked[i] for i in kept]
         refs = [refs[i] for i in kept]
-    customer_ids = resolve_identities(
+    customer_ids = resolve_optional_customers(
         session,
         workspace_id=workspace_id,
         references=refs,
