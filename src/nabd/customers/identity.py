@@ -78,27 +78,32 @@ def lookup_identities(session: Session, *, workspace_id: int, pairs: set[Pair]) 
         by_kind: dict[str, list[str]] = {}
         for kind, value in pairs:
             by_kind.setdefault(kind, []).append(value)
+        kinds = list(by_kind)
+        # With several kinds, each row names its kind by its position in `kinds` (a small int
+        # that Python shares, where the kind's text would be a new str per row); the usual
+        # batch, of one kind, needs no such column at all.
+        marks = [f"{position}, " if len(kinds) > 1 else "" for position in range(len(kinds))]
         sql = " UNION ALL ".join(
-            "SELECT kind, value, customer_id FROM customer_identities "  # noqa: S608 - marks
+            f"SELECT {mark}value, customer_id FROM customer_identities "  # noqa: S608
             f"WHERE workspace_id = ? AND kind = ? AND value IN ({', '.join('?' * len(values))})"
-            for values in by_kind.values()
+            for mark, values in zip(marks, by_kind.values(), strict=True)
         )
         parameters: list[Any] = []
         for kind, values in by_kind.items():
             parameters += (workspace_id, kind, *values)
-    else:
-        sql = (
-            "SELECT x.kind, x.value, x.customer_id "
-            "FROM unnest(?::text[], ?::text[]) AS k(kind, value) CROSS JOIN LATERAL "
-            "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = ? "
-            "AND kind = k.kind AND value = k.value LIMIT 1) AS x"
-        )
-        kinds, texts = zip(*pairs, strict=True)
-        parameters = [list(kinds), list(texts), workspace_id]
-    return {
-        (kind, value): customer_id
-        for kind, value, customer_id in driver_rows(session, sql, parameters)
-    }
+        rows = driver_rows(session, sql, parameters)
+        if len(kinds) == 1:
+            return {(kinds[0], value): customer_id for value, customer_id in rows}
+        return {(kinds[position], value): customer_id for position, value, customer_id in rows}
+    sql = (
+        "SELECT x.kind, x.value, x.customer_id "
+        "FROM unnest(?::text[], ?::text[]) AS k(kind, value) CROSS JOIN LATERAL "
+        "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = ? "
+        "AND kind = k.kind AND value = k.value LIMIT 1) AS x"
+    )
+    given_kinds, given_values = zip(*pairs, strict=True)
+    rows = driver_rows(session, sql, [list(given_kinds), list(given_values), workspace_id])
+    return {(kind, value): customer_id for kind, value, customer_id in rows}
 
 
 IDENTITY_COLUMNS = (
