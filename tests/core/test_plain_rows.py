@@ -1,13 +1,24 @@
 """Moments stored as text on SQLite: the batch formatter writes what the ORM's type writes;
-keyed lookups answer alike on both databases."""
+keyed lookups and inserts of few or many rows answer alike on both databases."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nabd.core.plain_rows import select_in, select_unique, sqlite_moment, sqlite_moments
+from nabd.core.plain_rows import (
+    BIGINT,
+    FEW_ROWS,
+    TEXT,
+    insert_ignoring_conflicts,
+    select_in,
+    select_unique,
+    sqlite_moment,
+    sqlite_moments,
+)
+from nabd.customers.models import CustomerSearchTerm
 from tests.customers.factories import make_customer
 from tests.factories import make_workspace
 
@@ -46,3 +57,29 @@ def test_select_unique_answers_as_select_in(session: Session) -> None:
     listed = select_in(session, sql=sql, values=values, params=params)
     assert sorted(unique) == sorted(listed) == [("A", ours.id)]
     assert select_unique(session, sql=sql, values=[], params=params) == []
+
+
+def test_few_and_many_rows_skip_conflicts_and_count_what_they_wrote(session: Session) -> None:
+    workspace = make_workspace(session)
+    customer = make_customer(session, workspace, None, external_id="x")
+    session.flush()
+    columns = (("workspace_id", BIGINT), ("customer_id", BIGINT), ("term", TEXT))
+
+    def insert(terms: list[str]) -> int:
+        rows = [(workspace.id, customer.id, term) for term in terms]
+        return insert_ignoring_conflicts(
+            session,
+            table="customer_search_terms",
+            columns=columns,
+            rows=rows,
+            conflict_columns=("customer_id", "term"),
+        )
+
+    few = [f"few{n}" for n in range(FEW_ROWS)]
+    many = [f"many{n}" for n in range(FEW_ROWS + 1)]
+    assert insert(few) == FEW_ROWS and insert([*few[:2], "one more"]) == 1
+    assert insert(many) == FEW_ROWS + 1 and insert([*many[:2], *few[:1], *["last"] * 20]) == 1
+    stored = session.scalars(
+        select(CustomerSearchTerm.term).where(CustomerSearchTerm.customer_id == customer.id)
+    )
+    assert set(stored) == {"x", *few, "one more", *many, "last"}

@@ -115,6 +115,25 @@ def test_one_lookup_reads_every_kind_of_identity(session: Session, engine: Engin
         assert driver.count == 1, driver.statements
 
 
+def test_few_and_many_pairs_are_looked_up_alike(session: Session) -> None:
+    """A request's few pairs and a batch's many take different statements on PostgreSQL."""
+    workspace, other = make_workspace(session), make_workspace(session, "other")
+    ids = resolve_customers(
+        session,
+        workspace_id=workspace.id,
+        references=[(("external_id", f"c{n}"), ("email", f"c{n}@example.com")) for n in range(20)],
+    )
+    make_customer(session, other, "Theirs", external_id="c0")
+    asked = {("external_id", "c0"), ("email", "c0@example.com"), ("phone", "+966501234567")}
+    expected = {("external_id", "c0"): ids[0], ("email", "c0@example.com"): ids[0]}
+    assert identity.lookup_identities(session, workspace_id=workspace.id, pairs=asked) == expected
+    many = asked | {("external_id", f"c{n}") for n in range(1, 20)}
+    assert identity.lookup_identities(session, workspace_id=workspace.id, pairs=many) == {
+        **expected,
+        **{("external_id", f"c{n}"): ids[n] for n in range(1, 20)},
+    }
+
+
 def _late_lookup(monkeypatch: pytest.MonkeyPatch) -> list[set[Any]]:
     """The first lookup finds nothing, as if another transaction committed just after it;
     the INSERT of identities then meets that transaction's rows. The pairs of each call."""

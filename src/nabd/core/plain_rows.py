@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # the import's reader process uses `sqlite_moments` without S
 BIGINT, TEXT, TIMESTAMPTZ, JSONB = "bigint", "text", "timestamptz", "jsonb"
 _UTC_OFFSET = timedelta(0)
 WINDOW_COLUMNS = (("id", BIGINT), ("earliest", TIMESTAMPTZ), ("latest", TIMESTAMPTZ))
+# Rows at most that PostgreSQL inserts as one plain VALUES list rather than through a stage.
+FEW_ROWS = 16
 
 
 def is_sqlite(session: Session) -> bool:
@@ -137,6 +139,14 @@ def insert_ignoring_conflicts(
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"  # noqa: S608
         # sqlite3's executemany sums the rows each execution changed.
         return int(connection.exec_driver_sql(sql, list(rows)).rowcount)
+    if len(rows) <= FEW_ROWS:
+        # A request's few rows (one survey response's new customer): one statement, where
+        # staging costs three round trips (about 60 µs of client CPU each insert).
+        row = f"({', '.join(f'%s::{kind}' for _name, kind in columns)})"
+        values = ", ".join([row] * len(rows))
+        sql = f"INSERT INTO {table} ({names}) VALUES {values} {conflict}"  # noqa: S608
+        flat = tuple(value for given in rows for value in given)
+        return int(connection.exec_driver_sql(sql, flat).rowcount)
     return _insert_staged(session, table, columns, rows, conflict_columns)[0]
 
 

@@ -38,6 +38,7 @@ from nabd.core.audit import Actor
 from nabd.core.bulk import driver_rows
 from nabd.core.plain_rows import (
     BIGINT,
+    FEW_ROWS,
     TEXT,
     TIMESTAMPTZ,
     insert_ignoring_conflicts,
@@ -95,6 +96,16 @@ def lookup_identities(session: Session, *, workspace_id: int, pairs: set[Pair]) 
         if len(kinds) == 1:
             return {(kinds[0], value): customer_id for value, customer_id in rows}
         return {(kinds[position], value): customer_id for position, value, customer_id in rows}
+    if len(pairs) <= FEW_ROWS:
+        # A request's few pairs (one survey response): plain parameters, which the planner
+        # reads through the unique index as well, without adapting two arrays (~10 µs).
+        listed = ", ".join(["(?, ?)"] * len(pairs))
+        sql = (
+            "SELECT kind, value, customer_id FROM customer_identities "  # noqa: S608 - marks
+            f"WHERE workspace_id = ? AND (kind, value) IN ({listed})"
+        )
+        rows = driver_rows(session, sql, [workspace_id, *chain.from_iterable(pairs)])
+        return {(kind, value): customer_id for kind, value, customer_id in rows}
     sql = (
         "SELECT x.kind, x.value, x.customer_id "
         "FROM unnest(?::text[], ?::text[]) AS k(kind, value) CROSS JOIN LATERAL "
