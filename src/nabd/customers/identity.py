@@ -69,9 +69,10 @@ def lookup_identities(session: Session, *, workspace_id: int, pairs: set[Pair]) 
     and result set-up cost several times SQLite's own work for one row.
 
     Each pair probes the unique (workspace, kind, value) index: on SQLite one `IN` list per
-    kind; on PostgreSQL the pairs `unnest`ed, each a LATERAL probe with LIMIT 1, whatever the
-    table's statistics say (`= ANY` or a list of row values let the planner scan the whole
-    workspace's identities of a young or growing table instead, `plain_rows.select_unique`).
+    kind; on PostgreSQL a request's few pairs as a list of row values (one index probe each,
+    OR-ed), a batch's `unnest`ed, each a LATERAL probe with LIMIT 1, whatever the table's
+    statistics say (`= ANY` let the planner scan the whole workspace's identities of a young
+    or growing table instead, `plain_rows.select_unique`; `IN (VALUES …)` hash-joined them).
     """
     if not pairs:
         return {}
