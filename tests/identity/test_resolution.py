@@ -49,7 +49,7 @@ def test_a_new_customer_speaks_the_first_language_given_and_a_known_one_keeps_th
     session: Session,
 ) -> None:
     workspace = make_workspace(session)
-    known = make_customer(session, workspace, "Sara", external_id="sara")  # speaks "ar"
+    known = make_customer(session, workspace, None, external_id="sara")  # speaks "ar"
     ids = resolve_customers(
         session,
         workspace_id=workspace.id,

@@ -15,12 +15,14 @@ reference means the same person whichever way it arrives. Its rules:
   their search terms), seen first and last at the reference's moment when it has one (an
   event, a purchase, a feedback text; not a profile import, a survey answer or an
   invitation, which are not activity), in the reference's language when it has one (a
-  survey answer's: later invitations are sent in it). A language is only ever given to a new
-  customer: a known customer's language is their profile's.
+  survey answer's or an invitation's, a feedback text's declared one: later invitations are
+  sent in it). A language is only ever given to a new customer: a known customer's language
+  is their profile's.
 
 Resolution works a whole batch at a time (one lookup, one insert of new customers, one insert
 of new identities) so the ingestion paths stay fast; concurrent batches that invent the same
-identity are settled by the unique constraint, never by a second customer.
+identity are settled by the unique constraint, never by a second customer: the batch that lost
+removes the customers it made for it and resolves again, as if the other had come first.
 """
 
 import json
