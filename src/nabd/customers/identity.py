@@ -345,6 +345,11 @@ def _resolve_again(
     now finds the other transaction's customers and attaches to them what the removed ones held.
     """
     stored = lookup_identities(session, workspace_id=workspace_id, pairs=set(attached))
+    if len(stored) < len(attached):
+        # Every pair it tried to store is now held, by it or by the winner (whose row the
+        # conflict waited for: committed, so read by this statement at READ COMMITTED). That
+        # is what bounds the runs again: each finds known the pairs the last one lost.
+        raise RuntimeError("an identity that conflicted is not visible to this transaction")
     created = set(new_ids)
     lost = {
         customer_id for pair, customer_id in attached.items() if stored.get(pair) != customer_id
