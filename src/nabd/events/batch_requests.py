@@ -26,6 +26,12 @@ class Ingest(Protocol):
     def __call__(self, session: Session, *, workspace_id: int) -> BatchOutcome: ...
 
 
+class ReadBatch(Protocol):
+    """Checks a raw batch body (`read_events`, `read_transactions`)."""
+
+    def __call__(self, body: bytes, *, locale: str) -> "BatchRequest": ...
+
+
 @dataclass(frozen=True)
 class BatchRequest:
     """A batch body validated: what stores its valid items (`weight` of them, the group

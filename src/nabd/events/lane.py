@@ -12,17 +12,16 @@ The body is validated on the event loop, while the group commit's writer may be 
 (which releases the GIL); the route validated it on its worker thread.
 """
 
-from collections.abc import Callable
 from functools import partial
 
 from starlette.responses import Response
 
 from nabd.api.lane import LaneCall, LaneRoute, Serve
-from nabd.events.batch_requests import BatchRequest, read_events, read_transactions
+from nabd.events.batch_requests import ReadBatch, read_events, read_transactions
 from nabd.workspaces.roles import Permission
 
 
-def _serving(read: Callable[..., BatchRequest]) -> Serve:
+def _serving(read: ReadBatch) -> Serve:
     """The lane's `serve` of the batch endpoint whose bodies `read` validates."""
 
     async def serve(call: LaneCall) -> Response:
