@@ -206,3 +206,15 @@ def test_held_pairs_survive_a_concurrent_creation(
     assert held == {(kind, value): owner for kind, value, owner in stored}
     assert held == {("email", "taken@example.com"): theirs, ("phone", "+966501234567"): resolved[1]}
     assert session.get(Customer, resolved[1]) is not None
+
+
+def test_a_conflict_it_cannot_see_is_an_error_not_an_endless_retry(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = make_workspace(session)
+    resolve_customers(session, workspace_id=workspace.id, references=[(("external_id", "x"),)])
+    # A snapshot that never shows the row the INSERT conflicted with: each run would lose the
+    # same pair again. The resolver stops instead of running forever.
+    monkeypatch.setattr(identity, "lookup_identities", lambda session, **_: {})
+    with pytest.raises(RuntimeError, match="not visible"):
+        resolve_customers(session, workspace_id=workspace.id, references=[(("external_id", "x"),)])
