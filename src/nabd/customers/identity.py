@@ -215,7 +215,34 @@ def resolve_customers(
     language each speaks, for a customer it creates. `held` remembers pairs already resolved
     in the caller's transaction (an import's batches share one): only pairs it lacks are
     looked up, and it learns the batch's pairs.
+
+    A run that a concurrent transaction beat to some new pair is undone (`_undo_lost`) and
+    the batch resolved again; each run finds known the pairs the last one lost.
     """
+    while True:
+        resolved = _resolve_once(
+            session,
+            workspace_id=workspace_id,
+            references=references,
+            seen_at=seen_at,
+            languages=languages,
+            held=held,
+        )
+        if resolved is not None:
+            return resolved
+
+
+def _resolve_once(
+    session: Session,
+    *,
+    workspace_id: int,
+    references: Sequence[Identities],
+    seen_at: Sequence[datetime | None] | None,
+    languages: Sequence[str | None] | None,
+    held: dict[Pair, int] | None,
+) -> list[int] | None:
+    """`resolve_customers`' one run; None when a concurrent transaction stored some of its new
+    pairs first (what the run stored is then undone, `_undo_lost`)."""
     if held is None:
         pairs = set(chain.from_iterable(references))
         known = lookup_identities(session, workspace_id=workspace_id, pairs=pairs)
@@ -293,16 +320,10 @@ def resolve_customers(
     )
     if written < len(attached):
         # A concurrent transaction stored some of these pairs first.
-        return _resolve_again(
-            session,
-            workspace_id=workspace_id,
-            references=references,
-            seen_at=seen_at,
-            languages=languages,
-            held=held,
-            attached=attached,
-            new_ids=new_ids,
+        _undo_lost(
+            session, workspace_id=workspace_id, held=held, attached=attached, new_ids=new_ids
         )
+        return None
     _index_new_customers(
         session, workspace_id=workspace_id, identities=_identities_of(attached, set(new_ids))
     )
@@ -326,23 +347,20 @@ def _identities_of(attached: dict[Pair, int], customer_ids: set[int]) -> dict[in
     return identities
 
 
-def _resolve_again(
+def _undo_lost(
     session: Session,
     *,
     workspace_id: int,
-    references: Sequence[Identities],
-    seen_at: Sequence[datetime | None] | None,
-    languages: Sequence[str | None] | None,
     held: dict[Pair, int] | None,
     attached: dict[Pair, int],
     new_ids: list[int],
-) -> list[int]:
-    """`resolve_customers` once a concurrent transaction stored some of the batch's new pairs
-    first: what it would have answered had that transaction committed before the lookup.
+) -> None:
+    """After a run a concurrent transaction beat to some of its new pairs: so that running the
+    batch again answers what it would have had that transaction committed before the lookup.
 
     The new customers that lost an identity are removed again, with the identities they did
-    get; what the batch did store is kept (and indexed), and the batch is resolved again, which
-    now finds the other transaction's customers and attaches to them what the removed ones held.
+    get; what the run did store is kept (and indexed). The next run finds the other
+    transaction's customers and attaches to them what the removed ones held.
     """
     stored = lookup_identities(session, workspace_id=workspace_id, pairs=set(attached))
     if len(stored) < len(attached):
@@ -374,14 +392,6 @@ def _resolve_again(
     if held is not None:
         for pair in attached:
             held.pop(pair, None)
-    return resolve_customers(
-        session,
-        workspace_id=workspace_id,
-        references=references,
-        seen_at=seen_at,
-        languages=languages,
-        held=held,
-    )
 
 
 def resolve_optional_customers(
