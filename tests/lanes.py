@@ -41,3 +41,12 @@ def headers_of(reply: Response) -> dict[str, str]:
 
 def in_arabic(text: str) -> bool:
     return any("\u0600" <= char <= "\u06ff" for char in text)
+
+
+def assert_refused_in_arabic(refused: Response, *, status: int, field: str | None) -> None:
+    """A refusal as the routes give it to a request in Arabic: `status`, `field` (if any)
+    among its details' fields, the message in the request's language."""
+    assert refused.status_code == status, refused.text
+    error = refused.json()["error"]
+    assert field is None or field in [detail["field"] for detail in error["details"]]
+    assert in_arabic(error["message"])

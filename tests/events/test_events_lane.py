@@ -20,7 +20,7 @@ from tests.customers.factories import make_places
 from tests.events.factories import bearer, event, transaction
 from tests.events.test_api import count
 from tests.factories import make_workspace
-from tests.lanes import RouteCalls, headers_of, in_arabic
+from tests.lanes import RouteCalls, assert_refused_in_arabic, headers_of, in_arabic
 
 PATH = "/api/v1/events"
 
@@ -90,10 +90,7 @@ def test_what_the_lane_cannot_serve_gets_the_routes_refusal(
     assert client.post(PATH, json=_batch("a"), headers=cached).status_code == 200
     calls, stored = route_calls.count, count(session, Event)
     refused = client.post(PATH, **({"headers": cached} | sent))
-    assert refused.status_code == status, refused.text
-    error = refused.json()["error"]
-    assert field is None or field in [detail["field"] for detail in error["details"]]
-    assert in_arabic(error["message"])  # in the request's language
+    assert_refused_in_arabic(refused, status=status, field=field)
     assert route_calls.count == calls + 1  # answered by the route
     assert count(session, Event) == stored
 

@@ -22,7 +22,7 @@ from tests.customers.factories import make_places
 from tests.events.factories import bearer
 from tests.events.test_api import count
 from tests.factories import make_workspace
-from tests.lanes import RouteCalls, headers_of, in_arabic
+from tests.lanes import RouteCalls, assert_refused_in_arabic, headers_of, in_arabic
 from tests.surveys.factories import make_survey, question_ids
 
 ARABIC = {"Accept-Language": "ar"}
@@ -245,10 +245,7 @@ def test_what_the_lane_cannot_serve_gets_the_routes_refusal(
     request = sent if "content" in sent else {"json": body} | sent
     request["headers"] = request.get("headers", cached) | {"Content-Type": content_type}
     refused = client.post(path, **request)
-    assert refused.status_code == status, refused.text
-    error = refused.json()["error"]
-    assert field is None or field in [detail["field"] for detail in error["details"]]
-    assert in_arabic(error["message"])  # in the request's language
+    assert_refused_in_arabic(refused, status=status, field=field)
     if sent.get("content") == b'{"responses": [}':
         assert route_calls.count == calls  # FastAPI refuses it before the route's session
     else:
