@@ -28,14 +28,18 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from nabd.core.i18n import N_
-from nabd.customers.references import Identities, optional_email, optional_phone
+from nabd.customers.references import (
+    Identities,
+    named_identities,
+    optional_email,
+    optional_phone,
+)
 from nabd.surveys.schemas import (
     MAX_BATCH,
     MAX_QUESTIONS,
     AnswerIn,
     BatchItemIn,
     ResponseIn,
-    named_identities,
 )
 
 

@@ -7,7 +7,12 @@ from typing import Any, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nabd.core.i18n import N_
-from nabd.customers.references import Identities, optional_email, optional_phone
+from nabd.customers.references import (
+    Identities,
+    named_identities,
+    optional_email,
+    optional_phone,
+)
 from nabd.surveys.questions import CHOICE_TYPES, MAX_SCALE_SPAN, MAX_TEXT_LIMIT
 
 Language = Literal["ar", "en"]
@@ -160,19 +165,6 @@ class SurveyOut(BaseModel):
     questions: list[QuestionOut]
     created_at: datetime
     updated_at: datetime
-
-
-def named_identities(external_id: str | None, email: str | None, phone: str | None) -> Identities:
-    """The identities a survey reference names, most decisive first (`references.PRIORITY`),
-    as `nabd.customers.identity.resolve_customers` reads them."""
-    found: list[tuple[str, str]] = []
-    if external_id:
-        found.append(("external_id", external_id))
-    if email:
-        found.append(("email", email))
-    if phone:
-        found.append(("phone", phone))
-    return tuple(found)
 
 
 class CustomerRef(BaseModel):
