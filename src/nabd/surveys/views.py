@@ -193,10 +193,7 @@ def _builder_page_refusing(
     survey: Survey,
     error: ValidationError | NabdError,
 ) -> Response:
-    """The builder again, with the reasons a change was refused (422). Whatever the change
-    wrote before it was refused is rolled back: the request's session would commit it with
-    the page."""
-    session.rollback()
+    """The builder again, with the reasons a change was refused (422)."""
     return _builder_page(
         request, session, principal, survey, errors=error_messages(request, error), status_code=422
     )
