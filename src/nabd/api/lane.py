@@ -30,11 +30,13 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nabd.api.access import Principal, cached_principal
+from nabd.core.group_commit import GroupCommit
 from nabd.core.i18n import Locale
 from nabd.customers.references import set_phone_region
 from nabd.web.locale import request_locale
@@ -54,6 +56,12 @@ class LaneCall:
         """The language the route would answer in: a token's principal has no user, so it is
         the request's own (`?lang=`, the cookie, Accept-Language, else English)."""
         return request_locale(self.request)
+
+    async def commit(self, unit: Callable[[Session], Response], *, weight: int = 1) -> Response:
+        """The route's unit of work run by the app's group commit (`weight`: the items it
+        stores), its reply once committed."""
+        group_commit: GroupCommit = self.request.app.state.group_commit
+        return await group_commit.run(unit, weight=weight)
 
 
 Serve = Callable[[LaneCall], Awaitable[Response | None]]

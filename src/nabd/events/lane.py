@@ -27,8 +27,7 @@ def _serving(read: ReadBatch) -> Serve:
     async def serve(call: LaneCall) -> Response:
         batch = read(call.body, locale=call.locale())
         unit = partial(batch.store, workspace_id=call.principal.workspace_id)
-        reply: Response = await call.request.app.state.group_commit.run(unit, weight=batch.weight)
-        return reply
+        return await call.commit(unit, weight=batch.weight)
 
     return serve
 

@@ -25,8 +25,7 @@ async def _serve(call: LaneCall) -> Response | None:
     if items is None:
         return None
     unit = batch_unit(call.principal, int(call.match["survey_id"]), items, locale=call.locale())
-    reply: Response = await call.request.app.state.group_commit.run(unit, weight=len(items))
-    return reply
+    return await call.commit(unit, weight=len(items))
 
 
 BATCH_LANE = LaneRoute(

@@ -26,8 +26,7 @@ async def _serve(call: LaneCall) -> Response | None:
         return None
     data = ResponseIn.model_validate(json.loads(call.body))
     unit = response_unit(call.principal, int(call.match["survey_id"]), data, key or None)
-    reply: Response = await call.request.app.state.group_commit.run(unit)
-    return reply
+    return await call.commit(unit)
 
 
 def _idempotency_key(keys: list[str]) -> str | None:
