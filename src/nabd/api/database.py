@@ -10,8 +10,18 @@ from starlette.concurrency import run_in_threadpool
 from nabd.core.group_commit import GroupCommit
 
 
+def refuse_writes(request: Request) -> None:
+    """Have this request's session roll back, not commit, when its handler returns.
+
+    For a handler that answers a refusal (a page re-shown with 4xx) instead of raising: an
+    exception rolls back by itself, a returned refusal would otherwise commit whatever its
+    service had written before the check that refused.
+    """
+    request.state.refuses_writes = True
+
+
 async def _request_session(request: Request) -> AsyncIterator[Session]:
-    """Commit on success, roll back on error, like `nabd.core.db.transaction`.
+    """Commit on success, roll back on error or refusal, like `nabd.core.db.transaction`.
 
     Async so that opening the session (no I/O: a connection is taken at its first
     statement) costs no hop to a worker thread; only a commit or rollback that still has
@@ -22,7 +32,8 @@ async def _request_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
         if session.in_transaction():
-            await run_in_threadpool(session.commit)
+            refused = getattr(request.state, "refuses_writes", False)
+            await run_in_threadpool(session.rollback if refused else session.commit)
     except BaseException:
         if session.in_transaction():
             await run_in_threadpool(session.rollback)

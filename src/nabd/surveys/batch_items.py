@@ -29,6 +29,7 @@ from typing_extensions import TypedDict
 
 from nabd.core.i18n import N_
 from nabd.customers.references import (
+    MAX_EXTERNAL_ID_LENGTH,
     Identities,
     named_identities,
     optional_email,
@@ -47,7 +48,9 @@ from nabd.surveys.schemas import (
 class BatchCustomer(TypedDict):
     """`CustomerRef` as a dict."""
 
-    external_id: NotRequired[Annotated[str | None, Field(min_length=1, max_length=320)]]
+    external_id: NotRequired[
+        Annotated[str | None, Field(min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH)]
+    ]
     email: NotRequired[
         Annotated[str | None, Field(min_length=3, max_length=320), AfterValidator(optional_email)]
     ]

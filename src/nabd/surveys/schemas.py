@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from nabd.core.i18n import N_
 from nabd.customers.references import (
+    MAX_EXTERNAL_ID_LENGTH,
     Identities,
     named_identities,
     optional_email,
@@ -170,7 +171,8 @@ class SurveyOut(BaseModel):
 class CustomerRef(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    external_id: str | None = Field(default=None, min_length=1, max_length=320)
+    # The ingestion API's limit: an id one of them would refuse, the other must too.
+    external_id: str | None = Field(default=None, min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH)
     email: str | None = Field(default=None, min_length=3, max_length=320)
     phone: str | None = Field(default=None, min_length=3, max_length=40)
 

@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from nabd.api.access import Principal, csrf_token
+from nabd.api.database import refuse_writes
 from nabd.core.i18n import direction, translations_for
 from nabd.web.locale import request_display, request_locale
 from nabd.web.navigation import visible_to
@@ -39,6 +40,9 @@ def render_page(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The page; one answered with an error status commits nothing its request wrote."""
+    if status_code >= 400:
+        refuse_writes(request)
     locale = request_locale(request)
     principal: Principal | None = getattr(request.state, "principal", None)
     navigation = request.app.state.navigation
