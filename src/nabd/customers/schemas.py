@@ -15,7 +15,7 @@ from nabd.customers.models import Customer
 from nabd.customers.privacy import ErasureReceipt
 from nabd.customers.profile import CustomerProfile, PlaceNames
 from nabd.customers.scores import Score
-from nabd.customers.timeline import EntryKind, TimelineEntry
+from nabd.customers.timeline import EntryFacts, TimelineEntry
 
 
 class IdentityOut(BaseModel):
@@ -107,27 +107,9 @@ class ContactPreferencesPatch(BaseModel):
         }
 
 
-class TimelineEntryOut(BaseModel):
-    kind: EntryKind
-    id: int
-    at: datetime
+class TimelineEntryOut(EntryFacts):
     channel: ChannelOut | None
     touchpoint: TouchpointOut | None
-    event_type: str | None = None
-    properties: dict[str, Any] | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    order_id: str | None = None
-    category: str | None = None
-    text: str | None = None
-    source: str | None = None
-    language: str | None = None
-    rating: Decimal | None = None
-    rating_scale_max: int | None = None
-    survey_id: int | None = None
-    survey_title_ar: str | None = None
-    survey_title_en: str | None = None
-    scores: dict[str, int] | None = None
 
 
 class ErasureOut(BaseModel):
@@ -221,13 +203,8 @@ def profile_out(profile: CustomerProfile, names: PlaceNames, *, masked: bool) ->
 
 
 def entry_out(entry: TimelineEntry, names: PlaceNames) -> TimelineEntryOut:
-    fields = {
-        key: value
-        for key, value in entry.__dict__.items()
-        if key not in {"channel_id", "touchpoint_id"}
-    }
     return TimelineEntryOut(
-        **fields,
+        **entry.model_dump(exclude={"channel_id", "touchpoint_id"}),
         channel=_channel_out(names, entry.channel_id),
         touchpoint=_touchpoint_out(names, entry.touchpoint_id),
     )

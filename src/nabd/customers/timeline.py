@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, and_, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
@@ -61,13 +62,16 @@ class TimelineFilters:
     channel_id: int | None = None
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
+class EntryFacts(BaseModel):
+    """What a timeline entry says, whoever reads it: the profile page (`TimelineEntry`) and the
+    API (`nabd.customers.schemas.TimelineEntryOut`) add only where it happened, as ids or as
+    names. Each kind fills its own fields and leaves the others None."""
+
+    model_config = ConfigDict(frozen=True)
+
     kind: EntryKind
     id: int
     at: datetime
-    channel_id: int | None
-    touchpoint_id: int | None
     event_type: str | None = None
     properties: dict[str, Any] | None = None
     amount: Decimal | None = None
@@ -83,6 +87,11 @@ class TimelineEntry:
     survey_title_ar: str | None = None
     survey_title_en: str | None = None
     scores: dict[str, int] | None = None
+
+
+class TimelineEntry(EntryFacts):
+    channel_id: int | None
+    touchpoint_id: int | None
 
 
 @dataclass(frozen=True)
