@@ -1,15 +1,22 @@
 """The partial index of responses' invitations (migration 0021) serves every query of them,
-and those queries find what they found before: only rows that have an invitation."""
+those queries find what they found before (only rows that have an invitation), and the
+migration can be resumed."""
+
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from nabd.core.migrations import downgrade_database, upgrade_database
 from nabd.core.types import utcnow
 from nabd.surveys.invitations import has_response
 from nabd.surveys.models import SurveyDistribution, SurveyInvitation, SurveyResponse
+from tests.databases import database_at, index_states, run_autocommit
 from tests.factories import make_workspace
 from tests.surveys.factories import make_link, make_survey
+
+INVITATION_INDEXES = ["ix_survey_responses_invitation_id", "ix_survey_responses_invited"]
 
 
 def _plan(engine: Engine, sql: str) -> str:
@@ -86,3 +93,39 @@ def test_responses_without_an_invitation_count_for_none_and_a_deleted_link_keeps
     kept = session.scalars(select(SurveyResponse.id).order_by(SurveyResponse.id)).all()
     assert kept == sorted([answered, *unlinked])
     assert session.get_one(SurveyResponse, answered).invitation_id is None
+
+
+@pytest.fixture
+def database_at_0020(database_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database migrated to just before 0021."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("CREATE/DROP INDEX CONCURRENTLY is PostgreSQL's")
+    with database_at(database_url, "0020") as url:
+        yield url
+
+
+def _invitation_indexes(url: str) -> dict[str, tuple[bool, str]]:
+    return index_states(url, "c.relname = ANY(:names)", {"names": INVITATION_INDEXES})
+
+
+def test_0021_rebuilds_the_invalid_partial_index_a_failed_build_left(
+    database_at_0020: str,
+) -> None:
+    # What a cancelled `CREATE INDEX CONCURRENTLY` leaves: an index of that name, not valid.
+    run_autocommit(
+        database_at_0020,
+        "CREATE INDEX CONCURRENTLY ix_survey_responses_invited ON survey_responses (invitation_id)",
+    )
+    run_autocommit(
+        database_at_0020,
+        "UPDATE pg_index SET indisvalid = false "
+        "WHERE indexrelid = 'ix_survey_responses_invited'::regclass",
+    )
+    upgrade_database(database_at_0020)
+    [(name, (valid, definition))] = _invitation_indexes(database_at_0020).items()
+    assert name == "ix_survey_responses_invited" and valid
+    assert definition.endswith("(invitation_id) WHERE (invitation_id IS NOT NULL)"), definition
+    downgrade_database(database_at_0020, "0020")
+    [(name, (valid, definition))] = _invitation_indexes(database_at_0020).items()
+    assert name == "ix_survey_responses_invitation_id" and valid
+    assert definition.endswith("USING btree (invitation_id)"), definition
