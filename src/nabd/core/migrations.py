@@ -42,9 +42,12 @@ def is_up_to_date(engine: Engine) -> bool:
     return current_revisions(engine) == head_revisions(engine.url.render_as_string(False))
 
 
-def create_index_concurrently(name: str, table: str, columns: list[str]) -> None:
-    """PostgreSQL, inside a migration's `autocommit_block`: builds the index CONCURRENTLY,
-    taking up where an interrupted run of the migration stopped.
+def create_index_concurrently(
+    name: str, table: str, columns: list[str], *, where: str | None = None
+) -> None:
+    """PostgreSQL, inside a migration's `autocommit_block`: builds the index CONCURRENTLY
+    (partial when `where` is given), taking up where an interrupted run of the migration
+    stopped.
 
     A concurrent build that fails (cancelled, server restart, out of disk) leaves an INVALID
     index of that name behind, which PostgreSQL keeps updating but never reads; it is
@@ -58,7 +61,14 @@ def create_index_concurrently(name: str, table: str, columns: list[str]) -> None
         return
     if valid is False:
         op.drop_index(name, table_name=table, postgresql_concurrently=True)
-    op.create_index(name, table, columns, unique=False, postgresql_concurrently=True)
+    op.create_index(
+        name,
+        table,
+        columns,
+        unique=False,
+        postgresql_concurrently=True,
+        postgresql_where=None if where is None else sa.text(where),
+    )
 
 
 # An index as a migration names it: (name, table, columns).
@@ -78,13 +88,14 @@ def drop_indexes(indexes: Sequence[IndexSpec]) -> None:
             op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
 
 
-def create_indexes(indexes: Sequence[IndexSpec]) -> None:
-    """Create the indexes; on PostgreSQL CONCURRENTLY and resumable
-    (`create_index_concurrently`)."""
+def create_indexes(indexes: Sequence[IndexSpec], *, where: str | None = None) -> None:
+    """Create the indexes, each partial over the rows where `where` (SQL) holds when given;
+    on PostgreSQL CONCURRENTLY and resumable (`create_index_concurrently`)."""
     if op.get_bind().dialect.name != "postgresql":
+        predicate = None if where is None else sa.text(where)
         for name, table, columns in indexes:
-            op.create_index(name, table, columns, unique=False)
+            op.create_index(name, table, columns, unique=False, sqlite_where=predicate)
         return
     with op.get_context().autocommit_block():
         for name, table, columns in indexes:
-            create_index_concurrently(name, table, columns)
+            create_index_concurrently(name, table, columns, where=where)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nabd.core.models import Base, CreatedAtMixin, IdMixin, WorkspaceScoped
@@ -96,12 +96,20 @@ class SurveyResponse(IdMixin, WorkspaceScoped, Base):
         # the first response; the constraint makes concurrent repeats safe.
         UniqueConstraint("workspace_id", "idempotency_key"),
         Index("ix_survey_responses_survey_submitted", "workspace_id", "survey_id", "submitted_at"),
+        # Only responses to a personal invitation have one (none from the API, batches or
+        # imports): its queries compare it with `=`, which no NULL passes (migration 0021).
+        Index(
+            "ix_survey_responses_invited",
+            "invitation_id",
+            sqlite_where=text("invitation_id IS NOT NULL"),
+            postgresql_where=text("invitation_id IS NOT NULL"),
+        ),
     )
     workspace_leads_an_index = True
 
     survey_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"))
     invitation_id: Mapped[int | None] = mapped_column(
-        BigIntId, ForeignKey("survey_distributions.id", ondelete="SET NULL"), index=True
+        BigIntId, ForeignKey("survey_distributions.id", ondelete="SET NULL")
     )
     customer_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
