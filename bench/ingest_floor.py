@@ -87,8 +87,23 @@ WINDOWS_DDL = (
     "ON COMMIT DELETE ROWS"
 )
 POSTGRES_SEEN = (
-    "UPDATE customers AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    "UPDATE {table} AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
     f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w WHERE c.id = w.id"
+)
+# The seen dates alone, keyed and indexed as the customer list reads them.
+NARROW_SEEN = "customer_seen_floor"
+NARROW_SEEN_DDL = (
+    f"CREATE TABLE {NARROW_SEEN} (id bigint PRIMARY KEY, workspace_id bigint NOT NULL, "
+    "first_seen_at timestamptz, last_seen_at timestamptz); "
+    f"INSERT INTO {NARROW_SEEN} SELECT id, workspace_id, first_seen_at, last_seen_at "
+    "FROM customers; "
+    f"CREATE INDEX ON {NARROW_SEEN} (workspace_id, last_seen_at); ANALYZE {NARROW_SEEN}"
+)
+# Every foreign key of `events` (to workspaces, customers, touchpoints, channels).
+DROP_EVENT_FKS = (
+    "DO $$ DECLARE c text; BEGIN FOR c IN SELECT conname FROM pg_constraint "
+    "WHERE conrelid = 'events'::regclass AND contype = 'f' LOOP "
+    "EXECUTE format('ALTER TABLE events DROP CONSTRAINT %I', c); END LOOP; END $$"
 )
 STAGE = "floor_stage"
 # nabd stages a JSON document as text and casts it in the INSERT (nabd.core.plain_rows).
@@ -189,6 +204,10 @@ class Method:
     seen: bool = False  # the seen UPDATE once per transaction
     staged: bool = False  # PostgreSQL: nabd's stage and INSERT … SELECT … ON CONFLICT
     streams: int = 1
+    # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped, and/or the
+    # seen dates written to a narrow table of their own instead of `customers`.
+    without_fks: bool = False
+    narrow_seen: bool = False
 
 
 def methods(postgres: bool, batch: int) -> list[Method]:
@@ -217,6 +236,30 @@ def methods(postgres: bool, batch: int) -> list[Method]:
     found.append(Method(f"floor: + seen UPDATE, commit/{batch:,}", seen=True))
     if postgres:
         found.append(Method(f"nabd's SQL: stage, seen, commit/{batch:,}", seen=True, staged=True))
+        found += [
+            Method(f"no FKs: events, commit/{batch:,}", without_fks=True),
+            Method(f"no FKs: + seen UPDATE, commit/{batch:,}", seen=True, without_fks=True),
+            Method(f"floor: + narrow seen UPDATE, commit/{batch:,}", seen=True, narrow_seen=True),
+            Method(
+                f"no FKs: + narrow seen UPDATE, commit/{batch:,}",
+                seen=True,
+                without_fks=True,
+                narrow_seen=True,
+            ),
+            Method(
+                f"no FKs: nabd's SQL, seen, commit/{batch:,}",
+                seen=True,
+                staged=True,
+                without_fks=True,
+            ),
+            Method(
+                f"no FKs: nabd's SQL, seen, commit/{import_rows:,}",
+                commit_rows=import_rows,
+                seen=True,
+                staged=True,
+                without_fks=True,
+            ),
+        ]
     elif batch < MAX_GROUP_WEIGHT:
         found.append(
             Method(
@@ -226,6 +269,11 @@ def methods(postgres: bool, batch: int) -> list[Method]:
             )
         )
     return found
+
+
+def chosen(found: list[Method], only: list[str]) -> list[Method]:
+    """The paths whose label contains one of `only`, or all of them."""
+    return [m for m in found if not only or any(part in m.label for part in only)]
 
 
 def transactions(batches: list[list[Row]], method: Method) -> list[list[list[Row]]]:
@@ -330,7 +378,8 @@ def postgres_write(
                     copy.set_types(["bigint", "timestamptz", "timestamptz"])
                     for window in seen:
                         copy.write_row(window)
-                cursor.execute(POSTGRES_SEEN)
+                table = NARROW_SEEN if method.narrow_seen else "customers"
+                cursor.execute(POSTGRES_SEEN.format(table=table))
             connection.commit()
 
 
@@ -347,7 +396,11 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         first = connections[0]
         if method.table == PLAIN_TABLE:
             first.execute(PLAIN_DDL)
-            first.commit()
+        if method.without_fks:
+            first.execute(DROP_EVENT_FKS)
+        if method.narrow_seen:
+            first.execute(NARROW_SEEN_DDL)
+        first.commit()
         size = first.execute("SELECT pg_database_size(current_database())").fetchone()
         first.execute("CHECKPOINT")  # the copy's and the last run's pages written off the clock
         first.commit()
@@ -387,6 +440,9 @@ def main() -> None:
         default=None,
         help="PostgreSQL database to DROP, create and use (default: SQLite in a temp dir)",
     )
+    parser.add_argument(
+        "--only", action="append", default=[], help="run the paths whose label contains this"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     results = []
@@ -399,7 +455,7 @@ def main() -> None:
             setup = set_up(args.database_url)
             batches = event_batches(setup, args.n, args.batch, lambda moment: moment)
             try:
-                for method in methods(True, args.batch):
+                for method in chosen(methods(True, args.batch), args.only):
                     results.append((method, postgres_run(url, method, batches)))
             finally:
                 postgres_admin(url, f"DROP DATABASE IF EXISTS {url.database}_run")
@@ -409,7 +465,7 @@ def main() -> None:
             template = Path(scratch) / "template.sqlite3"
             setup = set_up(f"sqlite:///{template}")  # its engine disposed: no WAL left
             batches = event_batches(setup, args.n, args.batch, sqlite_moment)
-            for method in methods(False, args.batch):
+            for method in chosen(methods(False, args.batch), args.only):
                 results.append((method, sqlite_run(template, Path(scratch), method, batches)))
             engine_name = "sqlite"
     load_after = os.getloadavg()

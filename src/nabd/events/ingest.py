@@ -41,6 +41,7 @@ from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
 from nabd.events.rows import EventRow
 from nabd.events.schemas import TransactionIn
+from nabd.events.writers import hold_event_writers
 
 M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
@@ -246,6 +247,8 @@ def ingest_events(
     if not placed:
         return outcome
     times = list(map(_TIMESTAMP, placed))
+    # `events` has no foreign keys: no customer resolved here is deleted before the commit.
+    hold_event_writers(session, workspace_id=workspace_id)
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
