@@ -93,7 +93,7 @@ POSTGRES_SEEN = (
 # The seen dates alone, keyed and indexed as the customer list reads them.
 NARROW_SEEN = "customer_seen_floor"
 NARROW_SEEN_DDL = (
-    f"CREATE TABLE {NARROW_SEEN} (id bigint PRIMARY KEY, workspace_id bigint NOT NULL, "
+    f"CREATE TABLE {NARROW_SEEN} (id bigint PRIMARY KEY, workspace_id bigint NOT NULL, "  # noqa: S608
     "first_seen_at timestamptz, last_seen_at timestamptz); "
     f"INSERT INTO {NARROW_SEEN} SELECT id, workspace_id, first_seen_at, last_seen_at "
     "FROM customers; "

@@ -97,7 +97,7 @@ def test_an_erasure_leaves_no_event_pointing_at_the_customer(session: Session) -
 
 
 def test_deleting_a_customer_deletes_its_events(session: Session) -> None:
-    workspace, first, second, _channel, _touchpoint = _history(session)
+    _workspace, first, second, _channel, _touchpoint = _history(session)
     session.execute(delete(Customer).where(Customer.id == first.id))
     session.commit()
     assert (_events_of(session, first.id), _events_of(session, second.id)) == (0, 3)
@@ -105,7 +105,7 @@ def test_deleting_a_customer_deletes_its_events(session: Session) -> None:
 
 
 def test_deleting_a_touchpoint_or_a_channel_clears_it_from_the_events(session: Session) -> None:
-    workspace, first, second, channel, touchpoint = _history(session)
+    _workspace, _first, _second, channel, touchpoint = _history(session)
     session.execute(delete(Touchpoint).where(Touchpoint.id == touchpoint.id))
     session.commit()
     assert session.scalar(select(func.count()).where(Event.touchpoint_id.is_not(None))) == 0
@@ -118,7 +118,7 @@ def test_deleting_a_touchpoint_or_a_channel_clears_it_from_the_events(session: S
 
 
 def test_deleting_a_workspace_deletes_its_events(session: Session) -> None:
-    workspace, first, _second, _channel, _touchpoint = _history(session)
+    workspace, _first, _second, _channel, _touchpoint = _history(session)
     other = make_workspace(session, "other")
     kept = make_customer(session, other, "Kept", email="kept@example.com")
     add_history(session, other, kept, order_prefix="K")
@@ -211,4 +211,3 @@ def test_a_batch_waits_for_an_erasure_and_then_stores_a_new_customer(
     assert session.scalar(select(func.count()).select_from(Customer)) == 2  # a new one
     assert _events_of(session, first_id) == 0
     assert orphans(session) == NONE
-

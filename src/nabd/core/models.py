@@ -50,6 +50,4 @@ class WorkspaceScoped:
         index = not cls.workspace_leads_an_index
         if not cls.workspace_foreign_key:
             return mapped_column(BigIntId, index=index)
-        return mapped_column(
-            BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=index
-        )
+        return mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=index)

@@ -25,7 +25,7 @@ from nabd.core.plain_rows import (
     JSONB,
     TEXT,
     TIMESTAMPTZ,
-    insert_ignoring_conflicts,
+    insert_new_rows,
     insert_widening_seen,
     is_sqlite,
     moment_writer,
@@ -283,7 +283,8 @@ def ingest_events(
             workspace_id=workspace_id,
         )
     else:
-        written = insert_ignoring_conflicts(
+        # The ids of `rows` were found unstored just now (`_stored_event_ids`).
+        written = insert_new_rows(
             session, table="events", columns=EVENT_COLUMNS, rows=rows, conflict_columns=_EVENT_KEY
         )
         # Stored moments order as the times do (ISO text on SQLite), so the window is taken

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from nabd.core.models import Base, IdMixin, WorkspaceScoped
 from nabd.core.types import BigIntId, JSONDocument, utcnow
 
-
 # Marks a column that holds a customer's id without a foreign key (`Event`), so that a
 # customer merge still moves its rows (`nabd.customers.merging.movable_tables`).
 CUSTOMER_REFERENCE = {"references": "customers.id"}

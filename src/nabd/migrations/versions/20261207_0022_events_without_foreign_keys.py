@@ -85,10 +85,9 @@ def upgrade() -> None:
         for constraint, _column, _table, _action in KEYS:
             op.execute(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {constraint}")
         return
-    with _invitation_events_kept():
-        with op.batch_alter_table("events", recreate="always") as batch_op:
-            for constraint, _column, _table, _action in KEYS:
-                batch_op.drop_constraint(constraint, type_="foreignkey")
+    with _invitation_events_kept(), op.batch_alter_table("events", recreate="always") as batch:
+        for constraint, _column, _table, _action in KEYS:
+            batch.drop_constraint(constraint, type_="foreignkey")
     # After the rebuild: SQLite checks a trigger's tables when the table it names is renamed.
     for name, table, action in TRIGGERS:
         op.execute(
@@ -113,17 +112,16 @@ def downgrade() -> None:
         return
     for name, _table, _action in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    with _invitation_events_kept():
-        with op.batch_alter_table("events", recreate="always") as batch_op:
-            for constraint, column, table, action in KEYS:
-                batch_op.create_foreign_key(constraint, table, [column], ["id"], ondelete=action)
+    with _invitation_events_kept(), op.batch_alter_table("events", recreate="always") as batch:
+        for constraint, column, table, action in KEYS:
+            batch.create_foreign_key(constraint, table, [column], ["id"], ondelete=action)
 
 
 @contextmanager
 def _invitation_events_kept() -> Iterator[None]:
     """SQLite: `survey_invitations.event_id` put back as it was before `events` is rebuilt."""
     op.execute(
-        f"CREATE TEMP TABLE {KEPT_INVITATIONS} AS "
+        f"CREATE TEMP TABLE {KEPT_INVITATIONS} AS "  # noqa: S608 - our own table
         "SELECT id, event_id FROM survey_invitations WHERE event_id IS NOT NULL"
     )
     yield
