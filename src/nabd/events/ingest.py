@@ -2,9 +2,10 @@
 
 A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
 stored, one lookup of places, a batch identity resolution, one INSERT … ON CONFLICT DO NOTHING
-(a concurrent repeat of the same id is ignored by the database itself) and one set-based
-update of the customers' first/last-seen dates (on PostgreSQL aggregated by the database from
-the staged events). Events, the high-volume kind, travel as plain rows through
+(a concurrent repeat of the same id is ignored by the database itself; an import's batch on
+PostgreSQL: a COPY that falls back to it) and one set-based update of the customers'
+first/last-seen dates (on PostgreSQL aggregated by the database from the staged events).
+Events, the high-volume kind, travel as plain rows through
 `nabd.core.plain_rows`; transactions (fewer, with Decimal amounts) through SQLAlchemy Core.
 """
 
