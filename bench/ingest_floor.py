@@ -30,6 +30,12 @@ pragmas and the import's page cache):
   seen UPDATE and a commit per batch (PostgreSQL: one transaction a request, also in nabd's
   statement shape), and on SQLite per MAX_GROUP_WEIGHT rows, the most the group commit joins.
 
+PostgreSQL also runs variants that change the run's copy off the clock, to tell where the
+backend's time goes: `no FKs:` without `events`' foreign keys (what migration 0022 did; the
+same as the floor on a schema that has it), `narrow seen` with the seen dates in a narrow
+table of their own, and `customers without …` without some of the customers' indexes.
+`--only TEXT` (repeatable) runs the paths whose label contains it.
+
 The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
 validation or identity resolution): what no implementation of the import could beat on this
 machine, and what the rows cost as such.
