@@ -4,11 +4,11 @@
 a batch from storing the id of a customer that an erasure or merge deleted after the batch
 resolved it and before it committed: the deletion's own statements cannot see the batch's
 uncommitted events. Ingestion therefore holds this lock shared from resolving its customers
-to its commit, and a deletion of customers takes it exclusively before it reads anything
-(erasure, merge; `identify` before its first write when it may merge, lest it hold a row a
-waiting batch needs while it waits for that batch):
-it waits for the batches in flight to commit (and then sees their events), and batches that
-come after it wait for it and resolve their customers afresh.
+to its commit, and a deletion of customers takes it exclusively before it reads anything: it
+waits for the batches in flight to commit (and then sees their events), and batches that
+come after it wait for it and resolve their customers afresh. Erasure and merge take it
+first thing; `identify`, when it may merge, before its first write (taken after, it could
+hold a customer's row that a waiting batch needs while it waits for that batch).
 
 PostgreSQL: a transaction-scoped advisory lock per workspace (one statement a batch, about
 0.1 µs an event). SQLite admits one writer at a time: both sides make their transaction a
