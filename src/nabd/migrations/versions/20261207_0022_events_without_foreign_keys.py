@@ -84,6 +84,7 @@ def upgrade() -> None:
             )
         for constraint, _column, _table, _action in KEYS:
             op.execute(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {constraint}")
+        op.execute("RESET lock_timeout")  # not for the migrations after this one in the run
         return
     with _invitation_events_kept(), op.batch_alter_table("events", recreate="always") as batch:
         for constraint, _column, _table, _action in KEYS:
