@@ -30,6 +30,12 @@ pragmas and the import's page cache):
   seen UPDATE and a commit per batch (PostgreSQL: one transaction a request, also in nabd's
   statement shape), and on SQLite per MAX_GROUP_WEIGHT rows, the most the group commit joins.
 
+PostgreSQL also runs variants that change the run's copy off the clock, to tell where the
+backend's time goes: `no FKs:` without `events`' foreign keys (what migration 0022 did; the
+same as the floor on a schema that has it), `narrow seen` with the seen dates in a narrow
+table of their own, and `customers without …` without some of the customers' indexes.
+`--only TEXT` (repeatable) runs the paths whose label contains it.
+
 The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
 validation or identity resolution): what no implementation of the import could beat on this
 machine, and what the rows cost as such.
@@ -87,8 +93,23 @@ WINDOWS_DDL = (
     "ON COMMIT DELETE ROWS"
 )
 POSTGRES_SEEN = (
-    "UPDATE customers AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    "UPDATE {table} AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
     f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w WHERE c.id = w.id"
+)
+# The seen dates alone, keyed and indexed as the customer list reads them.
+NARROW_SEEN = "customer_seen_floor"
+NARROW_SEEN_DDL = (
+    f"CREATE TABLE {NARROW_SEEN} (id bigint PRIMARY KEY, workspace_id bigint NOT NULL, "  # noqa: S608
+    "first_seen_at timestamptz, last_seen_at timestamptz); "
+    f"INSERT INTO {NARROW_SEEN} SELECT id, workspace_id, first_seen_at, last_seen_at "
+    "FROM customers; "
+    f"CREATE INDEX ON {NARROW_SEEN} (workspace_id, last_seen_at); ANALYZE {NARROW_SEEN}"
+)
+# Every foreign key of `events` (to workspaces, customers, touchpoints, channels).
+DROP_EVENT_FKS = (
+    "DO $$ DECLARE c text; BEGIN FOR c IN SELECT conname FROM pg_constraint "
+    "WHERE conrelid = 'events'::regclass AND contype = 'f' LOOP "
+    "EXECUTE format('ALTER TABLE events DROP CONSTRAINT %I', c); END LOOP; END $$"
 )
 STAGE = "floor_stage"
 # nabd stages a JSON document as text and casts it in the INSERT (nabd.core.plain_rows).
@@ -189,6 +210,11 @@ class Method:
     seen: bool = False  # the seen UPDATE once per transaction
     staged: bool = False  # PostgreSQL: nabd's stage and INSERT … SELECT … ON CONFLICT
     streams: int = 1
+    # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped, and/or the
+    # seen dates written to a narrow table of their own instead of `customers`.
+    without_fks: bool = False
+    narrow_seen: bool = False
+    setup_sql: str = ""  # PostgreSQL: run on the run's copy off the clock
 
 
 def methods(postgres: bool, batch: int) -> list[Method]:
@@ -217,6 +243,46 @@ def methods(postgres: bool, batch: int) -> list[Method]:
     found.append(Method(f"floor: + seen UPDATE, commit/{batch:,}", seen=True))
     if postgres:
         found.append(Method(f"nabd's SQL: stage, seen, commit/{batch:,}", seen=True, staged=True))
+        found += [
+            Method(f"no FKs: events, commit/{batch:,}", without_fks=True),
+            Method(f"no FKs: + seen UPDATE, commit/{batch:,}", seen=True, without_fks=True),
+            Method(f"floor: + narrow seen UPDATE, commit/{batch:,}", seen=True, narrow_seen=True),
+            Method(
+                f"no FKs: + narrow seen UPDATE, commit/{batch:,}",
+                seen=True,
+                without_fks=True,
+                narrow_seen=True,
+            ),
+            *(
+                Method(
+                    f"no FKs: + seen UPDATE, customers without {label}, commit/{batch:,}",
+                    seen=True,
+                    without_fks=True,
+                    setup_sql=f"DROP INDEX {indexes}",
+                )
+                for label, indexes in (
+                    ("sort_name index", "ix_customers_workspace_sort_name"),
+                    ("total_spend index", "ix_customers_workspace_total_spend"),
+                    (
+                        "both",
+                        "ix_customers_workspace_sort_name, ix_customers_workspace_total_spend",
+                    ),
+                )
+            ),
+            Method(
+                f"no FKs: nabd's SQL, seen, commit/{batch:,}",
+                seen=True,
+                staged=True,
+                without_fks=True,
+            ),
+            Method(
+                f"no FKs: nabd's SQL, seen, commit/{import_rows:,}",
+                commit_rows=import_rows,
+                seen=True,
+                staged=True,
+                without_fks=True,
+            ),
+        ]
     elif batch < MAX_GROUP_WEIGHT:
         found.append(
             Method(
@@ -226,6 +292,11 @@ def methods(postgres: bool, batch: int) -> list[Method]:
             )
         )
     return found
+
+
+def chosen(found: list[Method], only: list[str]) -> list[Method]:
+    """The paths whose label contains one of `only`, or all of them."""
+    return [m for m in found if not only or any(part in m.label for part in only)]
 
 
 def transactions(batches: list[list[Row]], method: Method) -> list[list[list[Row]]]:
@@ -330,7 +401,8 @@ def postgres_write(
                     copy.set_types(["bigint", "timestamptz", "timestamptz"])
                     for window in seen:
                         copy.write_row(window)
-                cursor.execute(POSTGRES_SEEN)
+                table = NARROW_SEEN if method.narrow_seen else "customers"
+                cursor.execute(POSTGRES_SEEN.format(table=table))
             connection.commit()
 
 
@@ -347,7 +419,13 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         first = connections[0]
         if method.table == PLAIN_TABLE:
             first.execute(PLAIN_DDL)
-            first.commit()
+        if method.without_fks:
+            first.execute(DROP_EVENT_FKS)
+        if method.narrow_seen:
+            first.execute(NARROW_SEEN_DDL)
+        if method.setup_sql:
+            first.execute(method.setup_sql)
+        first.commit()
         size = first.execute("SELECT pg_database_size(current_database())").fetchone()
         first.execute("CHECKPOINT")  # the copy's and the last run's pages written off the clock
         first.commit()
@@ -387,6 +465,9 @@ def main() -> None:
         default=None,
         help="PostgreSQL database to DROP, create and use (default: SQLite in a temp dir)",
     )
+    parser.add_argument(
+        "--only", action="append", default=[], help="run the paths whose label contains this"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     results = []
@@ -399,7 +480,7 @@ def main() -> None:
             setup = set_up(args.database_url)
             batches = event_batches(setup, args.n, args.batch, lambda moment: moment)
             try:
-                for method in methods(True, args.batch):
+                for method in chosen(methods(True, args.batch), args.only):
                     results.append((method, postgres_run(url, method, batches)))
             finally:
                 postgres_admin(url, f"DROP DATABASE IF EXISTS {url.database}_run")
@@ -409,7 +490,7 @@ def main() -> None:
             template = Path(scratch) / "template.sqlite3"
             setup = set_up(f"sqlite:///{template}")  # its engine disposed: no WAL left
             batches = event_batches(setup, args.n, args.batch, sqlite_moment)
-            for method in methods(False, args.batch):
+            for method in chosen(methods(False, args.batch), args.only):
                 results.append((method, sqlite_run(template, Path(scratch), method, batches)))
             engine_name = "sqlite"
     load_after = os.getloadavg()

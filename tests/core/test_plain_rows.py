@@ -13,6 +13,7 @@ from nabd.core.plain_rows import (
     FEW_ROWS,
     TEXT,
     insert_ignoring_conflicts,
+    insert_new_rows,
     select_in,
     select_unique,
     sqlite_moment,
@@ -83,3 +84,32 @@ def test_few_and_many_rows_skip_conflicts_and_count_what_they_wrote(session: Ses
         select(CustomerSearchTerm.term).where(CustomerSearchTerm.customer_id == customer.id)
     )
     assert set(stored) == {"x", *few, "one more", *many, "last"}
+
+
+def test_new_rows_that_meet_a_stored_key_are_stored_as_conflicts_are_skipped(
+    session: Session,
+) -> None:
+    """`insert_new_rows` of many rows one of which another writer stored meanwhile: the rows
+    are written as `insert_ignoring_conflicts` writes them, in the same transaction."""
+    workspace = make_workspace(session)
+    customer = make_customer(session, workspace, None, external_id="x")
+    session.flush()
+    columns = (("workspace_id", BIGINT), ("customer_id", BIGINT), ("term", TEXT))
+
+    def insert(terms: list[str]) -> int:
+        return insert_new_rows(
+            session,
+            table="customer_search_terms",
+            columns=columns,
+            rows=[(workspace.id, customer.id, term) for term in terms],
+            conflict_columns=("customer_id", "term"),
+        )
+
+    first = [f"first{n}" for n in range(FEW_ROWS + 1)]
+    then = [f"then{n}" for n in range(FEW_ROWS)]
+    assert insert(first) == FEW_ROWS + 1
+    assert insert([*then, first[3]]) == FEW_ROWS  # the stored one is skipped
+    stored = session.scalars(
+        select(CustomerSearchTerm.term).where(CustomerSearchTerm.customer_id == customer.id)
+    )
+    assert set(stored) == {"x", *first, *then}

@@ -41,11 +41,13 @@ class WorkspaceScoped:
     """
 
     workspace_leads_an_index: ClassVar[bool] = False
+    # False for a fact table whose workspace is kept by triggers instead of a foreign key
+    # (`nabd.events.models.Event` says why).
+    workspace_foreign_key: ClassVar[bool] = True
 
     @declared_attr
     def workspace_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
-        return mapped_column(
-            BigIntId,
-            ForeignKey("workspaces.id", ondelete="CASCADE"),
-            index=not cls.workspace_leads_an_index,
-        )
+        index = not cls.workspace_leads_an_index
+        if not cls.workspace_foreign_key:
+            return mapped_column(BigIntId, index=index)
+        return mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=index)

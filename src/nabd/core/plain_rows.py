@@ -150,6 +150,50 @@ def insert_ignoring_conflicts(
     return _insert_staged(session, table, columns, rows, conflict_columns)[0]
 
 
+def insert_new_rows(
+    session: Session,
+    *,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+    conflict_columns: Sequence[str],
+) -> int:
+    """`insert_ignoring_conflicts` of rows whose keys the caller has just found unstored.
+
+    PostgreSQL: a binary COPY straight into the table, under a savepoint, instead of into a
+    stage and then `INSERT … SELECT … ON CONFLICT`: the stage's write and read and the
+    speculative insertion cost the backend about as much again as the rows themselves
+    (bench/ingest_floor.py). A row that a concurrent writer stored since the caller looked
+    fails the COPY on the unique key; it is then rolled back to the savepoint and the rows go
+    through `insert_ignoring_conflicts`, so the outcome is the same either way.
+    """
+    if is_sqlite(session) or len(rows) <= FEW_ROWS:
+        return insert_ignoring_conflicts(
+            session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns
+        )
+    from psycopg.errors import UniqueViolation
+    from psycopg.types.json import set_json_dumps
+
+    names = ", ".join(name for name, _kind in columns)
+    driver = session.connection().connection.driver_connection  # psycopg, same transaction
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        # A JSON document is its text already: sent as the jsonb it is, not dumped again.
+        set_json_dumps(str, context=cursor)
+        cursor.execute("SAVEPOINT nabd_new_rows")
+        try:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([kind for _name, kind in columns])
+                for row in rows:
+                    copy.write_row(row)
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT nabd_new_rows")
+            return insert_ignoring_conflicts(
+                session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns
+            )
+        cursor.execute("RELEASE SAVEPOINT nabd_new_rows")
+    return len(rows)
+
+
 def _insert_staged(
     session: Session,
     table: str,

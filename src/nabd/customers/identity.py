@@ -60,6 +60,7 @@ from nabd.customers.references import (
 )
 from nabd.customers.search import customer_terms
 from nabd.customers.service import refresh_search_text
+from nabd.events.writers import exclude_event_writers
 
 _FIRST_PAIR = itemgetter(0)
 Pair = tuple[str, str]
@@ -471,6 +472,22 @@ class IdentifyResult:
     merge_id: int | None
 
 
+def _may_merge(session: Session, *, workspace_id: int, anonymous_id: str) -> bool:
+    """Whether the visitor's anonymous id is held by a profile of anonymous ids only."""
+    holder = (
+        select(CustomerIdentity.customer_id)
+        .where(
+            CustomerIdentity.workspace_id == workspace_id,
+            CustomerIdentity.kind == "anonymous_id",
+            CustomerIdentity.value == anonymous_id,
+        )
+        .scalar_subquery()
+    )
+    held = (CustomerIdentity.workspace_id == workspace_id, CustomerIdentity.customer_id == holder)
+    kinds = session.scalars(select(CustomerIdentity.kind).where(*held).distinct()).all()
+    return list(kinds) == ["anonymous_id"]
+
+
 def identify(
     session: Session,
     *,
@@ -488,6 +505,11 @@ def identify(
     device), only the anonymous id moves: history that may be someone else's stays put.
     """
     anonymous_id = bounded_id(anonymous_id, MAX_ANONYMOUS_ID_LENGTH)
+    if _may_merge(session, workspace_id=workspace_id, anonymous_id=anonymous_id):
+        # The merge's event-writer lock, before this function's first write (the known
+        # customer's seen dates): taken after it, a batch holding the lock shared and waiting
+        # for that row would wait for this transaction while it waits for the batch.
+        exclude_event_writers(session, workspace_id=workspace_id)
     known_id = resolve_customer(
         session, workspace_id=workspace_id, identities=customer.identities(), seen_at=at
     )

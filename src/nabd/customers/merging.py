@@ -2,7 +2,8 @@
 
 Everything that points at the source customer moves to the target: identities, events,
 transactions, feedback, survey responses and any table added later with a `customer_id`
-foreign key (found from the schema, so a new domain is covered without touching this file).
+foreign key or marked `CUSTOMER_REFERENCE` (events: no foreign key; found from the schema, so
+a new domain is covered without touching this file).
 The source row is deleted; its columns and the moved row ids are kept in `customer_merges`.
 """
 
@@ -21,6 +22,8 @@ from nabd.core.types import utcnow
 from nabd.customers.merge_models import CustomerMerge
 from nabd.customers.models import ContactPreference, Customer
 from nabd.customers.service import get_customer, refresh_search_text, refresh_value_summary
+from nabd.events.models import CUSTOMER_REFERENCE
+from nabd.events.writers import exclude_event_writers
 
 # Rebuilt (search terms), reconciled by hand (contact preferences) or the record itself.
 NOT_MOVED = frozenset({"customer_search_terms", "customer_contact_preferences", "customer_merges"})
@@ -52,7 +55,9 @@ def movable_tables() -> list[Table]:
         column = table.c.get("customer_id")
         if table.name in NOT_MOVED or column is None or "id" not in table.c:
             continue
-        if not any(fk.column.table.name == "customers" for fk in column.foreign_keys):
+        if column.info != CUSTOMER_REFERENCE and not any(
+            fk.column.table.name == "customers" for fk in column.foreign_keys
+        ):
             continue
         # Moving a row could collide with the target's own row under such a constraint.
         if any(
@@ -98,6 +103,8 @@ def merge_customers(
     """Fold `source_id` into `target_id`; an opt-out on either profile survives the merge."""
     if target_id == source_id:
         raise InvalidMerge(N_("A customer cannot be merged into itself."))
+    # No batch in flight stores an event of the source after its events are moved.
+    exclude_event_writers(session, workspace_id=workspace_id)
     target = get_customer(session, workspace_id=workspace_id, customer_id=target_id)
     source = get_customer(session, workspace_id=workspace_id, customer_id=source_id)
     moved: dict[str, list[int]] = {}

@@ -27,6 +27,7 @@ from nabd.customers.models import (
 from nabd.customers.profile import spend_by_currency
 from nabd.customers.service import contact_preferences, get_customer
 from nabd.events.models import Event, Transaction
+from nabd.events.writers import exclude_event_writers
 from nabd.feedback.models import FeedbackItem
 from nabd.surveys.models import SurveyAnswer, SurveyQuestion, SurveyResponse
 from nabd.surveys.responses import answer_value
@@ -228,6 +229,8 @@ def erase_customer(
     session: Session, *, workspace_id: int, customer_id: int, actor: Actor
 ) -> ErasureReceipt:
     """Irreversibly remove the person; the audit row records counts, never the erased data."""
+    # No batch in flight stores an event of the customer after its events are anonymised.
+    exclude_event_writers(session, workspace_id=workspace_id)
     customer = get_customer(session, workspace_id=workspace_id, customer_id=customer_id)
     scope = (workspace_id, customer_id)
     receipt = ErasureReceipt(

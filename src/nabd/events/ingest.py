@@ -2,9 +2,10 @@
 
 A batch costs a fixed number of statements whatever its size: one SELECT of the ids already
 stored, one lookup of places, a batch identity resolution, one INSERT … ON CONFLICT DO NOTHING
-(a concurrent repeat of the same id is ignored by the database itself) and one set-based
-update of the customers' first/last-seen dates (on PostgreSQL aggregated by the database from
-the staged events). Events, the high-volume kind, travel as plain rows through
+(a concurrent repeat of the same id is ignored by the database itself; an import's batch on
+PostgreSQL: a COPY that falls back to it) and one set-based update of the customers'
+first/last-seen dates (on PostgreSQL aggregated by the database from the staged events).
+Events, the high-volume kind, travel as plain rows through
 `nabd.core.plain_rows`; transactions (fewer, with Decimal amounts) through SQLAlchemy Core.
 """
 
@@ -25,7 +26,7 @@ from nabd.core.plain_rows import (
     JSONB,
     TEXT,
     TIMESTAMPTZ,
-    insert_ignoring_conflicts,
+    insert_new_rows,
     insert_widening_seen,
     is_sqlite,
     moment_writer,
@@ -41,6 +42,7 @@ from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
 from nabd.events.rows import EventRow
 from nabd.events.schemas import TransactionIn
+from nabd.events.writers import hold_event_writers
 
 M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
@@ -246,6 +248,8 @@ def ingest_events(
     if not placed:
         return outcome
     times = list(map(_TIMESTAMP, placed))
+    # `events` has no foreign keys: no customer resolved here is deleted before the commit.
+    hold_event_writers(session, workspace_id=workspace_id)
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
@@ -280,7 +284,8 @@ def ingest_events(
             workspace_id=workspace_id,
         )
     else:
-        written = insert_ignoring_conflicts(
+        # The ids of `rows` were found unstored just now (`_stored_event_ids`).
+        written = insert_new_rows(
             session, table="events", columns=EVENT_COLUMNS, rows=rows, conflict_columns=_EVENT_KEY
         )
         # Stored moments order as the times do (ISO text on SQLite), so the window is taken
