@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from nabd.core.db import create_session_factory, transaction
-from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
+from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm, CustomerSeen
 from nabd.events.batch import BatchOutcome
 from nabd.events.ingest import ingest_events
 from nabd.events.rows import rows_of
@@ -70,5 +70,6 @@ def test_the_same_batch_from_two_writers_is_stored_once(engine: Engine, session:
     assert count(CustomerSearchTerm) == session.scalar(
         select(func.count()).select_from(CustomerSearchTerm).join(Customer)
     )
-    windows = session.execute(select(Customer.first_seen_at, Customer.last_seen_at)).all()
+    windows = session.execute(select(CustomerSeen.first_seen_at, CustomerSeen.last_seen_at)).all()
+    assert len(windows) == 50  # every customer has its seen row, none is left over
     assert all(first is not None and last is not None for first, last in windows)

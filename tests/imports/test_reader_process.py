@@ -215,8 +215,8 @@ def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
 STORED = text(
     "SELECT e.client_event_id, i.kind, i.value, e.type, t.key, ch.key, e.occurred_at, "
     "e.properties, c.first_seen_at, c.last_seen_at FROM events AS e "
-    "JOIN customers AS c ON c.id = e.customer_id "
-    "JOIN customer_identities AS i ON i.customer_id = c.id "
+    "JOIN customer_seen AS c ON c.customer_id = e.customer_id "
+    "JOIN customer_identities AS i ON i.customer_id = c.customer_id "
     "LEFT JOIN touchpoints AS t ON t.id = e.touchpoint_id "
     "LEFT JOIN channels AS ch ON ch.id = e.channel_id "
     "WHERE e.workspace_id = :workspace ORDER BY e.client_event_id, i.kind, i.value"

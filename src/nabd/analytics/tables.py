@@ -13,7 +13,7 @@ import pyarrow as pa
 from sqlalchemy import JSON, Select, Text, cast, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from nabd.customers.models import Customer
+from nabd.customers.models import Customer, CustomerSeen
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Channel, Touchpoint
@@ -125,6 +125,11 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
             ]
         ),
         on_forget="delete",
+        column_sources={
+            "first_seen_at": CustomerSeen.first_seen_at,
+            "last_seen_at": CustomerSeen.last_seen_at,
+        },
+        joins=((CustomerSeen, CustomerSeen.customer_id == Customer.id),),
     ),
     SnapshotTable(
         name="channels",

@@ -149,37 +149,41 @@ def _create_customers(
     languages: list[str | None],
 ) -> list[int]:
     """Insert bare customers (no name yet), one id per entry of `first_seen`, each seen first
-    and last at its entry and speaking its entry of `languages`.
+    and last at its entry and speaking its entry of `languages`; the ids in entry order.
 
-    One statement whatever the count, the windows written with the rows (a separate UPDATE
-    by id rewrote every new row and its last-seen index entry a second time). The database
-    hands the ids back in no promised order; customers created with the same window and
-    language are alike, so each entry takes an id returned with its window and language.
+    One statement whatever the count on PostgreSQL (customers and their seen rows, the ids
+    drawn from the sequence first so each seen row knows its customer), two on SQLite (the
+    customers inserted in entry order, so ascending ids follow it).
     """
     created_at = moment_writer(session)(utcnow())
     windows = _stored_windows(session, first_seen)
     connection = session.connection()
     if is_sqlite(session):
         returned = connection.exec_driver_sql(
-            "INSERT INTO customers (workspace_id, attributes, created_at, first_seen_at, "
-            "last_seen_at, language) SELECT ?, '{}', ?, json_extract(value, '$[0]'), "
-            "json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
-            "RETURNING id, first_seen_at, language",
-            (workspace_id, created_at, json.dumps(list(zip(windows, languages, strict=True)))),
+            "INSERT INTO customers (workspace_id, attributes, created_at, language) "
+            "SELECT ?, '{}', ?, value FROM json_each(?) ORDER BY key RETURNING id",
+            (workspace_id, created_at, json.dumps(languages)),
         ).all()
-    else:
-        returned = connection.exec_driver_sql(
-            "INSERT INTO customers (workspace_id, attributes, created_at, first_seen_at, "
-            "last_seen_at, language) SELECT %s, '{}'::jsonb, %s, at, at, language "
-            "FROM unnest(%s::timestamptz[], %s::text[]) AS given(at, language) "
-            "RETURNING id, first_seen_at, language",
-            (workspace_id, created_at, windows, languages),
-        ).all()
-    # Highest id first, so that each entry pops the lowest left: ids follow first sight.
-    ids_alike: dict[tuple[Any, str | None], list[int]] = {}
-    for customer_id, window, language in sorted(returned, reverse=True):
-        ids_alike.setdefault((window, language), []).append(customer_id)
-    return [ids_alike[alike].pop() for alike in zip(windows, languages, strict=True)]
+        ids = sorted(customer_id for (customer_id,) in returned)
+        connection.exec_driver_sql(
+            "INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, last_seen_at) "
+            "SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]'), "
+            "json_extract(value, '$[1]') FROM json_each(?)",
+            (workspace_id, json.dumps(list(zip(ids, windows, strict=True)))),
+        )
+        return ids
+    returned = connection.exec_driver_sql(
+        "WITH given AS MATERIALIZED (SELECT nextval('customers_id_seq') AS id, at, language "
+        "FROM unnest(%s::timestamptz[], %s::text[]) WITH ORDINALITY AS g(at, language, n) "
+        "ORDER BY n), "
+        "created AS (INSERT INTO customers (id, workspace_id, attributes, created_at, language) "
+        "SELECT id, %s, '{}'::jsonb, %s, language FROM given), "
+        "seen AS (INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, "
+        "last_seen_at) SELECT id, %s, at, at FROM given) "
+        "SELECT id FROM given",
+        (windows, languages, workspace_id, created_at, workspace_id),
+    ).all()
+    return sorted(customer_id for (customer_id,) in returned)
 
 
 def _index_new_customers(

@@ -10,12 +10,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page
-from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
+from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm, CustomerSeen
 from nabd.customers.scores import NPS_BUCKET_RANGES, customers_in_nps_bucket
 from nabd.customers.search import query_alternatives
 from nabd.segments import service as segments
@@ -41,12 +41,12 @@ _SORT_LABELS = {
     CustomerSort.TOTAL_SPEND: N_("Total spend, highest first"),
     CustomerSort.TOTAL_SPEND_ASCENDING: N_("Total spend, lowest first"),
 }
-_SORT_COLUMNS: dict[CustomerSort, tuple[Any, bool]] = {
-    # column, descending
-    CustomerSort.LAST_SEEN: (Customer.last_seen_at, True),
-    CustomerSort.NAME: (Customer.sort_name, False),
-    CustomerSort.TOTAL_SPEND: (Customer.total_spend, True),
-    CustomerSort.TOTAL_SPEND_ASCENDING: (Customer.total_spend, False),
+_SORT_COLUMNS: dict[CustomerSort, tuple[Any, Any, bool]] = {
+    # column, the customer id beside it (the keyset's tie-break, from the same index), descending
+    CustomerSort.LAST_SEEN: (CustomerSeen.last_seen_at, CustomerSeen.customer_id, True),
+    CustomerSort.NAME: (Customer.sort_name, Customer.id, False),
+    CustomerSort.TOTAL_SPEND: (Customer.total_spend, Customer.id, True),
+    CustomerSort.TOTAL_SPEND_ASCENDING: (Customer.total_spend, Customer.id, False),
 }
 
 
@@ -104,9 +104,11 @@ def _decode(sort: CustomerSort, cursor: str) -> tuple[Any, int]:
         raise _invalid_cursor() from None
 
 
-def _after(column: Any, descending: bool, value: Any, last_id: int) -> ColumnElement[bool]:
+def _after(
+    column: Any, id_column: Any, descending: bool, value: Any, last_id: int
+) -> ColumnElement[bool]:
     """Rows after (value, last_id) in (column, id) order, among rows with a value."""
-    id_beyond = Customer.id < last_id if descending else Customer.id > last_id
+    id_beyond = id_column < last_id if descending else id_column > last_id
     beyond = column < value if descending else column > value
     return or_(beyond, and_(column == value, id_beyond))
 
@@ -133,8 +135,22 @@ def _term_match(workspace_id: int, prefixes: set[str]) -> Any:
     )
 
 
-def _filtered(workspace_id: int, filters: CustomerFilters) -> Select[Customer]:
+def _seen_joined(statement: Select[Customer], workspace_id: int) -> Select[Customer]:
+    """`statement` joined to the customers' seen rows (every customer has one), which also
+    load `Customer.seen`; their workspace condition lets the seen index lead."""
+    return (
+        statement.join(CustomerSeen, CustomerSeen.customer_id == Customer.id)
+        .where(CustomerSeen.workspace_id == workspace_id)
+        .options(contains_eager(Customer.seen))
+    )
+
+
+def _filtered(workspace_id: int, filters: CustomerFilters, *, by_seen: bool) -> Select[Customer]:
+    """The matching customers; `by_seen`: sorted by last seen, so read through the seen rows.
+    Otherwise `customers` leads (its seen rows joined after it, as `Customer.seen` loads)."""
     statement = select(Customer).where(Customer.workspace_id == workspace_id)
+    if by_seen or filters.seen_from is not None or filters.seen_until is not None:
+        statement = _seen_joined(statement, workspace_id)
     if filters.query and filters.query.strip():
         words = query_alternatives(filters.query)
         if not words:
@@ -150,9 +166,9 @@ def _filtered(workspace_id: int, filters: CustomerFilters) -> Select[Customer]:
     if filters.max_spend is not None:
         statement = statement.where(Customer.total_spend <= filters.max_spend)
     if filters.seen_from is not None:
-        statement = statement.where(Customer.last_seen_at >= filters.seen_from)
+        statement = statement.where(CustomerSeen.last_seen_at >= filters.seen_from)
     if filters.seen_until is not None:
-        statement = statement.where(Customer.last_seen_at < filters.seen_until)
+        statement = statement.where(CustomerSeen.last_seen_at < filters.seen_until)
     if filters.nps_bucket in NPS_BUCKET_RANGES:
         statement = statement.where(
             Customer.id.in_(
@@ -179,14 +195,14 @@ def _narrowing(filters: CustomerFilters) -> bool:
 
 
 def _ordered(
-    statement: Select[Customer], column: Any, descending: bool, *, narrowing: bool
+    statement: Select[Customer], column: Any, id_column: Any, descending: bool, *, narrowing: bool
 ) -> Select[Customer]:
     # A search matches few rows: wrapping the sort column keeps the planner from walking the
     # whole sort index looking for them (SQLite has no statistics to know better).
     key = func.coalesce(column, column) if narrowing else column
     return statement.order_by(
         key.desc() if descending else key.asc(),
-        Customer.id.desc() if descending else Customer.id.asc(),
+        id_column.desc() if descending else id_column.asc(),
     )
 
 
@@ -198,25 +214,23 @@ def list_customers(
     Customers never seen sort after everyone else. They are read by a second query rather
     than with NULLS LAST, which PostgreSQL cannot serve from a plain index in descending order.
     """
-    column, descending = _SORT_COLUMNS[request.sort]
+    column, id_column, descending = _SORT_COLUMNS[request.sort]
     narrowing = _narrowing(filters)
-    base = _filtered(workspace_id, filters)
+    base = _filtered(workspace_id, filters, by_seen=request.sort is CustomerSort.LAST_SEEN)
     value, last_id = _decode(request.sort, request.cursor) if request.cursor else (None, None)
     wanted = request.limit + 1
     rows: list[Customer] = []
     if last_id is None or value is not None:
         ranked = base.where(column.is_not(None))
         if last_id is not None:
-            ranked = ranked.where(_after(column, descending, value, last_id))
-        ordered = _ordered(ranked, column, descending, narrowing=narrowing)
+            ranked = ranked.where(_after(column, id_column, descending, value, last_id))
+        ordered = _ordered(ranked, column, id_column, descending, narrowing=narrowing)
         rows = list(session.scalars(ordered.limit(wanted)))
     if len(rows) < wanted:
         unranked = base.where(column.is_(None))
         if last_id is not None and value is None:
-            unranked = unranked.where(
-                Customer.id < last_id if descending else Customer.id > last_id
-            )
-        unranked = unranked.order_by(Customer.id.desc() if descending else Customer.id.asc())
+            unranked = unranked.where(id_column < last_id if descending else id_column > last_id)
+        unranked = unranked.order_by(id_column.desc() if descending else id_column.asc())
         rows += list(session.scalars(unranked.limit(wanted - len(rows))))
     has_more = len(rows) > request.limit
     rows = rows[: request.limit]

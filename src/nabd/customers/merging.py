@@ -20,13 +20,16 @@ from nabd.core.models import Base
 from nabd.core.pagination import Page, PageRequest, paginate
 from nabd.core.types import utcnow
 from nabd.customers.merge_models import CustomerMerge
-from nabd.customers.models import ContactPreference, Customer
+from nabd.customers.models import ContactPreference, Customer, CustomerSeen
 from nabd.customers.service import get_customer, refresh_search_text, refresh_value_summary
 from nabd.events.models import CUSTOMER_REFERENCE
 from nabd.events.writers import exclude_event_writers
 
-# Rebuilt (search terms), reconciled by hand (contact preferences) or the record itself.
-NOT_MOVED = frozenset({"customer_search_terms", "customer_contact_preferences", "customer_merges"})
+# Rebuilt (search terms), reconciled by hand (contact preferences, the target's seen dates
+# widened by the source's) or the record itself.
+NOT_MOVED = frozenset(
+    {"customer_search_terms", "customer_contact_preferences", "customer_seen", "customer_merges"}
+)
 SNAPSHOT_COLUMNS = (
     "display_name",
     "language",
@@ -78,6 +81,14 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
     for column in ("created_at", "first_seen_at", "last_seen_at"):
         values[column] = _iso(values[column])
     return values
+
+
+def _widen_seen(target: Customer, source: Customer) -> None:
+    """The target was seen whenever either profile was (the source's events are its now)."""
+    firsts = [at for at in (target.first_seen_at, source.first_seen_at) if at is not None]
+    lasts = [at for at in (target.last_seen_at, source.last_seen_at) if at is not None]
+    target.first_seen_at = min(firsts, default=None)
+    target.last_seen_at = max(lasts, default=None)
 
 
 def _preferences(session: Session, *, workspace_id: int, customer_id: int) -> dict[str, bool]:
@@ -141,6 +152,7 @@ def merge_customers(
         moved=moved,
     )
     session.add(record)
+    _widen_seen(target, source)
     session.flush()
     session.expunge(source)
     session.execute(
@@ -192,15 +204,19 @@ def _restore_source(session: Session, *, workspace_id: int, record: CustomerMerg
     for column in ("created_at", "first_seen_at", "last_seen_at"):
         if values[column] is not None:
             values[column] = datetime.fromisoformat(values[column])
+    seen = {column: values.pop(column) for column in ("first_seen_at", "last_seen_at")}
+    source_id = record.source_customer_id
+    session.execute(insert(Customer).values(id=source_id, workspace_id=workspace_id, **values))
     session.execute(
-        insert(Customer).values(id=record.source_customer_id, workspace_id=workspace_id, **values)
+        insert(CustomerSeen).values(customer_id=source_id, workspace_id=workspace_id, **seen)
     )
 
 
 def unmerge(session: Session, *, workspace_id: int, merge_id: int, actor: Actor) -> CustomerMerge:
     """Recreate the source customer under its old id and move its rows back.
 
-    Rows that left the target since the merge (erased, merged again) stay where they are.
+    Rows that left the target since the merge (erased, merged again) stay where they are,
+    and the target keeps the seen dates the merge widened (its own alone are not recorded).
     """
     record = get_merge(session, workspace_id=workspace_id, merge_id=merge_id)
     if record.undone_at is not None:

@@ -22,6 +22,7 @@ from nabd.customers.models import (
     Customer,
     CustomerIdentity,
     CustomerSearchTerm,
+    CustomerSeen,
 )
 from nabd.customers.search import customer_terms, sort_key_of_name
 from nabd.events.models import Transaction
@@ -175,15 +176,16 @@ def refresh_last_seen(
     session: Session, *, workspace_id: int, last_seen: dict[int, datetime]
 ) -> None:
     """Move `last_seen_at` forward for customers whose activity was just recorded."""
-    customers = session.scalars(
-        select(Customer).where(
-            Customer.workspace_id == workspace_id, Customer.id.in_(list(last_seen))
+    rows = session.scalars(
+        select(CustomerSeen).where(
+            CustomerSeen.workspace_id == workspace_id,
+            CustomerSeen.customer_id.in_(list(last_seen)),
         )
     )
-    for customer in customers:
-        seen = last_seen[customer.id]
-        if customer.last_seen_at is None or seen > customer.last_seen_at:
-            customer.last_seen_at = seen
+    for row in rows:
+        seen = last_seen[row.customer_id]
+        if row.last_seen_at is None or seen > row.last_seen_at:
+            row.last_seen_at = seen
 
 
 def contact_preferences(

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import InstrumentedAttribute
 
-from nabd.customers.models import Customer
+from nabd.customers.models import Customer, CustomerSeen
 from nabd.customers.scores import NPS_BUCKET_RANGES, latest_scores
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
@@ -21,7 +21,12 @@ from nabd.surveys.models import SurveyResponse
 _DAYS_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "first_purchase": Customer.first_purchase_at,
     "last_purchase": Customer.last_purchase_at,
-    "last_contact": Customer.last_seen_at,
+}
+# Days conditions on the customers' seen rows (`customer_seen`), as semi-joins: there the
+# (workspace_id, last_seen_at, customer_id) index holds all a condition reads, so a range of it
+# costs no row lookups (unlike the indexes of `customers`, see `_unindexed`).
+_SEEN_DAYS_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "last_contact": CustomerSeen.last_seen_at,
 }
 _NUMBER_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "total_spend": Customer.total_spend,
@@ -79,6 +84,11 @@ def _predicate(
         return _compare(_unindexed(_NUMBER_COLUMNS[field]), operator, value)
     if field in _DAYS_COLUMNS:
         return _days(_unindexed(_DAYS_COLUMNS[field]), operator, value, now)
+    if field in _SEEN_DAYS_COLUMNS:
+        days = _days(_SEEN_DAYS_COLUMNS[field], operator, value, now)
+        return Customer.id.in_(
+            select(CustomerSeen.customer_id).where(CustomerSeen.workspace_id == workspace_id, days)
+        )
     if field == "nps_bucket":
         buckets = (value,) if operator == "equals" else value
         latest = latest_scores(workspace_id=workspace_id, metric="nps")
