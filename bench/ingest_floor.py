@@ -32,8 +32,9 @@ pragmas and the import's page cache):
 
 PostgreSQL also runs variants that change the run's copy off the clock, to tell where the
 backend's time goes: `no FKs:` without `events`' foreign keys (what migration 0022 did; the
-same as the floor on a schema that has it), `narrow seen` with the seen dates in a narrow
-table of their own, and `customers without …` without some of the customers' indexes.
+same as the floor on a schema that has it). The seen dates are in `customer_seen` since
+migration 0023 (the `narrow seen` and `customers without …` variants that measured moving them
+there are gone with the columns; bench/README.md keeps their figures).
 `--only TEXT` (repeatable) runs the paths whose label contains it.
 
 The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
@@ -84,8 +85,8 @@ SQLITE_INSERT = f"INSERT INTO {{table}} ({NAMES}) VALUES ({', '.join('?' * len(E
 EVENT_KEY_CONFLICT = " ON CONFLICT (workspace_id, client_event_id) DO NOTHING"
 # The customers' first/last-seen window widened to a transaction's (id, earliest, latest).
 SQLITE_SEEN = (
-    "UPDATE customers SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
-    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE id = ?1"
+    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE customer_id = ?1"
 )
 WINDOWS = "floor_windows"
 WINDOWS_DDL = (
@@ -93,17 +94,9 @@ WINDOWS_DDL = (
     "ON COMMIT DELETE ROWS"
 )
 POSTGRES_SEEN = (
-    "UPDATE {table} AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
-    f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w WHERE c.id = w.id"
-)
-# The seen dates alone, keyed and indexed as the customer list reads them.
-NARROW_SEEN = "customer_seen_floor"
-NARROW_SEEN_DDL = (
-    f"CREATE TABLE {NARROW_SEEN} (id bigint PRIMARY KEY, workspace_id bigint NOT NULL, "  # noqa: S608
-    "first_seen_at timestamptz, last_seen_at timestamptz); "
-    f"INSERT INTO {NARROW_SEEN} SELECT id, workspace_id, first_seen_at, last_seen_at "
-    "FROM customers; "
-    f"CREATE INDEX ON {NARROW_SEEN} (workspace_id, last_seen_at); ANALYZE {NARROW_SEEN}"
+    "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w "
+    "WHERE c.customer_id = w.id"
 )
 # Every foreign key of `events` (to workspaces, customers, touchpoints, channels).
 DROP_EVENT_FKS = (
@@ -210,11 +203,8 @@ class Method:
     seen: bool = False  # the seen UPDATE once per transaction
     staged: bool = False  # PostgreSQL: nabd's stage and INSERT … SELECT … ON CONFLICT
     streams: int = 1
-    # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped, and/or the
-    # seen dates written to a narrow table of their own instead of `customers`.
+    # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped.
     without_fks: bool = False
-    narrow_seen: bool = False
-    setup_sql: str = ""  # PostgreSQL: run on the run's copy off the clock
 
 
 def methods(postgres: bool, batch: int) -> list[Method]:
@@ -246,29 +236,6 @@ def methods(postgres: bool, batch: int) -> list[Method]:
         found += [
             Method(f"no FKs: events, commit/{batch:,}", without_fks=True),
             Method(f"no FKs: + seen UPDATE, commit/{batch:,}", seen=True, without_fks=True),
-            Method(f"floor: + narrow seen UPDATE, commit/{batch:,}", seen=True, narrow_seen=True),
-            Method(
-                f"no FKs: + narrow seen UPDATE, commit/{batch:,}",
-                seen=True,
-                without_fks=True,
-                narrow_seen=True,
-            ),
-            *(
-                Method(
-                    f"no FKs: + seen UPDATE, customers without {label}, commit/{batch:,}",
-                    seen=True,
-                    without_fks=True,
-                    setup_sql=f"DROP INDEX {indexes}",
-                )
-                for label, indexes in (
-                    ("sort_name index", "ix_customers_workspace_sort_name"),
-                    ("total_spend index", "ix_customers_workspace_total_spend"),
-                    (
-                        "both",
-                        "ix_customers_workspace_sort_name, ix_customers_workspace_total_spend",
-                    ),
-                )
-            ),
             Method(
                 f"no FKs: nabd's SQL, seen, commit/{batch:,}",
                 seen=True,
@@ -401,8 +368,7 @@ def postgres_write(
                     copy.set_types(["bigint", "timestamptz", "timestamptz"])
                     for window in seen:
                         copy.write_row(window)
-                table = NARROW_SEEN if method.narrow_seen else "customers"
-                cursor.execute(POSTGRES_SEEN.format(table=table))
+                cursor.execute(POSTGRES_SEEN)
             connection.commit()
 
 
@@ -421,10 +387,6 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
             first.execute(PLAIN_DDL)
         if method.without_fks:
             first.execute(DROP_EVENT_FKS)
-        if method.narrow_seen:
-            first.execute(NARROW_SEEN_DDL)
-        if method.setup_sql:
-            first.execute(method.setup_sql)
         first.commit()
         size = first.execute("SELECT pg_database_size(current_database())").fetchone()
         first.execute("CHECKPOINT")  # the copy's and the last run's pages written off the clock

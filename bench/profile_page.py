@@ -31,7 +31,7 @@ from nabd.config import Settings
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_db_engine, create_session_factory
 from nabd.core.migrations import upgrade_database
-from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
+from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm, CustomerSeen
 from nabd.customers.search import customer_terms, sort_key_of_name
 from nabd.events.models import Event
 from nabd.journeys import service as journeys
@@ -68,7 +68,7 @@ def _insert_customers(session: Session, workspace_id: int, count: int) -> None:
     names, rng = _names(), random.Random(7)
     next_id = 1
     for start in range(0, count, BATCH):
-        customers, identities, terms = [], [], []
+        customers, seen, identities, terms = [], [], [], []
         for index in range(start, min(start + BATCH, count)):
             given, family = rng.choice(names["arabic_given"]), rng.choice(names["arabic_family"])
             name = f"{given['ar']} {family['ar']}"
@@ -83,10 +83,18 @@ def _insert_customers(session: Session, workspace_id: int, count: int) -> None:
                     "sort_name": sort_key_of_name(name),
                     "attributes": {},
                     "created_at": NOW,
-                    "last_seen_at": NOW - timedelta(minutes=rng.randrange(0, 800_000)),
                     "total_spend": spend,
                     "spend_currency": "SAR",
                     "order_count": rng.randrange(0, 40),
+                }
+            )
+            last_seen = NOW - timedelta(minutes=rng.randrange(0, 800_000))
+            seen.append(
+                {
+                    "customer_id": next_id,
+                    "workspace_id": workspace_id,
+                    "first_seen_at": None,
+                    "last_seen_at": last_seen,
                 }
             )
             pairs = [("email", email), ("phone", phone)]
@@ -106,6 +114,7 @@ def _insert_customers(session: Session, workspace_id: int, count: int) -> None:
             ]
             next_id += 1
         session.execute(insert(Customer), customers)
+        session.execute(insert(CustomerSeen), seen)
         session.execute(insert(CustomerIdentity), identities)
         session.execute(insert(CustomerSearchTerm), terms)
         session.commit()
