@@ -157,6 +157,12 @@ class Generator:
                     f"'', 0, 0 FROM {self._series(low, high)}"
                 )
             )
+            self.session.execute(
+                text(
+                    "INSERT INTO customer_seen (customer_id, workspace_id) "  # noqa: S608
+                    f"SELECT n, {self.workspace_id} FROM {self._series(low, high)}"
+                )
+            )
             self.session.commit()
 
     def responses(

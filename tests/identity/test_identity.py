@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from nabd.core.audit import SYSTEM_ACTOR, AuditLogEntry
 from nabd.customers import merging
 from nabd.customers.identity import identify, resolve_customers
-from nabd.customers.models import ContactPreference, Customer, CustomerIdentity
+from nabd.customers.models import ContactPreference, Customer, CustomerIdentity, CustomerSeen
 from nabd.customers.references import CustomerReference, normalise_phone, using_phone_region
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
@@ -207,6 +207,43 @@ def test_a_merge_is_recorded_audited_and_undone(client: TestClient, session: Ses
     assert restored.order_count == 1
     again = client.post(f"/api/v1/merges/{record['id']}/undo", headers=headers)
     assert again.status_code == 409
+
+
+def test_a_merge_widens_the_targets_seen_dates_and_an_undo_restores_the_sources(
+    session: Session,
+) -> None:
+    workspace = make_workspace(session)
+    target = make_customer(session, workspace, "Nora", email="nora@example.com", last_seen_at=T0)
+    source = make_customer(session, workspace, "Nora A.", email="n@example.com", last_seen_at=T0)
+    source.first_seen_at = T0 - timedelta(days=3)
+    source.last_seen_at = T0 + timedelta(days=2)
+    target_id, source_id = target.id, source.id
+    session.commit()
+
+    record = merging.merge_customers(
+        session,
+        workspace_id=workspace.id,
+        target_id=target_id,
+        source_id=source_id,
+        actor=SYSTEM_ACTOR,
+    )
+    session.commit()
+    assert "customer_seen" not in record.moved
+    merged = session.get(Customer, target_id)
+    assert (merged.first_seen_at, merged.last_seen_at) == (
+        T0 - timedelta(days=3),
+        T0 + timedelta(days=2),
+    )
+    assert session.scalar(select(func.count()).select_from(CustomerSeen)) == 1
+
+    merging.unmerge(session, workspace_id=workspace.id, merge_id=record.id, actor=SYSTEM_ACTOR)
+    session.commit()
+    restored = session.get(Customer, source_id)
+    assert (restored.first_seen_at, restored.last_seen_at) == (
+        T0 - timedelta(days=3),
+        T0 + timedelta(days=2),
+    )
+    assert session.get(Customer, target_id).last_seen_at == T0 + timedelta(days=2)
 
 
 def test_merges_stay_inside_the_workspace(client: TestClient, session: Session) -> None:
