@@ -104,6 +104,38 @@ def test_rows_of_odd_length_and_blank_lines_keep_their_row_numbers(
     assert emails == {"a@example.com", "b@example.com", "f@example.com"}
 
 
+def test_a_file_overlapping_an_earlier_import_adds_only_its_new_events(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    """A repeat met mid-import (on PostgreSQL, after batches stored without looking their ids
+    up) is a duplicate, makes no customer of its own, and leaves later batches sound: the
+    customer a rolled-back batch had made for it is not remembered."""
+    make_places(session, make_workspace(session))
+    first = write_csv(tmp_path / "first.csv", EVENT_HEADER, GOOD_EVENTS)
+    code, output = nabd(database_url, tmp_path, "events", str(first), "--workspace", "acme")
+    assert code == 0, output
+    rows = [
+        ["e3", "c@example.com", "page_view", "", "2026-05-02T10:00:00+00:00", ""],
+        ["e1", "new@example.com", "page_view", "", "2026-05-02T11:00:00+00:00", ""],
+        ["e4", "new@example.com", "page_view", "", "2026-05-02T12:00:00+00:00", ""],
+    ]
+    second = write_csv(tmp_path / "second.csv", EVENT_HEADER, rows)
+    code, output = nabd(
+        database_url, tmp_path, "events", str(second), "--workspace", "acme", "--batch-size", "1"
+    )
+    assert code == 0, output
+    assert "3 rows read: 2 added, 1 already known, 0 errors." in output
+    session.expire_all()
+    identities = select(CustomerIdentity.value, CustomerIdentity.customer_id)
+    owners = {value: owner for value, owner in session.execute(identities)}
+    stored = select(Event.client_event_id, Event.customer_id)
+    events = {event_id: owner for event_id, owner in session.execute(stored)}
+    assert events["e1"] == owners["a@example.com"]
+    assert events["e4"] == owners["new@example.com"]
+    assert session.get(Customer, events["e4"]) is not None
+    assert count(session, Customer) == 4 and count(session, Event) == 4
+
+
 def test_first_and_last_seen_cover_every_batch_of_the_file(
     session: Session, database_url: str, tmp_path: Path
 ) -> None:

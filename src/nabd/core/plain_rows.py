@@ -160,17 +160,32 @@ def insert_new_rows(
 ) -> int:
     """`insert_ignoring_conflicts` of rows whose keys the caller has just found unstored.
 
-    PostgreSQL: a binary COPY straight into the table, under a savepoint, instead of into a
-    stage and then `INSERT … SELECT … ON CONFLICT`: the stage's write and read and the
-    speculative insertion cost the backend about as much again as the rows themselves
-    (bench/ingest_floor.py). A row that a concurrent writer stored since the caller looked
-    fails the COPY on the unique key; it is then rolled back to the savepoint and the rows go
-    through `insert_ignoring_conflicts`, so the outcome is the same either way.
+    PostgreSQL: `copy_new_rows`, instead of a stage and then `INSERT … SELECT … ON CONFLICT`:
+    the stage's write and read and the speculative insertion cost the backend about as much
+    again as the rows themselves (bench/ingest_floor.py). A row that a concurrent writer
+    stored since the caller looked fails the COPY; the rows then go through
+    `insert_ignoring_conflicts`, so the outcome is the same either way.
     """
     if is_sqlite(session) or len(rows) <= FEW_ROWS:
         return insert_ignoring_conflicts(
             session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns
         )
+    if copy_new_rows(session, table=table, columns=columns, rows=rows):
+        return len(rows)
+    return insert_ignoring_conflicts(
+        session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns
+    )
+
+
+def copy_new_rows(
+    session: Session,
+    *,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[Any, ...]],
+) -> bool:
+    """PostgreSQL: the rows COPYed (binary) straight into `table` under a savepoint; False,
+    with nothing written, when one of them breaks a unique key (it is stored already)."""
     from psycopg.errors import UniqueViolation
     from psycopg.types.json import set_json_dumps
 
@@ -187,11 +202,9 @@ def insert_new_rows(
                     copy.write_row(row)
         except UniqueViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT nabd_new_rows")
-            return insert_ignoring_conflicts(
-                session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns
-            )
+            return False
         cursor.execute("RELEASE SAVEPOINT nabd_new_rows")
-    return len(rows)
+    return True
 
 
 def _insert_staged(

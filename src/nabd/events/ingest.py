@@ -10,7 +10,7 @@ Events, the high-volume kind, travel as plain rows through
 """
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -26,6 +26,7 @@ from nabd.core.plain_rows import (
     JSONB,
     TEXT,
     TIMESTAMPTZ,
+    copy_new_rows,
     insert_new_rows,
     insert_widening_seen,
     is_sqlite,
@@ -99,6 +100,20 @@ def _activity(
         elif moment > window[1]:
             activity[customer_id] = (window[0], moment)
     return activity
+
+
+class NewEvents:
+    """An import's guess that its events are new, as they are when a file is imported once.
+
+    While it holds, a batch on PostgreSQL skips the look-up of its stored event ids (a quarter
+    of the import's wall time: bench/README.md, 2026-12-07) and lets the COPY's unique key say
+    otherwise; the first batch that proves it wrong (a re-import, a file overlapping an
+    earlier one) is rolled back to before it resolved its customers, so none is created for
+    a repeat, and it and the rest of the import look their ids up as before.
+    """
+
+    def __init__(self) -> None:
+        self.likely = True
 
 
 class SeenWindows:
@@ -228,6 +243,7 @@ def ingest_events(
     events: Sequence[EventRow],
     seen: SeenWindows | None = None,
     held: dict[tuple[str, str], int] | None = None,
+    new: NewEvents | None = None,
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
@@ -235,18 +251,107 @@ def ingest_events(
     unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
     batch order, so the first of a repeated id is the one kept. The customers' first/last-seen
     dates are widened at once, or gathered in `seen` for the caller to write before it commits;
-    `held` are identities already resolved in the caller's transaction (`resolve_customers`).
+    `held` are identities already resolved in the caller's transaction (`resolve_customers`);
+    `new`, an import's guess that its events are new (`NewEvents`).
     """
-    outcome = BatchOutcome()
-    unique, outcome.duplicates = _first_of_each_id(events)
+    unique, repeats = _first_of_each_id(events)
+    if new is not None and new.likely and seen is not None and not is_sqlite(session):
+        outcome = _ingest_unlooked(
+            session, workspace_id=workspace_id, events=unique, seen=seen, held=held
+        )
+        if outcome is not None:
+            outcome.duplicates += repeats
+            return outcome
+        new.likely = False
+    outcome = BatchOutcome(duplicates=repeats)
     stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(map(_EVENT_ID, unique)))
     fresh = [event for event in unique if event.event_id not in stored] if stored else unique
     outcome.duplicates += len(unique) - len(fresh)
-    placed, touchpoint_ids, channel_ids, outcome.rejected = _placed(
-        session, workspace_id=workspace_id, events=fresh
+    rows = _event_rows(session, workspace_id=workspace_id, events=fresh, held=held)
+    outcome.rejected = rows.rejected
+    if not rows.values:
+        return outcome
+    if seen is None and not is_sqlite(session):
+        # PostgreSQL widens the customers' windows from the events staged for the INSERT.
+        written = insert_widening_seen(
+            session,
+            table="events",
+            columns=EVENT_COLUMNS,
+            rows=rows.values,
+            conflict_columns=_EVENT_KEY,
+            workspace_id=workspace_id,
+        )
+    else:
+        # The ids of `rows` were found unstored just now (`_stored_event_ids`).
+        written = insert_new_rows(
+            session,
+            table="events",
+            columns=EVENT_COLUMNS,
+            rows=rows.values,
+            conflict_columns=_EVENT_KEY,
+        )
+        # Stored moments order as the times do (ISO text on SQLite), so the window is taken
+        # from the values already converted for the rows.
+        if seen is not None:
+            seen.add(rows.customer_ids, rows.moments)
+        else:
+            windows = _windows(rows.customer_ids, rows.moments)
+            widen_seen_window(session, workspace_id=workspace_id, windows=windows)
+    outcome.accepted = written
+    outcome.duplicates += len(rows.values) - written
+    return outcome
+
+
+def _ingest_unlooked(
+    session: Session,
+    *,
+    workspace_id: int,
+    events: Sequence[EventRow],
+    seen: SeenWindows,
+    held: dict[tuple[str, str], int] | None,
+) -> BatchOutcome | None:
+    """PostgreSQL: the batch stored without looking its ids up (`NewEvents`); None, with
+    nothing of it written and `held` as it was, when one of its ids is stored already."""
+    held_before = None if held is None else dict(held)
+    savepoint = session.begin_nested()
+    rows = _event_rows(session, workspace_id=workspace_id, events=events, held=held)
+    if rows.values and not copy_new_rows(
+        session, table="events", columns=EVENT_COLUMNS, rows=rows.values
+    ):
+        savepoint.rollback()
+        if held is not None and held_before is not None:
+            held.clear()
+            held.update(held_before)
+        return None
+    savepoint.commit()
+    seen.add(rows.customer_ids, rows.moments)
+    return BatchOutcome(accepted=len(rows.values), rejected=rows.rejected)
+
+
+@dataclass(frozen=True)
+class _EventRows:
+    """A batch's events as table rows (`EVENT_COLUMNS`), their customers and stored moments,
+    and the events refused for their places."""
+
+    values: list[tuple[Any, ...]]
+    customer_ids: list[int]
+    moments: list[Any]
+    rejected: list[Rejection]
+
+
+def _event_rows(
+    session: Session,
+    *,
+    workspace_id: int,
+    events: Sequence[EventRow],
+    held: dict[tuple[str, str], int] | None,
+) -> _EventRows:
+    """The rows of the events whose places are known, their customers resolved (created)."""
+    placed, touchpoint_ids, channel_ids, rejected = _placed(
+        session, workspace_id=workspace_id, events=events
     )
     if not placed:
-        return outcome
+        return _EventRows([], [], [], rejected)
     times = list(map(_TIMESTAMP, placed))
     # `events` has no foreign keys: no customer resolved here is deleted before the commit.
     hold_event_writers(session, workspace_id=workspace_id)
@@ -259,7 +364,7 @@ def ingest_events(
     )
     moments = _stored_moments(session, placed, times)
     count = len(placed)
-    rows = list(
+    values = list(
         zip(
             repeat(workspace_id, count),
             map(_EVENT_ID, placed),
@@ -273,31 +378,7 @@ def ingest_events(
             strict=True,
         )
     )
-    if seen is None and not is_sqlite(session):
-        # PostgreSQL widens the customers' windows from the events staged for the INSERT.
-        written = insert_widening_seen(
-            session,
-            table="events",
-            columns=EVENT_COLUMNS,
-            rows=rows,
-            conflict_columns=_EVENT_KEY,
-            workspace_id=workspace_id,
-        )
-    else:
-        # The ids of `rows` were found unstored just now (`_stored_event_ids`).
-        written = insert_new_rows(
-            session, table="events", columns=EVENT_COLUMNS, rows=rows, conflict_columns=_EVENT_KEY
-        )
-        # Stored moments order as the times do (ISO text on SQLite), so the window is taken
-        # from the values already converted for the rows.
-        if seen is not None:
-            seen.add(customer_ids, moments)
-        else:
-            windows = _windows(customer_ids, moments)
-            widen_seen_window(session, workspace_id=workspace_id, windows=windows)
-    outcome.accepted = written
-    outcome.duplicates += count - written
-    return outcome
+    return _EventRows(values, customer_ids, moments, rejected)
 
 
 _EVENT_KEY = ("workspace_id", "client_event_id")
