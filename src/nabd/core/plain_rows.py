@@ -166,11 +166,12 @@ def insert_new_rows(
     stored since the caller looked fails the COPY; the rows then go through
     `insert_ignoring_conflicts`, so the outcome is the same either way.
     """
-    if is_sqlite(session) or len(rows) <= FEW_ROWS:
-        return insert_ignoring_conflicts(
-            session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns
-        )
-    if copy_new_rows(session, table=table, columns=columns, rows=rows):
+    copied = (
+        not is_sqlite(session)
+        and len(rows) > FEW_ROWS
+        and copy_new_rows(session, table=table, columns=columns, rows=rows)
+    )
+    if copied:
         return len(rows)
     return insert_ignoring_conflicts(
         session, table=table, columns=columns, rows=rows, conflict_columns=conflict_columns

@@ -33,7 +33,7 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import is_not, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ScalarSelect, delete, select, update
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor
@@ -476,20 +476,19 @@ class IdentifyResult:
     merge_id: int | None
 
 
-def _may_merge(session: Session, *, workspace_id: int, anonymous_id: str) -> bool:
-    """Whether the visitor's anonymous id is held by a profile of anonymous ids only."""
-    holder = (
-        select(CustomerIdentity.customer_id)
+def _only_anonymous(
+    session: Session, *, workspace_id: int, customer: int | ScalarSelect[int]
+) -> bool:
+    """Whether the customer's identities are all anonymous ids: a visitor's own profile,
+    which `identify` merges into the known customer."""
+    kinds = session.scalars(
+        select(CustomerIdentity.kind)
         .where(
-            CustomerIdentity.workspace_id == workspace_id,
-            CustomerIdentity.kind == "anonymous_id",
-            CustomerIdentity.value == anonymous_id,
+            CustomerIdentity.workspace_id == workspace_id, CustomerIdentity.customer_id == customer
         )
-        .scalar_subquery()
+        .distinct()
     )
-    held = (CustomerIdentity.workspace_id == workspace_id, CustomerIdentity.customer_id == holder)
-    kinds = session.scalars(select(CustomerIdentity.kind).where(*held).distinct()).all()
-    return list(kinds) == ["anonymous_id"]
+    return set(kinds) == {"anonymous_id"}
 
 
 def identify(
@@ -509,10 +508,20 @@ def identify(
     device), only the anonymous id moves: history that may be someone else's stays put.
     """
     anonymous_id = bounded_id(anonymous_id, MAX_ANONYMOUS_ID_LENGTH)
-    if _may_merge(session, workspace_id=workspace_id, anonymous_id=anonymous_id):
+    holder = (
+        select(CustomerIdentity.customer_id)
+        .where(
+            CustomerIdentity.workspace_id == workspace_id,
+            CustomerIdentity.kind == "anonymous_id",
+            CustomerIdentity.value == anonymous_id,
+        )
+        .scalar_subquery()
+    )
+    if _only_anonymous(session, workspace_id=workspace_id, customer=holder):
         # The merge's event-writer lock, before this function's first write (the known
         # customer's seen dates): taken after it, a batch holding the lock shared and waiting
-        # for that row would wait for this transaction while it waits for the batch.
+        # for that row would wait for this transaction while it waits for the batch. Whether
+        # to merge is decided again below, under the lock.
         exclude_event_writers(session, workspace_id=workspace_id)
     known_id = resolve_customer(
         session, workspace_id=workspace_id, identities=customer.identities(), seen_at=at
@@ -530,15 +539,7 @@ def identify(
         return IdentifyResult(customer_id=known_id, merge_id=None)
     if holder_id == known_id:
         return IdentifyResult(customer_id=known_id, merge_id=None)
-    holder_kinds = set(
-        session.scalars(
-            select(CustomerIdentity.kind).where(
-                CustomerIdentity.workspace_id == workspace_id,
-                CustomerIdentity.customer_id == holder_id,
-            )
-        )
-    )
-    if holder_kinds == {"anonymous_id"}:
+    if _only_anonymous(session, workspace_id=workspace_id, customer=holder_id):
         record = merging.merge_customers(
             session,
             workspace_id=workspace_id,

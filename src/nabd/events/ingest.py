@@ -312,14 +312,14 @@ def _ingest_unlooked(
 ) -> BatchOutcome | None:
     """PostgreSQL: the batch stored without looking its ids up (`NewEvents`); None, with
     nothing of it written and `held` as it was, when one of its ids is stored already."""
-    held_before = None if held is None else dict(held)
+    held_before = dict(held or {})
     savepoint = session.begin_nested()
     rows = _event_rows(session, workspace_id=workspace_id, events=events, held=held)
     if rows.values and not copy_new_rows(
         session, table="events", columns=EVENT_COLUMNS, rows=rows.values
     ):
         savepoint.rollback()
-        if held is not None and held_before is not None:
+        if held is not None:
             held.clear()
             held.update(held_before)
         return None
