@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,8 @@ def answered(live_server: LiveServer) -> Iterator[None]:
             (3, 9, None),
             (40, 5, None),
             (41, 8, None),
+            # One a month for a year before: the trend's month axis has more names than fit.
+            *((65 + 30 * month, 6 + month % 5, None) for month in range(12)),
         ]:
             answer(
                 session,
@@ -215,6 +218,7 @@ def test_charts_and_dates_follow_the_arabic_digits_and_hijri_preference(
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#nps-trend-chart")).to_contain_text("هـ")
     page.screenshot(path=artifacts / "overview-cx-hijri-arabic-digits.png", full_page=True)
+    _assert_month_names_apart(page)
 
     choose("latin", "gregorian")  # leave the user as the other tests expect
     page.goto(f"{live_server.url}/")
@@ -223,3 +227,16 @@ def test_charts_and_dates_follow_the_arabic_digits_and_hijri_preference(
     assert not any(ARABIC_INDIC.search(label) for label in latin), latin
     page.click("[data-testid=switch-language]")  # leave the user in English for other tests
     context.close()
+
+
+def _assert_month_names_apart(page: Page) -> None:
+    """The trend's month names, read off the drawn chart, neither overlap nor run out."""
+    boxes = page.locator("#nps-trend-chart svg text").evaluate_all(
+        """texts => texts.filter(t => /\\p{L}/u.test(t.textContent))
+                         .map(t => { const b = t.getBoundingClientRect();
+                                     return [b.left, b.right, b.top]; })"""
+    )
+    names = sorted(box for box in boxes if box[1] > box[0])
+    assert len(names) >= 3, names
+    for (_, right, _), (left, _, _) in pairwise(names):
+        assert right <= left + 1, names

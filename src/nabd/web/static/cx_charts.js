@@ -55,7 +55,9 @@
       },
       grid: { left: 48, right: 48, bottom: 48, top: 16 },
       xAxis: { type: "category", data: labels, inverse: rtl,
-               axisLabel: { interval: 0, rotate: line ? 0 : 30, formatter: line ? show.month : null } },
+               // Every name under a bar (rotated); on the month line, as many as fit.
+               axisLabel: line ? { formatter: show.month, hideOverlap: true }
+                               : { interval: 0, rotate: 30 } },
       yAxis: { type: "value", min: -100, max: 100, position: rtl ? "right" : "left",
                axisLabel: { formatter: function (value) { return show.number(value, 0); } } },
       series: [{
