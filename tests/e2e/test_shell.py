@@ -22,6 +22,17 @@ def _nav_labels(page: Page) -> list[str]:
     return [label.strip() for label in page.locator("[data-testid=main-nav] a").all_inner_texts()]
 
 
+def _assert_nav_labels_on_one_line(page: Page) -> None:
+    """A two-word label ("نظرة عامة") is not broken over two lines to make room, even at the
+    narrowest width that shows the whole bar (Bootstrap's lg breakpoint, 992 px)."""
+    page.set_viewport_size({"width": 1000, "height": 800})
+    heights = page.locator("[data-testid=main-nav] a").evaluate_all(
+        "links => links.map(link => link.getBoundingClientRect().height)"
+    )
+    assert max(heights) - min(heights) < 2, heights
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def test_sign_in_switch_language_and_sign_out(
     browser: Browser, live_server: LiveServer, artifacts: Path
 ) -> None:
@@ -60,6 +71,7 @@ def test_sign_in_switch_language_and_sign_out(
         "الإعدادات",
     ]
     expect(page.locator("[data-testid=logout]")).to_have_text("تسجيل الخروج")
+    _assert_nav_labels_on_one_line(page)
     page.screenshot(path=artifacts / "03-overview-ar.png", full_page=True)
 
     page.click("[data-section=settings]")
