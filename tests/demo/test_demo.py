@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from nabd.cli.main import app as cli
 from nabd.core.types import utcnow
-from nabd.customers.models import Customer, CustomerIdentity
+from nabd.customers.models import Customer, CustomerIdentity, CustomerSeen
 from nabd.demo.catalogue import DEMO_PASSWORD, DEMO_USERS
 from nabd.demo.surveys import demo_texts
 from nabd.events.models import Event, Transaction
@@ -53,6 +53,19 @@ def test_demo_loads_once_and_serves_a_populated_overview(
     assert newest - oldest > timedelta(days=365) and newest <= utcnow()
     event_types = set(session.scalars(select(Event.type).distinct()))
     assert {"page_view", "add_to_cart", "purchase", "ticket_opened", "store_visit"} <= event_types
+    # Each customer was last seen at their latest event or text, not before it.
+    latest_event = (
+        select(Event.customer_id, func.max(Event.occurred_at).label("at"))
+        .group_by(Event.customer_id)
+        .subquery()
+    )
+    seen_too_early = session.scalar(
+        select(func.count())
+        .select_from(CustomerSeen)
+        .join(latest_event, latest_event.c.customer_id == CustomerSeen.customer_id)
+        .where(CustomerSeen.last_seen_at < latest_event.c.at)
+    )
+    assert seen_too_early == 0
     order_count = session.scalar(select(func.count(Transaction.id)))
     assert order_count > 1000
     spenders = session.scalar(select(func.count(Customer.id)).where(Customer.total_spend > 0))

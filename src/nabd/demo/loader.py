@@ -31,7 +31,7 @@ from nabd.demo.journeys import load_demo_journeys
 from nabd.demo.segments import load_demo_segments
 from nabd.demo.surveys import demo_texts, load_demo_surveys
 from nabd.events import service as events
-from nabd.feedback.service import record_new_feedback
+from nabd.feedback.service import NewFeedback, record_new_feedback
 from nabd.journeys import service as journeys
 from nabd.text.annotations_service import annotate_items, unannotated_ids
 from nabd.text.annotator import annotator_for
@@ -66,6 +66,8 @@ class _Generator:
         self.names = _names()
         self.events: list[dict[str, Any]] = []
         self.transactions: list[dict[str, Any]] = []
+        # Each customer's latest event: a visit's purchase and delivery come after it starts.
+        self.last_event_at: dict[int, datetime] = {}
 
     def person(self, index: int) -> tuple[str, str, list[tuple[str, str]], dict[str, Any]]:
         pick = self.random.choice
@@ -101,6 +103,9 @@ class _Generator:
         at: datetime,
         properties: dict[str, Any] | None = None,
     ) -> None:
+        latest = self.last_event_at.get(customer_id)
+        if latest is None or at > latest:
+            self.last_event_at[customer_id] = at
         self.events.append(
             {
                 "customer_id": customer_id,
@@ -113,15 +118,14 @@ class _Generator:
             }
         )
 
-    def history(self, customer_id: int, first_seen: datetime, tier: str) -> datetime:
-        """Visits, purchases and service contacts from first_seen until now; returns last seen."""
+    def history(self, customer_id: int, first_seen: datetime, tier: str) -> None:
+        """Visits, purchases and service contacts from first_seen until now."""
         rate = {"basic": 1 / 45, "plus": 1 / 25, "premium": 1 / 12}[tier]
-        at, last = first_seen, first_seen
+        at = first_seen
         while True:
             at += timedelta(days=self.random.expovariate(rate), minutes=self.random.randrange(1440))
             if at >= self.now:
-                return last
-            last = at
+                return
             self._visit(customer_id, at)
 
     def _visit(self, customer_id: int, at: datetime) -> None:
@@ -240,7 +244,6 @@ def load_demo(
             ),
         )
     generator = _Generator(seed=seed, now=now, ids=_ensure_channels(session, workspace.id))
-    last_seen: dict[int, datetime] = {}
     first_seen_of: dict[int, datetime] = {}
     for index in range(customer_count):
         display, language, identities, attributes = generator.person(index)
@@ -256,13 +259,12 @@ def load_demo(
         )
         session.flush()
         first_seen_of[customer.id] = first_seen
-        last_seen[customer.id] = generator.history(customer.id, first_seen, attributes["tier"])
+        generator.history(customer.id, first_seen, attributes["tier"])
     events.add_events(session, workspace_id=workspace.id, rows=generator.events)
     events.add_transactions(session, workspace_id=workspace.id, rows=generator.transactions)
-    customers.refresh_last_seen(session, workspace_id=workspace.id, last_seen=last_seen)
     # Bulk rows bypass the ingestion path, so the list's value columns are filled here.
     customers.refresh_value_summary(
-        session, workspace_id=workspace.id, customer_ids=list(last_seen)
+        session, workspace_id=workspace.id, customer_ids=list(first_seen_of)
     )
     feedback = demo_feedback(
         seed=seed,
@@ -277,7 +279,10 @@ def load_demo(
         },
     )
     record_new_feedback(session, workspace_id=workspace.id, items=feedback)
-    load_demo_surveys(session, workspace_id=workspace.id, now=now, customer_ids=list(last_seen))
+    customers.refresh_last_seen(
+        session, workspace_id=workspace.id, last_seen=_last_seen(first_seen_of, generator, feedback)
+    )
+    load_demo_surveys(session, workspace_id=workspace.id, now=now, customer_ids=list(first_seen_of))
     load_demo_journeys(session, workspace_id=workspace.id)
     _annotate_texts(session, workspace_id=workspace.id)
     load_demo_segments(session, workspace_id=workspace.id)
@@ -302,6 +307,21 @@ def load_demo(
         event_count=len(generator.events),
         transaction_count=len(generator.transactions),
     )
+
+
+def _last_seen(
+    first_seen: dict[int, datetime], generator: _Generator, feedback: list[NewFeedback]
+) -> dict[int, datetime]:
+    """Each customer's latest event or text (survey answers aside, as ingestion counts them);
+    a customer with neither was last seen when first seen."""
+    last_seen = {
+        customer_id: generator.last_event_at.get(customer_id, since)
+        for customer_id, since in first_seen.items()
+    }
+    for item in feedback:
+        if item.customer_id is not None and item.created_at > last_seen[item.customer_id]:
+            last_seen[item.customer_id] = item.created_at
+    return last_seen
 
 
 def _annotate_texts(session: Session, *, workspace_id: int) -> None:
