@@ -1,5 +1,6 @@
 """`events` has no foreign keys: no event ever points at a deleted workspace, customer,
-touchpoint or channel, whichever way the row went (nabd.events.models.Event)."""
+touchpoint or channel, whichever way the row went (nabd.events.models.Event). Nor have a
+customer's seen row, identities and search terms a workspace key (migration 0024)."""
 
 import threading
 import time
@@ -12,7 +13,12 @@ from sqlalchemy.orm import Session
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_session_factory, transaction
 from nabd.customers import merging, privacy
-from nabd.customers.models import Customer
+from nabd.customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerSearchTerm,
+    CustomerSeen,
+)
 from nabd.events.ingest import ingest_events
 from nabd.events.models import Event
 from nabd.events.rows import rows_of
@@ -126,6 +132,21 @@ def test_deleting_a_workspace_deletes_its_events(session: Session) -> None:
     session.commit()
     assert session.scalar(select(func.count()).select_from(Event)) == 3
     assert orphans(session) == NONE
+
+
+def test_deleting_a_workspace_deletes_its_customers_seen_rows_identities_and_terms(
+    session: Session,
+) -> None:
+    """They have no workspace key of their own (migration 0024): their customer's takes them."""
+    workspace, _first, _second, _channel, _touchpoint = _history(session)
+    other = make_workspace(session, "other")
+    kept = make_customer(session, other, "Kept", email="kept@example.com")
+    session.commit()
+    session.execute(delete(Workspace).where(Workspace.id == workspace.id))
+    session.commit()
+    for model in (CustomerSeen, CustomerIdentity, CustomerSearchTerm):
+        left = session.scalars(select(model.customer_id).distinct())
+        assert list(left) == [kept.id], model.__tablename__
 
 
 def _batch(email: str) -> list[tuple[int, EventIn]]:

@@ -90,6 +90,7 @@ class CustomerSeen(WorkspaceScoped, Base):
         ),
     )
     workspace_leads_an_index = True
+    workspace_foreign_key = False
 
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
@@ -114,6 +115,7 @@ class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     # The batch lookup of identities must probe the unique index (`select_unique`).
     workspace_leads_an_index = True
+    workspace_foreign_key = False
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -134,6 +136,7 @@ class CustomerSearchTerm(WorkspaceScoped, Base):
     __table_args__ = (Index("ix_customer_search_terms_lookup", "workspace_id", "term"),)
 
     workspace_leads_an_index = True
+    workspace_foreign_key = False
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
