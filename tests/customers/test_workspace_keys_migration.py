@@ -1,5 +1,6 @@
 """Migration 0024 drops the workspace keys of a customer's seen row, identities and search
-terms, keeping every row and every other key; its downgrade puts the keys back."""
+terms and the seen row's customer key, keeping every row and every other key; its downgrade
+puts the keys back."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,13 +65,17 @@ def _state(url: str) -> dict[str, tuple[int, set[str]]]:
         engine.dispose()
 
 
-def test_0024_drops_only_the_workspace_keys_and_its_downgrade_adds_them(
+def test_0024_drops_only_its_keys_and_its_downgrade_adds_them(
     database_at_0023: str,
 ) -> None:
     url = database_at_0023
     _seed(url)
     assert _state(url) == {table: (1, {"customers", "workspaces"}) for table in TABLES}
     upgrade_database(url, "0024")
-    assert _state(url) == {table: (1, {"customers"}) for table in TABLES}
+    assert _state(url) == {
+        "customer_seen": (1, set()),
+        "customer_identities": (1, {"customers"}),
+        "customer_search_terms": (1, {"customers"}),
+    }
     downgrade_database(url, "0023")
     assert _state(url) == {table: (1, {"customers", "workspaces"}) for table in TABLES}

@@ -1,6 +1,7 @@
 """`events` has no foreign keys: no event ever points at a deleted workspace, customer,
 touchpoint or channel, whichever way the row went (nabd.events.models.Event). Nor have a
-customer's seen row, identities and search terms a workspace key (migration 0024)."""
+customer's seen row, identities and search terms a workspace key, nor the seen row a
+customer key (migration 0024)."""
 
 import threading
 import time
@@ -102,12 +103,13 @@ def test_an_erasure_leaves_no_event_pointing_at_the_customer(session: Session) -
     assert orphans(session) == NONE
 
 
-def test_deleting_a_customer_deletes_its_events(session: Session) -> None:
+def test_deleting_a_customer_deletes_its_events_and_seen_row(session: Session) -> None:
     _workspace, first, second, _channel, _touchpoint = _history(session)
     session.execute(delete(Customer).where(Customer.id == first.id))
     session.commit()
     assert (_events_of(session, first.id), _events_of(session, second.id)) == (0, 3)
     assert orphans(session) == NONE
+    assert list(session.scalars(select(CustomerSeen.customer_id))) == [second.id]
 
 
 def test_deleting_a_touchpoint_or_a_channel_clears_it_from_the_events(session: Session) -> None:
@@ -137,7 +139,7 @@ def test_deleting_a_workspace_deletes_its_events(session: Session) -> None:
 def test_deleting_a_workspace_deletes_its_customers_seen_rows_identities_and_terms(
     session: Session,
 ) -> None:
-    """They have no workspace key of their own (migration 0024): their customer's takes them."""
+    """They have no workspace key of their own (migration 0024): their customers take them."""
     workspace, _first, _second, _channel, _touchpoint = _history(session)
     other = make_workspace(session, "other")
     kept = make_customer(session, other, "Kept", email="kept@example.com")
