@@ -43,7 +43,7 @@ from nabd.core.plain_rows import (
     FEW_ROWS,
     TEXT,
     TIMESTAMPTZ,
-    insert_ignoring_conflicts,
+    insert_new_rows,
     is_sqlite,
     moment_writer,
     moments_writer,
@@ -190,8 +190,9 @@ def _index_new_customers(
     session: Session, *, workspace_id: int, identities: dict[int, list[Pair]]
 ) -> None:
     """Search terms of customers created just now: from their identities alone (no name),
-    without loading them back as ORM objects."""
-    insert_ignoring_conflicts(
+    without loading them back as ORM objects. No term of a new customer can be stored yet,
+    so on PostgreSQL they are COPYed straight into the table (`insert_new_rows`)."""
+    insert_new_rows(
         session,
         table="customer_search_terms",
         columns=SEARCH_TERM_COLUMNS,
@@ -313,7 +314,10 @@ def _resolve_once(
     )
     attached = {pair: new_ids[-owner - 1] if owner < 0 else owner for pair, owner in attach.items()}
     created_at = moment_writer(session)(utcnow())
-    written = insert_ignoring_conflicts(
+    # The pairs were found unstored just now: on PostgreSQL COPYed straight into the table
+    # (`insert_new_rows`); one a concurrent transaction stored meanwhile fails the COPY, and
+    # the rows go through `INSERT … ON CONFLICT DO NOTHING`, which counts what it wrote.
+    written = insert_new_rows(
         session,
         table="customer_identities",
         columns=IDENTITY_COLUMNS,
