@@ -34,6 +34,7 @@ from nabd.core.plain_rows import (
     moment_writer,
     moments_writer,
     select_unique,
+    widen_seen_moments,
     widen_seen_window,
 )
 from nabd.core.types import utcnow
@@ -136,6 +137,30 @@ class SeenWindows:
             windows=[(customer, first, last) for customer, (first, last) in self._windows.items()],
         )
         self._windows.clear()
+
+
+class BatchMoments(SeenWindows):
+    """`SeenWindows` for one request's batch on PostgreSQL: its (customer, moment) pairs kept
+    as they come and aggregated by the database in the widening UPDATE itself
+    (`widen_seen_moments`), with no window built in Python and none staged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._customer_ids: list[int] = []
+        self._moments: list[Any] = []
+
+    def add(self, customer_ids: list[int], moments: list[Any]) -> None:
+        self._customer_ids += customer_ids
+        self._moments += moments
+
+    def write(self, session: Session, *, workspace_id: int) -> None:
+        widen_seen_moments(
+            session,
+            workspace_id=workspace_id,
+            customer_ids=self._customer_ids,
+            moments=self._moments,
+        )
+        self._customer_ids, self._moments = [], []
 
 
 def _place_ids(
@@ -265,7 +290,7 @@ def ingest_events(
     if seen is None and len(unique) > FEW_ROWS and not is_sqlite(session):
         # A request's batch on PostgreSQL: its events are new unless the client sends it
         # again (it missed the reply), so it is stored as an import's new events are.
-        gathered = SeenWindows()
+        gathered = BatchMoments()
         outcome = _ingest_unlooked(
             session, workspace_id=workspace_id, events=unique, seen=gathered, held=held
         )
