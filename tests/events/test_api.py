@@ -39,6 +39,27 @@ def test_a_batch_is_stored_once_and_repeats_are_duplicates(
     assert customer.last_seen_at.isoformat() == "2026-05-01T08:05:00+00:00"
 
 
+def test_a_batch_sent_again_creates_no_customer_for_its_repeats(
+    client: TestClient, session: Session
+) -> None:
+    """PostgreSQL stores a request's batch without looking its ids up first; a repeat rolls
+    the batch back to before its customers were resolved, then it is stored as usual."""
+    workspace = make_workspace(session)
+    headers = bearer(session, workspace)
+    first = [event(f"e{n}", customer={"external_id": f"first-{n}"}) for n in range(20)]
+    answer = client.post("/api/v1/events", json={"events": first}, headers=headers)
+    assert answer.json() == {"accepted": 20, "duplicates": 0, "rejected": []}
+    # The same ids naming other customers, and five new events.
+    again = [event(f"e{n}", customer={"external_id": f"other-{n}"}) for n in range(20)]
+    again += [event(f"new{n}", customer={"external_id": f"first-{n}"}) for n in range(5)]
+    answer = client.post("/api/v1/events", json={"events": again}, headers=headers)
+    assert answer.json() == {"accepted": 5, "duplicates": 20, "rejected": []}
+    assert count(session, Event) == 25
+    assert count(session, Customer) == 20
+    values = session.scalars(select(CustomerIdentity.value))
+    assert not any(value.startswith("other-") for value in values)
+
+
 def test_bad_items_are_rejected_with_index_field_and_reason(
     client: TestClient, session: Session
 ) -> None:

@@ -1,5 +1,7 @@
 """`events` has no foreign keys: no event ever points at a deleted workspace, customer,
-touchpoint or channel, whichever way the row went (nabd.events.models.Event)."""
+touchpoint or channel, whichever way the row went (nabd.events.models.Event). Nor have a
+customer's seen row, identities and search terms a workspace key, nor the seen row a
+customer key (migration 0024)."""
 
 import threading
 import time
@@ -12,7 +14,12 @@ from sqlalchemy.orm import Session
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_session_factory, transaction
 from nabd.customers import merging, privacy
-from nabd.customers.models import Customer
+from nabd.customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerSearchTerm,
+    CustomerSeen,
+)
 from nabd.events.ingest import ingest_events
 from nabd.events.models import Event
 from nabd.events.rows import rows_of
@@ -96,12 +103,13 @@ def test_an_erasure_leaves_no_event_pointing_at_the_customer(session: Session) -
     assert orphans(session) == NONE
 
 
-def test_deleting_a_customer_deletes_its_events(session: Session) -> None:
+def test_deleting_a_customer_deletes_its_events_and_seen_row(session: Session) -> None:
     _workspace, first, second, _channel, _touchpoint = _history(session)
     session.execute(delete(Customer).where(Customer.id == first.id))
     session.commit()
     assert (_events_of(session, first.id), _events_of(session, second.id)) == (0, 3)
     assert orphans(session) == NONE
+    assert list(session.scalars(select(CustomerSeen.customer_id))) == [second.id]
 
 
 def test_deleting_a_touchpoint_or_a_channel_clears_it_from_the_events(session: Session) -> None:
@@ -126,6 +134,21 @@ def test_deleting_a_workspace_deletes_its_events(session: Session) -> None:
     session.commit()
     assert session.scalar(select(func.count()).select_from(Event)) == 3
     assert orphans(session) == NONE
+
+
+def test_deleting_a_workspace_deletes_its_customers_seen_rows_identities_and_terms(
+    session: Session,
+) -> None:
+    """They have no workspace key of their own (migration 0024): their customers take them."""
+    workspace, _first, _second, _channel, _touchpoint = _history(session)
+    other = make_workspace(session, "other")
+    kept = make_customer(session, other, "Kept", email="kept@example.com")
+    session.commit()
+    session.execute(delete(Workspace).where(Workspace.id == workspace.id))
+    session.commit()
+    for model in (CustomerSeen, CustomerIdentity, CustomerSearchTerm):
+        left = session.scalars(select(model.customer_id).distinct())
+        assert list(left) == [kept.id], model.__tablename__
 
 
 def _batch(email: str) -> list[tuple[int, EventIn]]:

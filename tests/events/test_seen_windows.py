@@ -1,11 +1,14 @@
 """Customers' first/last-seen dates after ingestion: widened to each batch, never narrowed.
 
 On PostgreSQL the windows are aggregated by the database from the staged events
-(`plain_rows.insert_widening_seen`); on SQLite from the client's rows. Both must agree.
+(`plain_rows.insert_widening_seen`), or for a request's batch of more than 16 events from two
+arrays of its (customer, moment) pairs (`ingest.BatchMoments`); on SQLite from the client's
+rows. All must agree.
 """
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,8 +42,11 @@ def _window(session: Session, customer_id: int) -> tuple[timedelta, timedelta]:
     return customer.first_seen_at - T0, customer.last_seen_at - T0
 
 
+# A batch of more than 16 events takes PostgreSQL's request path (the seen dates aggregated
+# from two arrays, `ingest.BatchMoments`), a smaller one the staged path.
+@pytest.mark.parametrize("padding", [0, 20])
 def test_a_batch_with_older_and_newer_events_widens_both_ends(
-    client: TestClient, session: Session
+    client: TestClient, session: Session, padding: int
 ) -> None:
     workspace = make_workspace(session)
     both = _known(session, workspace, "both", (10, 20))
@@ -63,10 +69,11 @@ def test_a_batch_with_older_and_newer_events_widens_both_ends(
         at("inside", "i1", 11),
         at("inside", "i2", 19),
     ]
+    batch += [at(f"pad-{n}", f"p{n}", n) for n in range(padding)]
     answer = client.post(
         "/api/v1/events", json={"events": batch}, headers=bearer(session, workspace)
     )
-    assert answer.json() == {"accepted": 9, "duplicates": 0, "rejected": []}
+    assert answer.json() == {"accepted": 9 + padding, "duplicates": 0, "rejected": []}
     assert _window(session, both) == (timedelta(days=5), timedelta(days=25))
     assert _window(session, older) == (timedelta(days=3), timedelta(days=20))
     assert _window(session, newer) == (timedelta(days=10), timedelta(days=30))

@@ -42,7 +42,10 @@ class WorkspaceScoped:
 
     workspace_leads_an_index: ClassVar[bool] = False
     # False for a fact table whose workspace is kept by triggers instead of a foreign key
-    # (`nabd.events.models.Event` says why).
+    # (`nabd.events.models.Event` says why), and for a customer's own rows (seen dates,
+    # identities, search terms): their workspace is their customer's, whose deletion, as the
+    # workspace's, deletes them through their customer's key; a workspace key only checked
+    # the same again for every row written (migration 0024).
     workspace_foreign_key: ClassVar[bool] = True
 
     @declared_attr

@@ -43,7 +43,7 @@ from nabd.core.plain_rows import (
     FEW_ROWS,
     TEXT,
     TIMESTAMPTZ,
-    insert_ignoring_conflicts,
+    insert_new_rows,
     is_sqlite,
     moment_writer,
     moments_writer,
@@ -110,10 +110,12 @@ def lookup_identities(session: Session, *, workspace_id: int, pairs: set[Pair]) 
         )
         rows = driver_rows(session, sql, [workspace_id, *chain.from_iterable(pairs)])
         return {(kind, value): customer_id for kind, value, customer_id in rows}
+    # The arrays in binary (`%b`): psycopg's text form of two arrays of 500 strings cost
+    # the client 0.85 ms a batch, the binary one 0.3.
     sql = (
         "SELECT x.kind, x.value, x.customer_id "
-        "FROM unnest(?::text[], ?::text[]) AS k(kind, value) CROSS JOIN LATERAL "
-        "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = ? "
+        "FROM unnest(%b::text[], %b::text[]) AS k(kind, value) CROSS JOIN LATERAL "
+        "(SELECT kind, value, customer_id FROM customer_identities WHERE workspace_id = %s "
         "AND kind = k.kind AND value = k.value LIMIT 1) AS x"
     )
     given_kinds, given_values = zip(*pairs, strict=True)
@@ -172,9 +174,10 @@ def _create_customers(
             (workspace_id, json.dumps(list(zip(ids, windows, strict=True)))),
         )
         return ids
+    # The arrays in binary (`%b`): psycopg's text form of 500 datetimes cost the client 2 ms.
     returned = connection.exec_driver_sql(
         "WITH given AS MATERIALIZED (SELECT nextval('customers_id_seq') AS id, at, language "
-        "FROM unnest(%s::timestamptz[], %s::text[]) WITH ORDINALITY AS g(at, language, n) "
+        "FROM unnest(%b::timestamptz[], %b::text[]) WITH ORDINALITY AS g(at, language, n) "
         "ORDER BY n), "
         "created AS (INSERT INTO customers (id, workspace_id, attributes, created_at, language) "
         "SELECT id, %s, '{}'::jsonb, %s, language FROM given), "
@@ -190,8 +193,9 @@ def _index_new_customers(
     session: Session, *, workspace_id: int, identities: dict[int, list[Pair]]
 ) -> None:
     """Search terms of customers created just now: from their identities alone (no name),
-    without loading them back as ORM objects."""
-    insert_ignoring_conflicts(
+    without loading them back as ORM objects. No term of a new customer can be stored yet,
+    so on PostgreSQL they are COPYed straight into the table (`insert_new_rows`)."""
+    insert_new_rows(
         session,
         table="customer_search_terms",
         columns=SEARCH_TERM_COLUMNS,
@@ -313,7 +317,10 @@ def _resolve_once(
     )
     attached = {pair: new_ids[-owner - 1] if owner < 0 else owner for pair, owner in attach.items()}
     created_at = moment_writer(session)(utcnow())
-    written = insert_ignoring_conflicts(
+    # The pairs were found unstored just now: on PostgreSQL COPYed straight into the table
+    # (`insert_new_rows`); one a concurrent transaction stored meanwhile fails the COPY, and
+    # the rows go through `INSERT … ON CONFLICT DO NOTHING`, which counts what it wrote.
+    written = insert_new_rows(
         session,
         table="customer_identities",
         columns=IDENTITY_COLUMNS,

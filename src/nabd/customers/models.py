@@ -48,7 +48,10 @@ class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     )
     # Loaded with the customer (one join by primary key); every customer has this row.
     seen: Mapped["CustomerSeen"] = relationship(
-        back_populates="customer", cascade="all, delete-orphan", lazy="joined"
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        lazy="joined",
+        primaryjoin="Customer.id == foreign(CustomerSeen.customer_id)",
     )
 
     def __init__(self, **values: Any) -> None:
@@ -80,6 +83,11 @@ class CustomerSeen(WorkspaceScoped, Base):
     update wrote a new version of the wide row and an entry in each of its four indexes
     (never HOT, as `last_seen_at` was indexed); here it is a narrow row and two indexes
     (bench/README.md, 2026-12-07: 17 against 6.6 backend µs a customer on PostgreSQL).
+
+    No foreign keys (migration 0024): the row is written with its customer (in the same
+    statement, or the same flush) and never on its own, so a key to `customers` only checked
+    what was just written, for every customer ingestion creates; a deleted customer deletes
+    its row by a trigger on `customers` (and a deleted workspace its customers).
     """
 
     __tablename__ = "customer_seen"
@@ -90,14 +98,15 @@ class CustomerSeen(WorkspaceScoped, Base):
         ),
     )
     workspace_leads_an_index = True
+    workspace_foreign_key = False
 
-    customer_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
-    )
+    customer_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     first_seen_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
 
-    customer: Mapped[Customer] = relationship(back_populates="seen")
+    customer: Mapped[Customer] = relationship(
+        back_populates="seen", primaryjoin="Customer.id == foreign(CustomerSeen.customer_id)"
+    )
 
 
 @event.listens_for(CustomerSeen, "before_insert")
@@ -114,6 +123,7 @@ class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
 
     # The batch lookup of identities must probe the unique index (`select_unique`).
     workspace_leads_an_index = True
+    workspace_foreign_key = False
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -134,6 +144,7 @@ class CustomerSearchTerm(WorkspaceScoped, Base):
     __table_args__ = (Index("ix_customer_search_terms_lookup", "workspace_id", "term"),)
 
     workspace_leads_an_index = True
+    workspace_foreign_key = False
     customer_id: Mapped[int] = mapped_column(
         BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
