@@ -329,7 +329,7 @@ def _ingest_unlooked(
 
 
 @dataclass(frozen=True)
-class _EventRows:
+class EventRows:
     """A batch's events as table rows (`EVENT_COLUMNS`), their customers and stored moments,
     and the events refused for their places."""
 
@@ -345,16 +345,21 @@ def _event_rows(
     workspace_id: int,
     events: Sequence[EventRow],
     held: dict[tuple[str, str], int] | None,
-) -> _EventRows:
-    """The rows of the events whose places are known, their customers resolved (created)."""
+    hold_writers: bool = True,
+) -> EventRows:
+    """The rows of the events whose places are known, their customers resolved (created).
+
+    Without `hold_writers` the caller holds the event-writer lock in the transaction that
+    will store the rows (`new_event_rows`)."""
     placed, touchpoint_ids, channel_ids, rejected = _placed(
         session, workspace_id=workspace_id, events=events
     )
     if not placed:
-        return _EventRows([], [], [], rejected)
+        return EventRows([], [], [], rejected)
     times = list(map(_TIMESTAMP, placed))
-    # `events` has no foreign keys: no customer resolved here is deleted before the commit.
-    hold_event_writers(session, workspace_id=workspace_id)
+    if hold_writers:
+        # `events` has no foreign keys: no customer resolved here is deleted before the commit.
+        hold_event_writers(session, workspace_id=workspace_id)
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
@@ -378,10 +383,29 @@ def _event_rows(
             strict=True,
         )
     )
-    return _EventRows(values, customer_ids, moments, rejected)
+    return EventRows(values, customer_ids, moments, rejected)
 
 
 _EVENT_KEY = ("workspace_id", "client_event_id")
+
+
+def new_event_rows(
+    session: Session,
+    *,
+    workspace_id: int,
+    events: Sequence[EventRow],
+    held: dict[tuple[str, str], int],
+) -> tuple[EventRows, int]:
+    """PostgreSQL import: an import batch's rows, its customers resolved in `session`, for
+    another connection to COPY (`nabd.imports.event_writer`), and how many of its events
+    repeated an earlier id of the batch. Stored ids are not looked up (`NewEvents`), and the
+    event-writer lock is not taken here: the storing connection's transaction holds it from
+    before this resolution to after the commit of `session`'s."""
+    unique, repeats = _first_of_each_id(events)
+    rows = _event_rows(
+        session, workspace_id=workspace_id, events=unique, held=held, hold_writers=False
+    )
+    return rows, repeats
 
 
 def _windows(customer_ids: list[int], moments: list[M]) -> list[tuple[int, M, M]]:

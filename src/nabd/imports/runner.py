@@ -40,6 +40,7 @@ from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import FeedbackIn
 from nabd.imports.customers import CustomerIn, upsert_customers
 from nabd.imports.event_columns import checked_event_batches, reads_by_column
+from nabd.imports.event_writer import PipelinedEvents, Stored
 from nabd.imports.mapping import Kind, Mapping, column_of, item_builder
 from nabd.imports.pipeline import one_ahead
 from nabd.imports.reader_process import ReaderJob, checked_in_process, worth_a_process
@@ -287,24 +288,16 @@ def _import(
                 phone_region=phone_region,
             )
         ) as checked,
+        # PostgreSQL's events are COPYed on a second connection (`event_writer`), and its
+        # work not committed is rolled back on any way out.
+        closing(_pipelined(store, session_factory, kind, dry_run)) as pipelined,
     ):
-        for row_numbers, items, rejected in checked:
-            if dry_run:
-                rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
-            else:
-                # Events share the store's first/last-seen windows, resolved identities and
-                # guess that they are new.
-                extra = (
-                    {"seen": store.seen, "held": store.held, "new": store.new}
-                    if kind == "events"
-                    else {}
-                )
-                outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
-                store.wrote(len(row_numbers))
-                rejected += outcome.rejected
-                report.accepted += outcome.accepted
-                report.duplicates += outcome.duplicates
+
+        def count(stored: Stored) -> None:
+            row_numbers, rejected, outcome = stored
             report.rows += len(row_numbers)
+            report.accepted += outcome.accepted
+            report.duplicates += outcome.duplicates
             report.add_errors(
                 [
                     RowError(
@@ -317,7 +310,56 @@ def _import(
             )
             if on_batch is not None:
                 on_batch(len(row_numbers))
+
+        for row_numbers, items, rejected in checked:
+            if dry_run:
+                rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
+                count((row_numbers, rejected, BatchOutcome()))
+            elif pipelined.store is not None:
+                events = [row for _, row in items]
+                for stored in pipelined.store.store(row_numbers, events, rejected):
+                    count(stored)
+            else:
+                # Events share the store's first/last-seen windows, resolved identities and
+                # guess that they are new.
+                extra = (
+                    {"seen": store.seen, "held": store.held, "new": store.new}
+                    if kind == "events"
+                    else {}
+                )
+                outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
+                store.wrote(len(row_numbers))
+                count((row_numbers, rejected + outcome.rejected, outcome))
+        if pipelined.store is not None:
+            for stored in pipelined.store.finish():
+                count(stored)
     return report
+
+
+class _Pipeline:
+    """The PostgreSQL events import's pipelined store, if the import has one."""
+
+    def __init__(self, store: PipelinedEvents | None) -> None:
+        self.store = store
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _pipelined(
+    store: _Store, session_factory: sessionmaker[Session], kind: Kind, dry_run: bool
+) -> _Pipeline:
+    if kind != "events" or dry_run or is_sqlite(store.session):
+        return _Pipeline(None)
+    return _Pipeline(
+        PipelinedEvents(
+            store.session,
+            session_factory,
+            workspace_id=store.workspace_id,
+            rows_per_transaction=ROWS_PER_TRANSACTION,
+        )
+    )
 
 
 Checked = tuple[list[int], Items, list[Rejection]]
