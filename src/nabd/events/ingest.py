@@ -26,7 +26,6 @@ from nabd.core.plain_rows import (
     JSONB,
     TEXT,
     TIMESTAMPTZ,
-    copy_new_rows,
     insert_new_rows,
     insert_widening_seen,
     is_sqlite,
@@ -100,20 +99,6 @@ def _activity(
         elif moment > window[1]:
             activity[customer_id] = (window[0], moment)
     return activity
-
-
-class NewEvents:
-    """An import's guess that its events are new, as they are when a file is imported once.
-
-    While it holds, a batch on PostgreSQL skips the look-up of its stored event ids (a quarter
-    of the import's wall time: bench/README.md, 2026-12-07) and lets the COPY's unique key say
-    otherwise; the first batch that proves it wrong (a re-import, a file overlapping an
-    earlier one) is rolled back to before it resolved its customers, so none is created for
-    a repeat, and it and the rest of the import look their ids up as before.
-    """
-
-    def __init__(self) -> None:
-        self.likely = True
 
 
 class SeenWindows:
@@ -243,7 +228,6 @@ def ingest_events(
     events: Sequence[EventRow],
     seen: SeenWindows | None = None,
     held: dict[tuple[str, str], int] | None = None,
-    new: NewEvents | None = None,
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
@@ -251,18 +235,9 @@ def ingest_events(
     unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
     batch order, so the first of a repeated id is the one kept. The customers' first/last-seen
     dates are widened at once, or gathered in `seen` for the caller to write before it commits;
-    `held` are identities already resolved in the caller's transaction (`resolve_customers`);
-    `new`, an import's guess that its events are new (`NewEvents`).
+    `held` are identities already resolved in the caller's transaction (`resolve_customers`).
     """
     unique, repeats = _first_of_each_id(events)
-    if new is not None and new.likely and seen is not None and not is_sqlite(session):
-        outcome = _ingest_unlooked(
-            session, workspace_id=workspace_id, events=unique, seen=seen, held=held
-        )
-        if outcome is not None:
-            outcome.duplicates += repeats
-            return outcome
-        new.likely = False
     outcome = BatchOutcome(duplicates=repeats)
     stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(map(_EVENT_ID, unique)))
     fresh = [event for event in unique if event.event_id not in stored] if stored else unique
@@ -300,32 +275,6 @@ def ingest_events(
     outcome.accepted = written
     outcome.duplicates += len(rows.values) - written
     return outcome
-
-
-def _ingest_unlooked(
-    session: Session,
-    *,
-    workspace_id: int,
-    events: Sequence[EventRow],
-    seen: SeenWindows,
-    held: dict[tuple[str, str], int] | None,
-) -> BatchOutcome | None:
-    """PostgreSQL: the batch stored without looking its ids up (`NewEvents`); None, with
-    nothing of it written and `held` as it was, when one of its ids is stored already."""
-    held_before = dict(held or {})
-    savepoint = session.begin_nested()
-    rows = _event_rows(session, workspace_id=workspace_id, events=events, held=held)
-    if rows.values and not copy_new_rows(
-        session, table="events", columns=EVENT_COLUMNS, rows=rows.values
-    ):
-        savepoint.rollback()
-        if held is not None:
-            held.clear()
-            held.update(held_before)
-        return None
-    savepoint.commit()
-    seen.add(rows.customer_ids, rows.moments)
-    return BatchOutcome(accepted=len(rows.values), rejected=rows.rejected)
 
 
 @dataclass(frozen=True)
@@ -396,11 +345,11 @@ def new_event_rows(
     events: Sequence[EventRow],
     held: dict[tuple[str, str], int],
 ) -> tuple[EventRows, int]:
-    """PostgreSQL import: an import batch's rows, its customers resolved in `session`, for
-    another connection to COPY (`nabd.imports.event_writer`), and how many of its events
-    repeated an earlier id of the batch. Stored ids are not looked up (`NewEvents`), and the
-    event-writer lock is not taken here: the storing connection's transaction holds it from
-    before this resolution to after the commit of `session`'s."""
+    """PostgreSQL import: a batch's rows, its customers resolved in `session`, for another
+    connection to COPY (`nabd.imports.event_writer`), and how many of its events repeated
+    an earlier id of the batch. Stored ids are not looked up (the import's events have all
+    been new so far), and the event-writer lock is not taken here: the storing connection's
+    transaction holds it from before this resolution to after the commit of `session`'s."""
     unique, repeats = _first_of_each_id(events)
     rows = _event_rows(
         session, workspace_id=workspace_id, events=unique, held=held, hold_writers=False

@@ -28,7 +28,6 @@ from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
     UNKNOWN_TOUCHPOINT,
-    NewEvents,
     SeenWindows,
     ingest_events,
     ingest_transactions,
@@ -72,12 +71,9 @@ def _ingest_events(
     items: Items,
     seen: SeenWindows,
     held: dict[tuple[str, str], int],
-    new: NewEvents,
 ) -> BatchOutcome:
     events = [row for _, row in items]
-    return ingest_events(
-        session, workspace_id=workspace_id, events=events, seen=seen, held=held, new=new
-    )
+    return ingest_events(session, workspace_id=workspace_id, events=events, seen=seen, held=held)
 
 
 KINDS: dict[str, tuple[Validate, Ingest]] = {
@@ -201,15 +197,14 @@ class _Store:
     first/last-seen windows of its batches written once before each commit and the identities
     its batches resolved (a file's customers recur batch after batch). On SQLite nothing else
     writes between the transaction's first write and its commit, so what it learnt stays true;
-    it is forgotten at each commit. Whether the file's events are new (`NewEvents`) is kept
-    for the whole import."""
+    it is forgotten at each commit. A PostgreSQL events import stores through
+    `PipelinedEvents` instead."""
 
     def __init__(self, session: Session, workspace_id: int) -> None:
         self.session = session
         self.workspace_id = workspace_id
         self.seen = SeenWindows()
         self.held: dict[tuple[str, str], int] = {}
-        self.new = NewEvents()
         self._pending = 0
 
     def wrote(self, rows: int) -> None:
@@ -320,13 +315,8 @@ def _import(
                 for stored in pipelined.store.store(row_numbers, events, rejected):
                     count(stored)
             else:
-                # Events share the store's first/last-seen windows, resolved identities and
-                # guess that they are new.
-                extra = (
-                    {"seen": store.seen, "held": store.held, "new": store.new}
-                    if kind == "events"
-                    else {}
-                )
+                # Events share the store's first/last-seen windows and resolved identities.
+                extra = {"seen": store.seen, "held": store.held} if kind == "events" else {}
                 outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
                 store.wrote(len(row_numbers))
                 count((row_numbers, rejected + outcome.rejected, outcome))
