@@ -70,7 +70,7 @@ class _Writer:
             self._session = self._session_factory()
         hold_event_writers(self._session, workspace_id=self._workspace_id)
 
-    def copy(self, rows: list[tuple[object, ...]]) -> "Future[bool]":
+    def copy(self, rows: list[tuple[object, ...]]) -> Future[bool]:
         """The rows COPYed into `events` in the open transaction: False when one of their ids
         is stored already (nothing of them is then written)."""
         return self._thread.submit(self._copy, rows)
@@ -115,7 +115,7 @@ class _Flight:
     repeats: int
     held_before: dict[tuple[str, str], int]
     savepoint: SessionTransaction
-    copied: "Future[bool] | None"
+    copied: Future[bool] | None
 
 
 class PipelinedEvents:
