@@ -17,7 +17,7 @@ from nabd.customers.models import CustomerIdentity
 from nabd.customers.references import using_phone_region
 from nabd.events.models import Event
 from nabd.events.rows import EventRow
-from nabd.imports import reader_process, runner
+from nabd.imports import event_writer, reader_process, runner
 from nabd.imports.event_columns import checked_event_batches
 from nabd.imports.mapping import default_mapping
 from nabd.imports.reader_process import ReaderFailed, ReaderJob, checked_in_process
@@ -201,6 +201,7 @@ def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
         raise RuntimeError("database gone")
 
     monkeypatch.setitem(runner.KINDS, "events", (runner.KINDS["events"][0], failing))
+    monkeypatch.setattr(event_writer, "new_event_rows", failing)  # PostgreSQL's store step
     workspace = make_workspace(session)
     path = write_csv(tmp_path / "events.csv", HEADER, ROWS * 2000)
     with pytest.raises(RuntimeError, match="database gone"):

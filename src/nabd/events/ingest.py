@@ -104,20 +104,6 @@ def _activity(
     return activity
 
 
-class NewEvents:
-    """An import's guess that its events are new, as they are when a file is imported once.
-
-    While it holds, a batch on PostgreSQL skips the look-up of its stored event ids (a quarter
-    of the import's wall time: bench/README.md, 2026-12-07) and lets the COPY's unique key say
-    otherwise; the first batch that proves it wrong (a re-import, a file overlapping an
-    earlier one) is rolled back to before it resolved its customers, so none is created for
-    a repeat, and it and the rest of the import look their ids up as before.
-    """
-
-    def __init__(self) -> None:
-        self.likely = True
-
-
 class SeenWindows:
     """Customers' first/last-seen windows gathered over several batches and written in one
     UPDATE: an import writes them once per transaction instead of once per batch (a file's
@@ -269,7 +255,6 @@ def ingest_events(
     events: Sequence[EventRow],
     seen: SeenWindows | None = None,
     held: dict[tuple[str, str], int] | None = None,
-    new: NewEvents | None = None,
 ) -> BatchOutcome:
     """Store valid events; repeats of a stored or earlier `event_id` count as duplicates.
 
@@ -277,19 +262,17 @@ def ingest_events(
     unique (workspace, event_id) index settles a repeat sent concurrently. `events` are in
     batch order, so the first of a repeated id is the one kept. The customers' first/last-seen
     dates are widened at once, or gathered in `seen` for the caller to write before it commits;
-    `held` are identities already resolved in the caller's transaction (`resolve_customers`);
-    `new`, an import's guess that its events are new (`NewEvents`).
+    `held` are identities already resolved in the caller's transaction (`resolve_customers`).
 
     On PostgreSQL a request's batch (`seen` None, more than FEW_ROWS events) is first stored
-    as an import's new events are (`_ingest_unlooked`: no look-up of its ids, which with the
-    stage and its `ON CONFLICT` cost the backend about 7 µs an event): a client sends a batch
-    again only when it missed the reply, and then the batch is rolled back to before its
-    customers were resolved and stored as below.
+    without looking its ids up (`_ingest_unlooked`: the look-up, with the stage and its
+    `ON CONFLICT`, cost the backend about 7 µs an event): a client sends a batch again only
+    when it missed the reply, and then the batch is rolled back to before its customers were
+    resolved and stored as below. (A CSV import does the same over two connections:
+    `nabd.imports.event_writer`.)
     """
     unique, repeats = _first_of_each_id(events)
     if seen is None and len(unique) > FEW_ROWS and not is_sqlite(session):
-        # A request's batch on PostgreSQL: its events are new unless the client sends it
-        # again (it missed the reply), so it is stored as an import's new events are.
         gathered = BatchMoments()
         outcome = _ingest_unlooked(
             session, workspace_id=workspace_id, events=unique, seen=gathered, held=held
@@ -298,14 +281,6 @@ def ingest_events(
             gathered.write(session, workspace_id=workspace_id)
             outcome.duplicates += repeats
             return outcome
-    if new is not None and new.likely and seen is not None and not is_sqlite(session):
-        outcome = _ingest_unlooked(
-            session, workspace_id=workspace_id, events=unique, seen=seen, held=held
-        )
-        if outcome is not None:
-            outcome.duplicates += repeats
-            return outcome
-        new.likely = False
     outcome = BatchOutcome(duplicates=repeats)
     stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(map(_EVENT_ID, unique)))
     fresh = [event for event in unique if event.event_id not in stored] if stored else unique
@@ -353,8 +328,8 @@ def _ingest_unlooked(
     seen: SeenWindows,
     held: dict[tuple[str, str], int] | None,
 ) -> BatchOutcome | None:
-    """PostgreSQL: the batch stored without looking its ids up (`NewEvents`); None, with
-    nothing of it written and `held` as it was, when one of its ids is stored already."""
+    """PostgreSQL: the batch stored without looking its ids up; None, with nothing of it
+    written and `held` as it was, when one of its ids is stored already."""
     held_before = dict(held or {})
     savepoint = session.begin_nested()
     rows = _event_rows(session, workspace_id=workspace_id, events=events, held=held)
@@ -372,7 +347,7 @@ def _ingest_unlooked(
 
 
 @dataclass(frozen=True)
-class _EventRows:
+class EventRows:
     """A batch's events as table rows (`EVENT_COLUMNS`), their customers and stored moments,
     and the events refused for their places."""
 
@@ -388,16 +363,21 @@ def _event_rows(
     workspace_id: int,
     events: Sequence[EventRow],
     held: dict[tuple[str, str], int] | None,
-) -> _EventRows:
-    """The rows of the events whose places are known, their customers resolved (created)."""
+    hold_writers: bool = True,
+) -> EventRows:
+    """The rows of the events whose places are known, their customers resolved (created).
+
+    Without `hold_writers` the caller holds the event-writer lock in the transaction that
+    will store the rows (`new_event_rows`)."""
     placed, touchpoint_ids, channel_ids, rejected = _placed(
         session, workspace_id=workspace_id, events=events
     )
     if not placed:
-        return _EventRows([], [], [], rejected)
+        return EventRows([], [], [], rejected)
     times = list(map(_TIMESTAMP, placed))
-    # `events` has no foreign keys: no customer resolved here is deleted before the commit.
-    hold_event_writers(session, workspace_id=workspace_id)
+    if hold_writers:
+        # `events` has no foreign keys: no customer resolved here is deleted before the commit.
+        hold_event_writers(session, workspace_id=workspace_id)
     customer_ids = resolve_customers(
         session,
         workspace_id=workspace_id,
@@ -421,10 +401,29 @@ def _event_rows(
             strict=True,
         )
     )
-    return _EventRows(values, customer_ids, moments, rejected)
+    return EventRows(values, customer_ids, moments, rejected)
 
 
 _EVENT_KEY = ("workspace_id", "client_event_id")
+
+
+def new_event_rows(
+    session: Session,
+    *,
+    workspace_id: int,
+    events: Sequence[EventRow],
+    held: dict[tuple[str, str], int],
+) -> tuple[EventRows, int]:
+    """PostgreSQL import: a batch's rows, its customers resolved in `session`, for another
+    connection to COPY (`nabd.imports.event_writer`), and how many of its events repeated
+    an earlier id of the batch. Stored ids are not looked up (the import's events have all
+    been new so far), and the event-writer lock is not taken here: the storing connection's
+    transaction holds it from before this resolution to after the commit of `session`'s."""
+    unique, repeats = _first_of_each_id(events)
+    rows = _event_rows(
+        session, workspace_id=workspace_id, events=unique, held=held, hold_writers=False
+    )
+    return rows, repeats
 
 
 def _windows(customer_ids: list[int], moments: list[M]) -> list[tuple[int, M, M]]:

@@ -28,7 +28,6 @@ from nabd.events.batch import BatchOutcome, Rejection, validate_all
 from nabd.events.ingest import (
     UNKNOWN_CHANNEL,
     UNKNOWN_TOUCHPOINT,
-    NewEvents,
     SeenWindows,
     ingest_events,
     ingest_transactions,
@@ -40,6 +39,7 @@ from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import FeedbackIn
 from nabd.imports.customers import CustomerIn, upsert_customers
 from nabd.imports.event_columns import checked_event_batches, reads_by_column
+from nabd.imports.event_writer import PipelinedEvents, Stored
 from nabd.imports.mapping import Kind, Mapping, column_of, item_builder
 from nabd.imports.pipeline import one_ahead
 from nabd.imports.reader_process import ReaderJob, checked_in_process, worth_a_process
@@ -71,12 +71,9 @@ def _ingest_events(
     items: Items,
     seen: SeenWindows,
     held: dict[tuple[str, str], int],
-    new: NewEvents,
 ) -> BatchOutcome:
     events = [row for _, row in items]
-    return ingest_events(
-        session, workspace_id=workspace_id, events=events, seen=seen, held=held, new=new
-    )
+    return ingest_events(session, workspace_id=workspace_id, events=events, seen=seen, held=held)
 
 
 KINDS: dict[str, tuple[Validate, Ingest]] = {
@@ -200,15 +197,14 @@ class _Store:
     first/last-seen windows of its batches written once before each commit and the identities
     its batches resolved (a file's customers recur batch after batch). On SQLite nothing else
     writes between the transaction's first write and its commit, so what it learnt stays true;
-    it is forgotten at each commit. Whether the file's events are new (`NewEvents`) is kept
-    for the whole import."""
+    it is forgotten at each commit. A PostgreSQL events import stores through
+    `PipelinedEvents` instead."""
 
     def __init__(self, session: Session, workspace_id: int) -> None:
         self.session = session
         self.workspace_id = workspace_id
         self.seen = SeenWindows()
         self.held: dict[tuple[str, str], int] = {}
-        self.new = NewEvents()
         self._pending = 0
 
     def wrote(self, rows: int) -> None:
@@ -287,24 +283,16 @@ def _import(
                 phone_region=phone_region,
             )
         ) as checked,
+        # PostgreSQL's events are COPYed on a second connection (`event_writer`), and its
+        # work not committed is rolled back on any way out.
+        closing(_pipelined(store, session_factory, kind, dry_run)) as pipelined,
     ):
-        for row_numbers, items, rejected in checked:
-            if dry_run:
-                rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
-            else:
-                # Events share the store's first/last-seen windows, resolved identities and
-                # guess that they are new.
-                extra = (
-                    {"seen": store.seen, "held": store.held, "new": store.new}
-                    if kind == "events"
-                    else {}
-                )
-                outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
-                store.wrote(len(row_numbers))
-                rejected += outcome.rejected
-                report.accepted += outcome.accepted
-                report.duplicates += outcome.duplicates
+
+        def count(stored: Stored) -> None:
+            row_numbers, rejected, outcome = stored
             report.rows += len(row_numbers)
+            report.accepted += outcome.accepted
+            report.duplicates += outcome.duplicates
             report.add_errors(
                 [
                     RowError(
@@ -317,7 +305,51 @@ def _import(
             )
             if on_batch is not None:
                 on_batch(len(row_numbers))
+
+        for row_numbers, items, rejected in checked:
+            if dry_run:
+                rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
+                count((row_numbers, rejected, BatchOutcome()))
+            elif pipelined.store is not None:
+                events = [row for _, row in items]
+                for stored in pipelined.store.store(row_numbers, events, rejected):
+                    count(stored)
+            else:
+                # Events share the store's first/last-seen windows and resolved identities.
+                extra = {"seen": store.seen, "held": store.held} if kind == "events" else {}
+                outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
+                store.wrote(len(row_numbers))
+                count((row_numbers, rejected + outcome.rejected, outcome))
+        if pipelined.store is not None:
+            for stored in pipelined.store.finish():
+                count(stored)
     return report
+
+
+class _Pipeline:
+    """The PostgreSQL events import's pipelined store, if the import has one."""
+
+    def __init__(self, store: PipelinedEvents | None) -> None:
+        self.store = store
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _pipelined(
+    store: _Store, session_factory: sessionmaker[Session], kind: Kind, dry_run: bool
+) -> _Pipeline:
+    if kind != "events" or dry_run or is_sqlite(store.session):
+        return _Pipeline(None)
+    return _Pipeline(
+        PipelinedEvents(
+            store.session,
+            session_factory,
+            workspace_id=store.workspace_id,
+            rows_per_transaction=ROWS_PER_TRANSACTION,
+        )
+    )
 
 
 Checked = tuple[list[int], Items, list[Rejection]]

@@ -1,0 +1,172 @@
+"""An events import whose batches are COPYed on a second connection (PostgreSQL,
+`nabd.imports.event_writer`) stores what one connection stored; on SQLite the same scenarios
+run through the one-connection path."""
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from nabd.core.audit import SYSTEM_ACTOR
+from nabd.core.db import create_session_factory, transaction
+from nabd.customers import privacy
+from nabd.customers.models import Customer, CustomerIdentity
+from nabd.events.models import Event
+from nabd.imports import runner
+from nabd.imports.mapping import default_mapping
+from nabd.imports.runner import ImportReport, run_import
+from tests.customers.factories import make_customer
+from tests.events.test_references import NONE, orphans
+from tests.factories import make_workspace
+from tests.imports.helpers import count, write_csv
+
+HEADER = ["event_id", "customer.email", "type", "timestamp"]
+
+
+def _rows(prefix: str, emails: list[str]) -> list[list[str]]:
+    return [
+        [f"{prefix}{n}", email, "page_view", f"2026-05-01T10:{n:02d}:00+00:00"]
+        for n, email in enumerate(emails)
+    ]
+
+
+def _import(
+    engine: Engine,
+    workspace_id: int,
+    path: Path,
+    *,
+    batch_size: int = 1,
+    on_batch: Callable[[int], None] | None = None,
+) -> ImportReport:
+    return run_import(
+        create_session_factory(engine),
+        workspace_id=workspace_id,
+        kind="events",
+        path=path,
+        mapping=default_mapping("events", HEADER),
+        time_zone="UTC",
+        phone_region="SA",
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
+
+
+def _writer_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("nabd-import-writer")]
+
+
+def test_an_import_over_several_transactions_stores_each_event_once(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "ROWS_PER_TRANSACTION", 4)
+    workspace_id = make_workspace(session).id
+    emails = [f"c{n % 3}@example.com" for n in range(11)]
+    path = write_csv(tmp_path / "events.csv", HEADER, _rows("e", emails))
+    progress: list[int] = []
+    report = _import(engine, workspace_id, path, batch_size=2, on_batch=progress.append)
+    assert (report.rows, report.accepted, report.duplicates) == (11, 11, 0)
+    assert progress == [2, 2, 2, 2, 2, 1]  # every batch, in order, once stored
+    again = _import(engine, workspace_id, path, batch_size=2)
+    assert (again.accepted, again.duplicates) == (0, 11)
+    assert count(session, Event) == 11 and count(session, Customer) == 3
+    assert orphans(session) == NONE
+    last = session.scalar(
+        select(Customer).join(CustomerIdentity).where(CustomerIdentity.value == "c1@example.com")
+    )
+    assert last is not None and last.last_seen_at.isoformat() == "2026-05-01T10:10:00+00:00"
+    assert _writer_threads() == []
+
+
+def test_a_repeat_after_committed_batches_keeps_them_and_makes_no_customer_of_its_own(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first repeat is met with batches before it in flight or committed and one
+    prepared after it: those before are kept, it and the one after are stored again looking
+    their ids up, so the repeat's unknown e-mail makes no customer."""
+    monkeypatch.setattr(runner, "ROWS_PER_TRANSACTION", 3)
+    workspace_id = make_workspace(session).id
+    first = write_csv(
+        tmp_path / "first.csv",
+        HEADER,
+        [["old", "a@example.com", "page_view", "2026-05-01T09:00:00+00:00"]],
+    )
+    _import(engine, workspace_id, first)
+    rows = _rows("n", [f"n{n}@example.com" for n in range(4)])
+    rows += [["old", "ghost@example.com", "page_view", "2026-05-01T11:00:00+00:00"]]
+    rows += _rows("m", ["late@example.com", "n0@example.com"])
+    second = write_csv(tmp_path / "second.csv", HEADER, rows)
+    report = _import(engine, workspace_id, second)
+    assert (report.rows, report.accepted, report.duplicates) == (7, 6, 1)
+    values = set(session.scalars(select(CustomerIdentity.value)))
+    assert "ghost@example.com" not in values and "late@example.com" in values
+    assert count(session, Event) == 7 and count(session, Customer) == 6
+    assert orphans(session) == NONE
+
+
+def test_an_erasure_during_an_import_waits_for_its_events_and_then_anonymises_them(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    workspace = make_workspace(session)
+    workspace_id = workspace.id
+    erased_id = make_customer(session, workspace, email="first@example.com").id
+    session.commit()
+    emails = ["first@example.com", "other@example.com"] * 3
+    path = write_csv(tmp_path / "events.csv", HEADER, _rows("e", emails))
+    factory = create_session_factory(engine)
+    failures: list[BaseException] = []
+
+    def erase() -> None:
+        try:
+            with transaction(factory) as erasing:
+                privacy.erase_customer(
+                    erasing, workspace_id=workspace_id, customer_id=erased_id, actor=SYSTEM_ACTOR
+                )
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    eraser = threading.Thread(target=erase)
+
+    def on_batch(_rows: int) -> None:
+        if eraser.ident is None:  # after the first batch, with the others still to store
+            eraser.start()
+            time.sleep(0.5)
+            assert eraser.is_alive()  # waiting for the import's events to be committed
+
+    report = _import(engine, workspace_id, path, on_batch=on_batch)
+    eraser.join(timeout=30)
+    assert failures == [] and report.accepted == 6
+    session.expire_all()
+    assert session.get(Customer, erased_id) is None
+    stored = select(func.count()).select_from(Event).where(Event.customer_id == erased_id)
+    assert session.scalar(stored) == 0
+    assert count(session, Event) == 6 and orphans(session) == NONE
+
+
+def test_a_failed_import_leaves_no_event_of_an_uncommitted_customer_and_a_rerun_completes_it(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "ROWS_PER_TRANSACTION", 3)
+    workspace_id = make_workspace(session).id
+    path = write_csv(
+        tmp_path / "events.csv", HEADER, _rows("e", [f"{n}@x.example" for n in range(8)])
+    )
+    seen: list[int] = []
+
+    def fail_at_the_fifth(rows: int) -> None:
+        seen.append(rows)
+        if len(seen) == 5:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        _import(engine, workspace_id, path, on_batch=fail_at_the_fifth)
+    assert _writer_threads() == []
+    stored = count(session, Event)
+    assert stored < 8 and orphans(session) == NONE
+    report = _import(engine, workspace_id, path)
+    assert (report.accepted, report.duplicates) == (8 - stored, stored)
+    assert count(session, Event) == 8 and count(session, Customer) == 8
+    assert orphans(session) == NONE
