@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import repeat
 from operator import attrgetter, itemgetter
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -125,13 +125,18 @@ class SeenWindows:
         self._windows.clear()
 
 
-class BatchMoments(SeenWindows):
-    """`SeenWindows` for one request's batch on PostgreSQL: its (customer, moment) pairs kept
+class GathersSeen(Protocol):
+    """Where a stored batch leaves its (customer, moment) pairs for the seen dates."""
+
+    def add(self, customer_ids: list[int], moments: list[Any]) -> None: ...
+
+
+class BatchMoments:
+    """The seen dates of one request's batch on PostgreSQL: its (customer, moment) pairs kept
     as they come and aggregated by the database in the widening UPDATE itself
     (`widen_seen_moments`), with no window built in Python and none staged."""
 
     def __init__(self) -> None:
-        super().__init__()
         self._customer_ids: list[int] = []
         self._moments: list[Any] = []
 
@@ -325,7 +330,7 @@ def _ingest_unlooked(
     *,
     workspace_id: int,
     events: Sequence[EventRow],
-    seen: SeenWindows,
+    seen: GathersSeen,
     held: dict[tuple[str, str], int] | None,
 ) -> BatchOutcome | None:
     """PostgreSQL: the batch stored without looking its ids up; None, with nothing of it
