@@ -1,9 +1,9 @@
 """Customers' first/last-seen dates after ingestion: widened to each batch, never narrowed.
 
 On PostgreSQL the windows are aggregated by the database from the staged events
-(`plain_rows.insert_widening_seen`), or for a request's batch of more than 16 events from two
-arrays of its (customer, moment) pairs (`ingest.BatchMoments`); on SQLite from the client's
-rows. All must agree.
+(`plain_rows.insert_widening_seen`), or for a request's batch of more than 16 events from
+two arrays of its (customer, moment) pairs (`plain_rows.widen_seen_moments`); on SQLite
+from the client's rows. All must agree.
 """
 
 from datetime import timedelta
@@ -43,7 +43,7 @@ def _window(session: Session, customer_id: int) -> tuple[timedelta, timedelta]:
 
 
 # A batch of more than 16 events takes PostgreSQL's request path (the seen dates aggregated
-# from two arrays, `ingest.BatchMoments`), a smaller one the staged path.
+# from two arrays, `plain_rows.widen_seen_moments`), a smaller one the staged path.
 @pytest.mark.parametrize("padding", [0, 20])
 def test_a_batch_with_older_and_newer_events_widens_both_ends(
     client: TestClient, session: Session, padding: int

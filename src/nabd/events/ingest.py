@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import repeat
 from operator import attrgetter, itemgetter
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,35 +123,6 @@ class SeenWindows:
             windows=[(customer, first, last) for customer, (first, last) in self._windows.items()],
         )
         self._windows.clear()
-
-
-class GathersSeen(Protocol):
-    """Where a stored batch leaves its (customer, moment) pairs for the seen dates."""
-
-    def add(self, customer_ids: list[int], moments: list[Any]) -> None: ...
-
-
-class BatchMoments:
-    """The seen dates of one request's batch on PostgreSQL: its (customer, moment) pairs kept
-    as they come and aggregated by the database in the widening UPDATE itself
-    (`widen_seen_moments`), with no window built in Python and none staged."""
-
-    def __init__(self) -> None:
-        self._customer_ids: list[int] = []
-        self._moments: list[Any] = []
-
-    def add(self, customer_ids: list[int], moments: list[Any]) -> None:
-        self._customer_ids += customer_ids
-        self._moments += moments
-
-    def write(self, session: Session, *, workspace_id: int) -> None:
-        widen_seen_moments(
-            session,
-            workspace_id=workspace_id,
-            customer_ids=self._customer_ids,
-            moments=self._moments,
-        )
-        self._customer_ids, self._moments = [], []
 
 
 def _place_ids(
@@ -269,23 +240,27 @@ def ingest_events(
     dates are widened at once, or gathered in `seen` for the caller to write before it commits;
     `held` are identities already resolved in the caller's transaction (`resolve_customers`).
 
-    On PostgreSQL a request's batch (`seen` None, more than FEW_ROWS events) is first stored
-    without looking its ids up (`_ingest_unlooked`: the look-up, with the stage and its
-    `ON CONFLICT`, cost the backend about 7 µs an event): a client sends a batch again only
-    when it missed the reply, and then the batch is rolled back to before its customers were
+    On PostgreSQL a request's batch (`seen` and `held` None, more than FEW_ROWS events) is
+    first stored without looking its ids up (`_ingest_unlooked`: the look-up, with the stage
+    and its `ON CONFLICT`, cost the backend about 7 µs an event): a client sends a batch again
+    only when it missed the reply, and then the batch is rolled back to before its customers were
     resolved and stored as below. (A CSV import does the same over two connections:
     `nabd.imports.event_writer`.)
     """
     unique, repeats = _first_of_each_id(events)
-    if seen is None and len(unique) > FEW_ROWS and not is_sqlite(session):
-        gathered = BatchMoments()
-        outcome = _ingest_unlooked(
-            session, workspace_id=workspace_id, events=unique, seen=gathered, held=held
-        )
-        if outcome is not None:
-            gathered.write(session, workspace_id=workspace_id)
-            outcome.duplicates += repeats
-            return outcome
+    if seen is None and held is None and len(unique) > FEW_ROWS and not is_sqlite(session):
+        stored_rows = _ingest_unlooked(session, workspace_id=workspace_id, events=unique)
+        if stored_rows is not None:
+            # The seen dates from the batch's (customer, moment) pairs, aggregated in the UPDATE.
+            widen_seen_moments(
+                session,
+                workspace_id=workspace_id,
+                customer_ids=stored_rows.customer_ids,
+                moments=stored_rows.moments,
+            )
+            return BatchOutcome(
+                accepted=len(stored_rows.values), duplicates=repeats, rejected=stored_rows.rejected
+            )
     outcome = BatchOutcome(duplicates=repeats)
     stored = _stored_event_ids(session, workspace_id=workspace_id, ids=list(map(_EVENT_ID, unique)))
     fresh = [event for event in unique if event.event_id not in stored] if stored else unique
@@ -326,29 +301,19 @@ def ingest_events(
 
 
 def _ingest_unlooked(
-    session: Session,
-    *,
-    workspace_id: int,
-    events: Sequence[EventRow],
-    seen: GathersSeen,
-    held: dict[tuple[str, str], int] | None,
-) -> BatchOutcome | None:
-    """PostgreSQL: the batch stored without looking its ids up; None, with nothing of it
-    written and `held` as it was, when one of its ids is stored already."""
-    held_before = dict(held or {})
+    session: Session, *, workspace_id: int, events: Sequence[EventRow]
+) -> "EventRows | None":
+    """PostgreSQL: the batch stored without looking its ids up, its customers resolved; None,
+    with nothing of it written, when one of its ids is stored already."""
     savepoint = session.begin_nested()
-    rows = _event_rows(session, workspace_id=workspace_id, events=events, held=held)
+    rows = _event_rows(session, workspace_id=workspace_id, events=events, held=None)
     if rows.values and not copy_new_rows(
         session, table="events", columns=EVENT_COLUMNS, rows=rows.values
     ):
         savepoint.rollback()
-        if held is not None:
-            held.clear()
-            held.update(held_before)
         return None
     savepoint.commit()
-    seen.add(rows.customer_ids, rows.moments)
-    return BatchOutcome(accepted=len(rows.values), rejected=rows.rejected)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -285,7 +285,7 @@ def _import(
         ) as checked,
         # PostgreSQL's events are COPYed on a second connection (`event_writer`), and its
         # work not committed is rolled back on any way out.
-        closing(_pipelined(store, session_factory, kind, dry_run)) as pipelined,
+        _pipelined(store, session_factory, kind, dry_run) as pipelined,
     ):
 
         def count(stored: Stored) -> None:
@@ -310,9 +310,9 @@ def _import(
             if dry_run:
                 rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
                 count((row_numbers, rejected, BatchOutcome()))
-            elif pipelined.store is not None:
+            elif pipelined is not None:
                 events = [row for _, row in items]
-                for stored in pipelined.store.store(row_numbers, events, rejected):
+                for stored in pipelined.store(row_numbers, events, rejected):
                     count(stored)
             else:
                 # Events share the store's first/last-seen windows and resolved identities.
@@ -320,36 +320,31 @@ def _import(
                 outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
                 store.wrote(len(row_numbers))
                 count((row_numbers, rejected + outcome.rejected, outcome))
-        if pipelined.store is not None:
-            for stored in pipelined.store.finish():
+        if pipelined is not None:
+            for stored in pipelined.finish():
                 count(stored)
     return report
 
 
-class _Pipeline:
-    """The PostgreSQL events import's pipelined store, if the import has one."""
-
-    def __init__(self, store: PipelinedEvents | None) -> None:
-        self.store = store
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-
-
+@contextmanager
 def _pipelined(
     store: _Store, session_factory: sessionmaker[Session], kind: Kind, dry_run: bool
-) -> _Pipeline:
+) -> Iterator[PipelinedEvents | None]:
+    """The PostgreSQL events import's pipelined store (None for any other import), its
+    work not committed rolled back on any way out."""
     if kind != "events" or dry_run or is_sqlite(store.session):
-        return _Pipeline(None)
-    return _Pipeline(
-        PipelinedEvents(
-            store.session,
-            session_factory,
-            workspace_id=store.workspace_id,
-            rows_per_transaction=ROWS_PER_TRANSACTION,
-        )
+        yield None
+        return
+    pipelined = PipelinedEvents(
+        store.session,
+        session_factory,
+        workspace_id=store.workspace_id,
+        rows_per_transaction=ROWS_PER_TRANSACTION,
     )
+    try:
+        yield pipelined
+    finally:
+        pipelined.close()
 
 
 Checked = tuple[list[int], Items, list[Rejection]]
