@@ -83,3 +83,39 @@ def test_create_a_segment_in_arabic_and_see_its_size(
     page.click("[data-testid=switch-language]")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     context.close()
+
+
+def test_a_condition_row_offers_only_what_its_field_takes(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server)
+    page.goto(f"{live_server.url}/segments/new")
+    form = page.locator("[data-testid=segment-form]")
+    key = form.locator("input[name=key-0]")
+    operator = form.locator("select[name=operator-0]")
+    value = form.locator("input[name=value-0]")
+
+    form.locator("select[name=field-0]").select_option("last_contact")
+    expect(key).to_be_disabled()
+    expect(operator.locator("option[value=contains]")).to_be_disabled()
+    operator.select_option("never")
+    expect(value).to_be_disabled()
+
+    form.locator("select[name=field-0]").select_option("attribute")
+    expect(key).to_be_enabled()
+    expect(key).to_have_attribute("placeholder", "e.g. city")
+    expect(operator).to_have_value("")  # "never" is not an attribute's operator
+    expect(value).to_be_enabled()
+    operator.select_option("contains")
+
+    # What the browser narrowed down is what the server stores.
+    form.locator("#name_ar").fill("آخر تواصل")
+    form.locator("#name_en").fill("Attribute contains (browser)")
+    key.fill("city")
+    value.fill("Riy")
+    page.click("[data-testid=save-segment]")
+    expect(page.locator("h1")).to_have_text("Attribute contains (browser)")
+    expect(form.locator("select[name=operator-0]")).to_have_value("contains")
+    context.close()
