@@ -7,16 +7,22 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nabd.core.audit import SYSTEM_ACTOR
+from nabd.customers import service as customers
 from nabd.imports.readers import read_rows
 from nabd.journeys import service as journeys
 from nabd.surveys import imports, results
+from nabd.surveys.distribution_schemas import InvitationIn
+from nabd.surveys.invitations import create_invitations
+from nabd.surveys.models import SurveyDistribution
 from nabd.surveys.responses import ResponseFilters, record_response
 from nabd.surveys.schemas import ResponseIn
 from nabd.workspaces.roles import Role
 from tests.customers.factories import make_places
-from tests.factories import make_member, make_workspace, sign_in
+from tests.factories import csrf_from, make_member, make_workspace, sign_in
 from tests.surveys.factories import NPS_SURVEY, make_survey, question_ids
 
 SCORES = [
@@ -69,7 +75,9 @@ def test_summaries_equal_a_direct_computation(session: Session) -> None:
     csat = [c for _, c, _ in SCORES if c is not None]
     assert by_key["csat"].estimate.value == 100 * sum(c >= 4 for c in csat) / len(csat)
     assert summary.response_count == 7 and len(summary.by_month) == 7
-    assert [c.text for c in summary.comments][:2] == ["لن أعود", "سيئ جدًا"]
+    # Each open question keeps its own comments, newest first.
+    assert [c.text for c in by_key["what_went_wrong"].comments] == ["لن أعود", "سيئ جدًا"]
+    assert [c.text for c in by_key["what_you_liked"].comments] == ["مقبول", "ممتاز"]
     arabic = results.survey_results(session, survey=survey, filters=ResponseFilters(language="ar"))
     assert arabic.response_count == 4
 
@@ -92,6 +100,53 @@ def test_results_page_and_exports(client: TestClient, session: Session) -> None:
     workbook = load_workbook(io.BytesIO(client.get(f"/surveys/{survey.id}/export.xlsx").content))
     sheet = list(workbook.active.iter_rows(values_only=True))
     assert len(sheet) == 8 and "لن أعود" in sheet[6]
+
+
+def test_the_results_page_shows_each_questions_comments_and_the_response_rate(
+    client: TestClient, session: Session
+) -> None:
+    workspace, survey = _fill(session)
+    invited = [
+        customers.create_customer(
+            session,
+            workspace_id=workspace.id,
+            display_name=None,
+            language="ar",
+            attributes={},
+            identities=[("external_id", f"inv-{number}")],
+        ).id
+        for number in range(4)
+    ]
+    links = create_invitations(
+        session,
+        workspace_id=workspace.id,
+        survey_id=survey.id,
+        data=InvitationIn(channel="link", customer_ids=invited),
+        actor=SYSTEM_ACTOR,
+    )
+    session.commit()
+    token = session.scalar(
+        select(SurveyDistribution.token).where(SurveyDistribution.id == links[0].distribution_id)
+    )
+    form = client.get(f"/s/{token}")
+    answered = client.post(
+        f"/s/{token}",
+        data={"csrf_token": csrf_from(form.text), f"q{question_ids(survey)['nps']}": "10"},
+    )
+    assert answered.status_code == 200
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+
+    page = client.get(f"/surveys/{survey.id}/results").text
+    wrong = page.split('data-testid="comments-what_went_wrong"')[1].split("</ul>")[0]
+    liked = page.split('data-testid="comments-what_you_liked"')[1].split("</ul>")[0]
+    assert "لن أعود" in wrong and "ممتاز" not in wrong and "مقبول" not in wrong
+    assert "ممتاز" in liked and "لن أعود" not in liked
+    rates = page.split('data-testid="channel-rates"')[1].split("</table>")[0]
+    assert '<td class="text-end">4</td><td class="text-end">1</td>' in rates
+    assert "25%" in rates
+    # Invitations are counted in the period they were sent: none before this year.
+    earlier = client.get(f"/surveys/{survey.id}/results?to=2020-01-01").text
+    assert "No invitations sent yet." in earlier.split('data-testid="channel-rates"')[1]
 
 
 def test_import_round_trips_an_export_and_is_idempotent(session: Session, tmp_path: Path) -> None:

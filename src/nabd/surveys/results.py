@@ -1,4 +1,5 @@
-"""Results of one survey: volume over time, per-question summaries and the latest comments.
+"""Results of one survey: volume over time, per-question summaries and each open question's
+latest comments (apart, since "what went wrong?" and "what did you like?" read differently).
 
 Aggregation happens in SQL (counts per value), the metrics in nabd.metrics.estimates, so the
 page reads a handful of grouped rows whatever the number of responses.
@@ -27,7 +28,8 @@ from nabd.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResp
 from nabd.surveys.responses import ResponseFilters, response_conditions
 from nabd.surveys.service import scale_of
 
-LATEST_COMMENTS = 20
+# The latest comments shown for each open-text question.
+LATEST_COMMENTS = 8
 
 
 @dataclass
@@ -40,6 +42,8 @@ class QuestionSummary:
     nps_groups: dict[str, int] = field(default_factory=dict)
     # Matrix questions: (row key, mean, n) per row.
     row_means: list[tuple[str, float | None, int]] = field(default_factory=list)
+    # Open-text questions: the latest comments, newest first.
+    comments: list["Comment"] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,6 @@ class SurveyResults:
     completed_count: int
     by_month: list[tuple[str, int]]
     questions: list[QuestionSummary]
-    comments: list[Comment]
 
 
 def _filtered(survey: Survey, filters: ResponseFilters) -> list[Any]:
@@ -131,13 +134,14 @@ def survey_results(session: Session, *, survey: Survey, filters: ResponseFilters
         )
         for question in survey.questions
     ]
-    comments = _comments(session, answers, by_type["text"])
-    return SurveyResults(total, completed, by_month, summaries, comments)
+    for summary in summaries:
+        if summary.question.type == "text" and summary.answered:
+            summary.comments = _comments(session, answers, summary.question.id)
+    return SurveyResults(total, completed, by_month, summaries)
 
 
-def _comments(session: Session, answers: Any, text_ids: list[int]) -> list[Comment]:
-    if not text_ids:
-        return []
+def _comments(session: Session, answers: Any, question_id: int) -> list[Comment]:
+    """One question's latest comments, newest first."""
     rows = session.execute(
         answers.with_only_columns(
             SurveyAnswer.question_id,
@@ -145,8 +149,8 @@ def _comments(session: Session, answers: Any, text_ids: list[int]) -> list[Comme
             SurveyResponse.language,
             SurveyResponse.submitted_at,
         )
-        .where(SurveyAnswer.question_id.in_(text_ids), SurveyAnswer.text.is_not(None))
-        .order_by(SurveyResponse.submitted_at.desc(), SurveyAnswer.id.desc())
+        .where(SurveyAnswer.question_id == question_id, SurveyAnswer.text.is_not(None))
+        .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
         .limit(LATEST_COMMENTS)
     )
     return [Comment(qid, text, language, at) for qid, text, language, at in rows]

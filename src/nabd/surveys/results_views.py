@@ -10,7 +10,7 @@ from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.spreadsheets import XLSX_TYPE
 from nabd.journeys.service import list_channels
-from nabd.surveys import exports, results, service
+from nabd.surveys import exports, invitations, results, service
 from nabd.surveys.models import Survey
 from nabd.surveys.responses import ResponseFilters
 from nabd.web.pages import render_page
@@ -67,6 +67,13 @@ def survey_results(
             "survey": survey,
             "results": summary,
             "chart": _chart_data(summary),
+            "channel_rates": invitations.response_rate_by_channel(
+                session,
+                workspace_id=principal.workspace_id,
+                survey_id=survey.id,
+                start=filters.since,
+                end=filters.until,
+            ),
             "questions": {question.id: question for question in survey.questions},
             "channels": list_channels(session, workspace_id=principal.workspace_id),
             "touchpoints": service.list_touchpoints(session, workspace_id=principal.workspace_id),
