@@ -19,6 +19,12 @@ from nabd.feedback.models import FeedbackItem
 from nabd.journeys.models import Journey
 from nabd.metrics import rollups
 from nabd.segments.models import Segment
+from nabd.surveys.invitations import response_rate_by_channel
+from nabd.surveys.models import (
+    SurveyDistribution,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from nabd.text.annotations import FeedbackAnnotation
 from nabd.workspaces.models import Workspace
 from tests.factories import Member, sign_in
@@ -79,6 +85,23 @@ def test_demo_loads_once_and_serves_a_populated_overview(
     assert min(sources.values()) > 50
     texts = set(session.scalars(select(FeedbackItem.text).where(FeedbackItem.source == "review")))
     assert texts <= {row["text"] for row in demo_texts()}  # real dataset texts, not made up
+
+    # Each survey has an anonymous link and a history of invitations whose answered ones are
+    # the responses that carry their links; e-mail is answered least, WhatsApp most.
+    links = session.scalar(
+        select(func.count(SurveyDistribution.id)).where(SurveyDistribution.customer_id.is_(None))
+    )
+    assert links == 3
+    linked = session.scalar(
+        select(func.count(SurveyResponse.id)).where(SurveyResponse.invitation_id.is_not(None))
+    )
+    rates = response_rate_by_channel(
+        session, workspace_id=session.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+    )
+    assert set(rates) == {"email", "sms", "whatsapp"}
+    assert sum(counts.answered for counts in rates.values()) == linked > 500
+    assert rates["email"].rate < rates["sms"].rate < rates["whatsapp"].rate
+    assert session.scalar(select(func.count()).where(SurveyInvitation.status == "queued")) == 0
 
     annotated = session.scalar(select(func.count(FeedbackAnnotation.id)))
     assert annotated == sum(sources.values())  # the explorer is populated at once

@@ -2,10 +2,15 @@
 
 Comments are real public-dataset texts (demo_texts.csv); each score is drawn to agree with the
 text's sentiment label, so results, feedback and text analytics tell one consistent story.
+Each survey also has an anonymous link (its QR code and widget) and a history of personal
+invitations by e-mail, SMS and WhatsApp, some of them answered by the responses above, so the
+response rate per channel has something to show. They are written as already sent: loading the
+demo sends nothing.
 """
 
 import csv
 import random
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from importlib.resources import files
@@ -17,7 +22,14 @@ from nabd.core.audit import SYSTEM_ACTOR
 from nabd.journeys.service import list_channels
 from nabd.metrics import rollups
 from nabd.surveys import service
-from nabd.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from nabd.surveys.invitations import TOKEN_BYTES
+from nabd.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyDistribution,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from nabd.surveys.responses import record_texts_as_feedback
 from nabd.surveys.schemas import SurveyIn
 
@@ -38,6 +50,21 @@ CES_WEIGHTS = {
     "positive": {7: 45, 6: 35, 5: 20},
     "neutral": {5: 40, 4: 40, 3: 20},
     "negative": {1: 30, 2: 35, 3: 25, 4: 10},
+}
+
+
+# The share of responses with a customer that came through a personal invitation, and per
+# invitation channel its share of those and how many of its invitations were answered (rates
+# in the range CX teams report: e-mail lowest, WhatsApp highest).
+INVITED_SHARE = 0.35
+INVITATION_CHANNELS = {"email": (0.5, 0.18), "sms": (0.3, 0.27), "whatsapp": (0.2, 0.41)}
+# Of the unanswered invitations: opened but not answered, and never delivered.
+OPENED_SHARE = 0.3
+FAILED_SHARE = 0.04
+PROVIDER_ERRORS = {
+    "email": "550 5.1.1 mailbox unavailable",
+    "sms": "provider answered 400: number not reachable",
+    "whatsapp": "provider answered 400: not a WhatsApp number",
 }
 
 
@@ -221,8 +248,100 @@ def load_demo_surveys(
             )
         session.add_all(stored)
         session.flush()
+        _distribution_history(session, survey, stored, customer_ids, rng, now)
         rollups.record_responses(session, survey=survey, responses=stored)
         for response in stored:
             record_texts_as_feedback(session, survey=survey, response=response)
         total += len(stored)
     return total
+
+
+def _personal_link(
+    survey: Survey, customer_id: int, channel: str, language: str
+) -> SurveyDistribution:
+    return SurveyDistribution(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        kind=channel,
+        token=secrets.token_urlsafe(TOKEN_BYTES),
+        customer_id=customer_id,
+        language=language,
+    )
+
+
+def _distribution_history(
+    session: Session,
+    survey: Survey,
+    responses: Sequence[SurveyResponse],
+    customer_ids: Sequence[int],
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    """The survey's anonymous link, and invitations: answered ones joined to some of
+    `responses` (the response then carries the invitation's link), and as many unanswered
+    as each channel's rate implies, sent, opened or failed over the same history."""
+    session.add(
+        SurveyDistribution(
+            workspace_id=survey.workspace_id,
+            survey_id=survey.id,
+            kind="link",
+            token=secrets.token_urlsafe(TOKEN_BYTES),
+        )
+    )
+    channels = list(INVITATION_CHANNELS)
+    shares = [share for share, _ in INVITATION_CHANNELS.values()]
+    answered: list[tuple[SurveyResponse, str, SurveyDistribution]] = []
+    for response in responses:
+        if response.customer_id is None or rng.random() >= INVITED_SHARE:
+            continue
+        channel = rng.choices(channels, shares)[0]
+        link = _personal_link(survey, response.customer_id, channel, response.language)
+        answered.append((response, channel, link))
+    unanswered: list[tuple[str, datetime, SurveyDistribution]] = []
+    for channel, (_share, rate) in INVITATION_CHANNELS.items():
+        count = sum(1 for _, used, _ in answered if used == channel)
+        for _ in range(round(count * (1 - rate) / rate)):
+            sent_at = now - timedelta(days=rng.uniform(0, HISTORY_DAYS))
+            language = "ar" if rng.random() < 0.7 else "en"
+            link = _personal_link(survey, rng.choice(customer_ids), channel, language)
+            unanswered.append((channel, sent_at, link))
+    session.add_all([link for *_, link in answered] + [link for *_, link in unanswered])
+    session.flush()
+    invitations = []
+    for response, channel, link in answered:
+        response.invitation_id = link.id
+        sent_at = response.submitted_at - timedelta(hours=rng.uniform(0.5, 48))
+        invitations.append(
+            _invitation(survey, link, channel, sent_at, "answered", response.submitted_at)
+        )
+    for channel, sent_at, link in unanswered:
+        draw = rng.random()
+        opened = draw < FAILED_SHARE + OPENED_SHARE
+        status = "failed" if draw < FAILED_SHARE else "opened" if opened else "sent"
+        invitations.append(_invitation(survey, link, channel, sent_at, status, None))
+    session.add_all(invitations)
+
+
+def _invitation(
+    survey: Survey,
+    link: SurveyDistribution,
+    channel: str,
+    sent_at: datetime,
+    status: str,
+    answered_at: datetime | None,
+) -> SurveyInvitation:
+    failed = status == "failed"
+    return SurveyInvitation(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        distribution_id=link.id,
+        customer_id=link.customer_id,
+        channel=channel,
+        language=link.language,
+        status=status,
+        due_at=sent_at,
+        sent_at=None if failed else sent_at,  # a failed send reached nobody
+        opened_at=None if failed or status == "sent" else sent_at + timedelta(minutes=20),
+        answered_at=answered_at,
+        error=PROVIDER_ERRORS[channel] if failed else None,
+    )
