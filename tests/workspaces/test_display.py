@@ -29,7 +29,10 @@ def render(source: str, display: DisplayPreferences, locale: str = "ar", **value
 def test_numbers_use_arabic_indic_digits_and_separators_with_the_sign_kept() -> None:
     assert render("{{ n|number }}", ARABIC, n=-1234.5) == "\u061c-١٬٢٣٤٫٥"
     assert render("{{ n|number }}", ARABIC, n=37.5) == "٣٧٫٥"
-    assert render("{{ n|number }}", DisplayPreferences(), n=-1234.5) == "-1,234.5"
+    # Latin digits on an Arabic page: a left-to-right mark keeps the sign before the number
+    # (else it shows as "1,234.5-"); an English page needs none.
+    assert render("{{ n|number }}", DisplayPreferences(), n=-1234.5) == "\u200e-1,234.5"
+    assert render("{{ n|number }}", DisplayPreferences(), "en", n=-1234.5) == "-1,234.5"
 
 
 def test_currency_keeps_its_sign_and_symbol() -> None:

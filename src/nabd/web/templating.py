@@ -42,6 +42,7 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 HIJRI_ERA = "هـ"
 ARABIC_LETTER_MARK = "\u061c"
+LEFT_TO_RIGHT_MARK = "\u200e"
 
 
 def _display(context: Context) -> DisplayPreferences:
@@ -60,11 +61,16 @@ def localise_digits(text: str, digits: str) -> str:
     return text.translate(ARABIC_INDIC_DIGITS) if digits == "arabic" else text
 
 
-def _arabic_sign(text: str, digits: str) -> str:
-    """CLDR's Arabic minus: a letter mark keeps the sign before ٠-٩ in right-to-left text."""
-    if digits == "arabic" and text.startswith("-"):
+def _signed(text: str, digits: str, locale: str) -> str:
+    """A negative number's sign kept before it on a right-to-left page. Without a mark the
+    bidirectional algorithm shows "-20.3" as "20.3-", which reads as a positive score: CLDR's
+    Arabic minus puts a letter mark before ٠-٩, and a left-to-right mark before 0-9 makes
+    the sign part of the number's left-to-right run."""
+    if not text.startswith("-"):
+        return text
+    if digits == "arabic":
         return ARABIC_LETTER_MARK + text
-    return text
+    return LEFT_TO_RIGHT_MARK + text if locale == "ar" else text
 
 
 def hijri_date(value: date, digits: str = "latin") -> str | None:
@@ -127,7 +133,7 @@ def _format_number(context: Context, value: int | float | Decimal | None) -> str
         return "—"
     digits = _display(context).digits
     text = format_decimal(value, locale=context["locale"], numbering_system=_numbering(digits))
-    return _arabic_sign(localise_digits(text, digits), digits)
+    return _signed(localise_digits(text, digits), digits, context["locale"])
 
 
 @pass_context
@@ -136,7 +142,7 @@ def _format_currency(context: Context, value: Decimal, currency: str) -> str:
     text = format_currency(
         value, currency, locale=context["locale"], numbering_system=_numbering(digits)
     )
-    return _arabic_sign(localise_digits(text, digits), digits)
+    return _signed(localise_digits(text, digits), digits, context["locale"])
 
 
 def create_environment() -> Environment:
