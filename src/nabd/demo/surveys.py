@@ -307,7 +307,7 @@ def _distribution_history(
             unanswered.append((channel, sent_at, link))
     session.add_all([link for *_, link in answered] + [link for *_, link in unanswered])
     session.flush()
-    invitations = []
+    invitations: list[SurveyInvitation] = []
     for response, channel, link in answered:
         response.invitation_id = link.id
         sent_at = response.submitted_at - timedelta(hours=rng.uniform(0.5, 48))
@@ -319,6 +319,8 @@ def _distribution_history(
         opened = draw < FAILED_SHARE + OPENED_SHARE
         status = "failed" if draw < FAILED_SHARE else "opened" if opened else "sent"
         invitations.append(_invitation(survey, link, channel, sent_at, status, None))
+    # In the order they were sent, as they would have been created.
+    invitations.sort(key=lambda invitation: invitation.due_at)
     session.add_all(invitations)
 
 
