@@ -14,6 +14,14 @@
 
   function json(id) { return JSON.parse(document.getElementById(id).textContent); }
 
+  // The heat map writes each cell's NPS only where a cell is wide enough for "-100"; on a
+  // phone the numbers ran into each other, and the colour and the tooltip still tell them.
+  var HEAT_GRID_MARGINS = 136;
+  var HEAT_LABEL_MIN_WIDTH = 30;
+  function heatLabelsFit(element, columns) {
+    return (element.clientWidth - HEAT_GRID_MARGINS) / Math.max(columns, 1) >= HEAT_LABEL_MIN_WIDTH;
+  }
+
   function heatmap(element, labels) {
     var rows = json(element.id + "-rows");
     return {
@@ -24,7 +32,7 @@
           return rows[p.value[1]] + "<br>" + show.monthInFull(labels[p.value[0]]) + ": " + show.number(p.value[2]);
         }
       },
-      grid: { left: rtl ? 16 : 120, right: rtl ? 120 : 16, bottom: 88, top: 16 },
+      grid: { left: rtl ? 16 : HEAT_GRID_MARGINS - 16, right: rtl ? HEAT_GRID_MARGINS - 16 : 16, bottom: 88, top: 16 },
       xAxis: { type: "category", data: labels, inverse: rtl, splitArea: { show: true },
                axisLabel: { formatter: show.month } },
       yAxis: { type: "category", data: rows, position: rtl ? "right" : "left", splitArea: { show: true } },
@@ -37,7 +45,10 @@
         name: element.dataset.seriesLabel,
         type: "heatmap",
         data: json(element.id + "-data"),
-        label: { show: true, formatter: function (p) { return show.number(p.value[2], 0); } }
+        label: {
+          show: heatLabelsFit(element, labels.length),
+          formatter: function (p) { return show.number(p.value[2], 0); }
+        }
       }]
     };
   }
@@ -75,7 +86,13 @@
   document.querySelectorAll("[data-cx-chart]").forEach(function (element) {
     var labels = json(element.id + "-labels");
     var chart = window.echarts.init(element, null, { renderer: "svg" });
-    chart.setOption(element.dataset.cxChart === "heatmap" ? heatmap(element, labels) : bars(element, labels));
-    window.addEventListener("resize", function () { chart.resize(); });
+    var isHeatmap = element.dataset.cxChart === "heatmap";
+    chart.setOption(isHeatmap ? heatmap(element, labels) : bars(element, labels));
+    window.addEventListener("resize", function () {
+      if (isHeatmap) {
+        chart.setOption({ series: [{ label: { show: heatLabelsFit(element, labels.length) } }] });
+      }
+      chart.resize();
+    });
   });
 })();
