@@ -129,6 +129,15 @@ def test_sentiment_churn_and_retention_tiles(client: TestClient, session: Sessio
             "The analytics snapshot has not been built yet."
             in page.split(f'data-testid="{metric}-freshness"')[1].split("</div>")[0]
         )
+    # No monthly cohort fits in the default 30 days: the tile says why and offers the last
+    # three whole months, in which the cohorts and the months after them have ended.
+    hint = page.split('data-testid="retention-hint"')[1].split("</div>")[0]
+    first = today.replace(day=1)
+    start = (first - timedelta(days=1)).replace(day=1)
+    start = (start - timedelta(days=1)).replace(day=1)
+    start = (start - timedelta(days=1)).replace(day=1)
+    end = first - timedelta(days=1)
+    assert f'href="/?from={start.isoformat()}&amp;to={end.isoformat()}"' in hint
 
 
 def test_heat_map_holds_nps_by_touchpoint_and_month(client: TestClient, session: Session) -> None:
@@ -340,6 +349,7 @@ def test_churn_and_retention_come_from_the_snapshot_and_say_its_age(
         assert shown.strip().replace(",", "") == f"{round(expected.value or 0, 1):g}"
         freshness = page.split(f'data-testid="{metric}-freshness"')[1].split("</div>")[0]
         assert as_of.strftime("%Y-%m-%d %H:%M") in freshness
+    assert 'data-testid="retention-hint"' not in page  # cohorts in the period: no hint
 
 
 def test_journey_and_stage_filters_keep_their_touchpoints(

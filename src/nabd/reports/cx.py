@@ -162,6 +162,8 @@ def page_context(
         "cx_segments": segments or {},
         "cx_journeys": journeys,
         "cx_query": urlencode(filters.params()),
+        # Retention needs a first-purchase month and the month after it to have ended.
+        "cx_retention_months": "/?" + urlencode(filters.whole_months_before(3).params()),
         "cx_drilldown": drilldown_url(filters, channels, touchpoints),
         "cx_drill": drill,
         "cx_texts": "/feedback?" + urlencode(explorer_params(filters, channels, touchpoints)),

@@ -92,6 +92,15 @@ class OverviewFilters:
         )
         return frozenset(name for name in names if getattr(self, name) is not None)
 
+    def whole_months_before(self, count: int) -> "OverviewFilters":
+        """The `count` whole calendar months before the month of `end`: a period in which
+        monthly cohorts (retention) have ended, with their following month."""
+        first = self.end.replace(day=1)
+        start = first
+        for _ in range(count):
+            start = (start - timedelta(days=1)).replace(day=1)
+        return replace(self, start=start, end=first - timedelta(days=1))
+
     def applies_to(self, metric: str) -> bool:
         return self.active <= FILTERABLE[metric]
 
