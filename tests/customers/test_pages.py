@@ -1,4 +1,5 @@
-"""Customer pages as each role sees them: search, profile, masking, preferences, erasure."""
+"""Customer pages as each role sees them: search, profile, masking, preferences, merging,
+erasure."""
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -6,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from nabd.core.audit import AuditLogEntry
 from nabd.customers import service
-from nabd.customers.models import Customer
+from nabd.customers.merge_models import CustomerMerge
+from nabd.customers.models import Customer, CustomerIdentity
 from nabd.workspaces.roles import Role
 from tests.customers.factories import add_history, make_customer, make_places
 from tests.factories import make_member, make_workspace, page_csrf, sign_in
@@ -152,3 +154,67 @@ def test_admin_erases_only_after_confirming(client: TestClient, session: Session
     ).all()
     assert set(actions) == {"customer.export", "customer.erase"}
     assert session.scalar(select(func.count(Customer.id))) == 0
+
+
+def test_agent_merges_a_duplicate_from_the_profile_and_undoes_it(
+    client: TestClient, session: Session
+) -> None:
+    workspace, customer = _setup(session)
+    duplicate = make_customer(session, workspace, "احمد العتيبى", email="ahmed.work@example.com")
+    target_id, duplicate_id = customer.id, duplicate.id
+    sign_in(client, make_member(session, workspace, Role.AGENT))
+    csrf = page_csrf(client, f"/customers/{target_id}")
+
+    for given in ("", str(target_id), "999999"):  # nothing, itself, nobody
+        refused = client.post(
+            f"/customers/{target_id}/merge", data={"csrf_token": csrf, "source": given}
+        )
+        assert refused.status_code == 200 and "Nothing was merged" in refused.text
+    assert session.scalar(select(func.count(CustomerMerge.id))) == 0
+
+    merged = client.post(
+        f"/customers/{target_id}/merge", data={"csrf_token": csrf, "source": str(duplicate_id)}
+    )
+    assert f"Customer {duplicate_id} was merged into this one." in merged.text
+    listed = merged.text.split(f'data-testid="merge-{duplicate_id}"')[1].split("</div>")[0]
+    assert "احمد العتيبى" in listed and 'data-testid="undo-merge"' in listed
+    session.expire_all()
+    emails = set(
+        session.scalars(
+            select(CustomerIdentity.value).where(
+                CustomerIdentity.customer_id == target_id, CustomerIdentity.kind == "email"
+            )
+        )
+    )
+    assert emails == {EMAIL, "ahmed.work@example.com"}
+    # The duplicate's old address leads to the profile it became part of.
+    moved = client.get(f"/customers/{duplicate_id}", follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == f"/customers/{target_id}"
+
+    [record] = session.scalars(select(CustomerMerge)).all()
+    undone = client.post(
+        f"/customers/{target_id}/merges/{record.id}/undo", data={"csrf_token": csrf}
+    )
+    assert f"customer {duplicate_id} is separate again" in undone.text
+    assert 'data-testid="undo-merge"' not in undone.text  # listed as undone
+    again = client.post(
+        f"/customers/{target_id}/merges/{record.id}/undo", data={"csrf_token": csrf}
+    )
+    assert "This merge was already undone." in again.text
+    assert client.get(f"/customers/{duplicate_id}").status_code == 200
+    actions = set(session.scalars(select(AuditLogEntry.action)))
+    assert {"customer.merge", "customer.unmerge"} <= actions
+
+
+def test_viewers_see_merges_but_cannot_merge(client: TestClient, session: Session) -> None:
+    workspace, customer = _setup(session)
+    duplicate = make_customer(session, workspace, "نسخة", email="copy@example.com")
+    sign_in(client, make_member(session, workspace, Role.VIEWER))
+    page = client.get(f"/customers/{customer.id}").text
+    assert 'data-testid="merges"' in page and 'data-testid="merge-form"' not in page
+    refused = client.post(
+        f"/customers/{customer.id}/merge",
+        data={"csrf_token": page_csrf(client, "/customers"), "source": str(duplicate.id)},
+    )
+    assert refused.status_code == 403
+    assert session.scalar(select(func.count(CustomerMerge.id))) == 0

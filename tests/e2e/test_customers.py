@@ -99,3 +99,45 @@ def test_search_and_profile_in_english_and_arabic(
     page.click("[data-testid=switch-language]")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def duplicate_ids(live_server: LiveServer) -> Iterator[tuple[int, int]]:
+    """Two profiles of one person: the kept one, with history, and a bare duplicate."""
+    engine = create_db_engine(live_server.database_url)
+    session: Session = create_session_factory(engine)()
+    try:
+        workspace = workspaces.get_workspace_by_slug(session, slug="e2e")
+        kept = make_customer(session, workspace, "سارة القحطاني", email="sara.q@example.com")
+        duplicate = make_customer(session, workspace, "ساره القحطانى", phone="+966559998887")
+        yield kept.id, duplicate.id
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def test_merge_a_duplicate_in_arabic_and_undo_it(
+    browser: Browser, live_server: LiveServer, duplicate_ids: tuple[int, int], artifacts: Path
+) -> None:
+    kept_id, duplicate_id = duplicate_ids
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server)
+    page.click("[data-testid=switch-language]")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.goto(f"{live_server.url}/customers/{kept_id}")
+    page.fill("#merge-source", str(duplicate_id))
+    page.click("[data-testid=merge]")
+    expect(page.get_by_text(f"دُمج العميل {duplicate_id} في هذا العميل.")).to_be_visible()
+    merged = page.locator(f"[data-testid=merge-{duplicate_id}]")
+    expect(merged).to_contain_text("ساره القحطانى")
+    expect(page.locator("[data-identity=phone]")).to_have_text("+966559998887")
+    page.screenshot(path=artifacts / "customers-merge-ar.png", full_page=True)
+
+    merged.locator("[data-testid=undo-merge]").click()
+    expect(page.get_by_text(f"عاد العميل {duplicate_id} منفصلًا")).to_be_visible()
+    expect(page.locator("[data-identity=phone]")).to_have_count(0)
+    page.goto(f"{live_server.url}/customers/{duplicate_id}")
+    expect(page.locator("[data-identity=phone]")).to_have_text("+966559998887")
+    page.click("[data-testid=switch-language]")  # leave the user in English for other tests
+    context.close()

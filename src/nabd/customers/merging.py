@@ -199,6 +199,39 @@ def list_merges(session: Session, *, workspace_id: int, page: PageRequest) -> Pa
     return paginate(session, statement, id_column=CustomerMerge.id, page=page)
 
 
+def merges_into(
+    session: Session, *, workspace_id: int, customer_id: int, limit: int
+) -> list[CustomerMerge]:
+    """The latest merges that folded another customer into this one, undone ones too."""
+    return list(
+        session.scalars(
+            select(CustomerMerge)
+            .where(
+                CustomerMerge.workspace_id == workspace_id,
+                CustomerMerge.target_customer_id == customer_id,
+            )
+            .order_by(CustomerMerge.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def standing_merge_of(
+    session: Session, *, workspace_id: int, source_id: int
+) -> CustomerMerge | None:
+    """The merge, not undone, that folded `source_id` away: where its profile went."""
+    return session.scalar(
+        select(CustomerMerge)
+        .where(
+            CustomerMerge.workspace_id == workspace_id,
+            CustomerMerge.source_customer_id == source_id,
+            CustomerMerge.undone_at.is_(None),
+        )
+        .order_by(CustomerMerge.id.desc())
+        .limit(1)
+    )
+
+
 def _restore_source(session: Session, *, workspace_id: int, record: CustomerMerge) -> None:
     values = dict(record.source_snapshot["customer"])
     for column in ("created_at", "first_seen_at", "last_seen_at"):

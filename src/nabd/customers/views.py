@@ -1,4 +1,5 @@
-"""Customer pages: the searchable list, the 360° profile, contact preferences, DSR actions."""
+"""Customer pages: the searchable list, the 360° profile, contact preferences, merging
+duplicates (and undoing it), DSR actions."""
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -12,7 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from nabd.api.access import Principal, check_csrf, require
 from nabd.api.database import DbSession
 from nabd.core.i18n import N_, gettext
-from nabd.customers import privacy, service
+from nabd.customers import merging, privacy, service
+from nabd.customers.errors import CustomerNotFound
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
 from nabd.customers.masking import (
     MASKABLE_ROLES,
@@ -41,6 +43,8 @@ CustomerPrivacy = Annotated[Principal, Depends(require(Permission.CUSTOMERS_PRIV
 ManageSettings = Annotated[Principal, Depends(require(Permission.SETTINGS_MANAGE))]
 
 PAGE_SIZE = 50
+# The merges into a customer its profile lists (the API lists them all).
+LISTED_MERGES = 20
 IDENTITY_LABELS = {
     "email": N_("E-mail"),
     "phone": N_("Phone"),
@@ -177,7 +181,15 @@ def customer_page(
     request: Request, session: DbSession, principal: ReadCustomers, customer_id: int
 ) -> Response:
     workspace_id = principal.workspace_id
-    profile = customer_profile(session, workspace_id=workspace_id, customer_id=customer_id)
+    try:
+        profile = customer_profile(session, workspace_id=workspace_id, customer_id=customer_id)
+    except CustomerNotFound:
+        # A duplicate merged away: its old links lead to the customer it became part of.
+        merge = merging.standing_merge_of(session, workspace_id=workspace_id, source_id=customer_id)
+        if merge is None:
+            raise
+        flash(request, N_("Customer %(number)s was merged into this one."), number=customer_id)
+        return RedirectResponse(f"/customers/{merge.target_customer_id}", status_code=303)
     filters, chosen_kinds, channel_id = _timeline_filters(request)
     timeline = customer_timeline(
         session,
@@ -216,6 +228,9 @@ def customer_page(
             "metric_labels": METRIC_LABELS,
             "bucket_labels": NPS_BUCKET_LABELS,
             "shown": _shown(session, principal),
+            "merges": merging.merges_into(
+                session, workspace_id=workspace_id, customer_id=customer_id, limit=LISTED_MERGES
+            ),
             "can_manage": principal.can(Permission.CUSTOMERS_MANAGE),
             "can_privacy": principal.can(Permission.CUSTOMERS_PRIVACY),
         },
@@ -242,6 +257,73 @@ def update_contact_preferences(
     )
     flash(request, N_("Contact preferences saved."))
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
+
+
+@router.post("/{customer_id}/merge")
+def merge_duplicate(
+    request: Request,
+    session: DbSession,
+    principal: ManageCustomers,
+    customer_id: int,
+    source: Annotated[str, Form()] = "",
+) -> Response:
+    """Fold a duplicate, named by its customer number, into this customer."""
+    workspace_id = principal.workspace_id
+    service.get_customer(session, workspace_id=workspace_id, customer_id=customer_id)
+    back = RedirectResponse(f"/customers/{customer_id}#merge", status_code=303)
+    source_id = _whole(source.strip())
+    if source_id is None or source_id == customer_id:
+        flash(
+            request,
+            N_("Nothing was merged: give the number of another customer."),
+            level="danger",
+        )
+        return back
+    try:
+        service.get_customer(session, workspace_id=workspace_id, customer_id=source_id)
+    except CustomerNotFound:
+        flash(
+            request,
+            N_("Nothing was merged: there is no customer %(number)s."),
+            level="danger",
+            number=source_id,
+        )
+        return back
+    merging.merge_customers(
+        session,
+        workspace_id=workspace_id,
+        target_id=customer_id,
+        source_id=source_id,
+        actor=principal.actor,
+    )
+    flash(request, N_("Customer %(number)s was merged into this one."), number=source_id)
+    return back
+
+
+@router.post("/{customer_id}/merges/{merge_id}/undo")
+def undo_merge(
+    request: Request,
+    session: DbSession,
+    principal: ManageCustomers,
+    customer_id: int,
+    merge_id: int,
+) -> Response:
+    """Separate a merged customer again, under its old number."""
+    workspace_id = principal.workspace_id
+    record = merging.get_merge(session, workspace_id=workspace_id, merge_id=merge_id)
+    if record.target_customer_id != customer_id:
+        raise merging.MergeNotFound(N_("Merge not found."))
+    back = RedirectResponse(f"/customers/{customer_id}#merge", status_code=303)
+    if record.undone_at is not None:
+        flash(request, N_("This merge was already undone."), level="danger")
+        return back
+    merging.unmerge(session, workspace_id=workspace_id, merge_id=merge_id, actor=principal.actor)
+    flash(
+        request,
+        N_("The merge was undone: customer %(number)s is separate again."),
+        number=record.source_customer_id,
+    )
+    return back
 
 
 @router.get("/{customer_id}/export.zip")
