@@ -2,6 +2,7 @@
 
     python bench/survey_floor.py                  # 40 batches of 500, SQLite in a temp dir
     python bench/survey_floor.py --batches 100 --batch 500
+    python bench/survey_floor.py --layout composite-key   # answers stored another way
 
 What one batch of `bench/survey_responses.py` makes nabd write (checked with a statement log
 of `POST /api/v1/surveys/{id}/responses/batch`): per response one `survey_responses` row
@@ -13,6 +14,13 @@ request. Here the same rows, in the form nabd stores them, go into a database mi
 nabd's own migrations (same indexes, foreign keys enforced, same pragmas) with one
 `executemany` per table and one commit per batch, with no nabd logic, no lookups and no
 HTTP: what no implementation of the endpoint can beat on this machine.
+
+`--layout` writes the answers in another form, the schema changed by plain DDL after the
+migrations, to price a change of storage before making it: `composite-key`, `survey_answers`
+keyed by (response, question) `WITHOUT ROWID` with no surrogate id (the row stored in its
+key's b-tree: two b-tree entries an answer instead of three, the id being the rowid);
+`json`, no `survey_answers` rows at all, a response's answers as one JSON document column
+of `survey_responses` (the ceiling of a redesign, not a proposal).
 """
 
 import argparse
@@ -46,6 +54,34 @@ FEEDBACK_SQL = (
     "channel_id, touchpoint_id, text, language, rating, rating_scale_max, created_at, "
     "received_at, details) VALUES (?, ?, 'survey', ?, ?, ?, NULL, ?, ?, ?, 10, ?, ?, ?)"
 )
+# The answers as one JSON document of their response, `{"question id": value}`.
+JSON_RESPONSE_SQL = RESPONSE_SQL.replace("progress)", "progress, answers)").replace(
+    "?, ?)", "?, ?, ?)"
+)
+KEYED_ANSWER_SQL = (
+    "INSERT INTO survey_answers (workspace_id, response_id, question_id, number, text, "
+    "choices) VALUES (?, ?, ?, ?, ?, 'null')"
+)
+# DDL turning today's migrated schema into each layout, run before the measurement.
+LAYOUTS: dict[str, list[str]] = {
+    "today": [],
+    "composite-key": [
+        "CREATE TABLE survey_answers_keyed (workspace_id INTEGER NOT NULL, "
+        "response_id INTEGER NOT NULL, question_id INTEGER NOT NULL, number INTEGER, text TEXT, "
+        "choices JSON, PRIMARY KEY (response_id, question_id), "
+        "FOREIGN KEY (question_id) REFERENCES survey_questions (id) ON DELETE CASCADE, "
+        "FOREIGN KEY (response_id) REFERENCES survey_responses (id) ON DELETE CASCADE, "
+        "FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE) WITHOUT ROWID",
+        "DROP TABLE survey_answers",
+        "ALTER TABLE survey_answers_keyed RENAME TO survey_answers",
+        "CREATE INDEX ix_survey_answers_question_number "
+        "ON survey_answers (workspace_id, question_id, number)",
+    ],
+    "json": [
+        "DROP TABLE survey_answers",
+        "ALTER TABLE survey_responses ADD COLUMN answers JSON",
+    ],
+}
 COUNTS = COUNT_COLUMNS
 ROLLUP_SQL = (
     "INSERT INTO metric_rollups (workspace_id, kind, day, question_id, channel_id, "  # noqa: S608
@@ -151,6 +187,23 @@ def batch_rows(setup: Setup, first: int, size: int) -> dict[str, list[tuple[Any,
     return rows
 
 
+def in_layout(rows: dict[str, list[tuple[Any, ...]]], layout: str) -> dict[str, list[Any]]:
+    """A batch's rows (`batch_rows`, today's layout) as `layout` stores them."""
+    if layout == "today":
+        return rows
+    if layout == "composite-key":
+        return {**rows, "answers": [answer[1:] for answer in rows["answers"]]}
+    documents: dict[int, dict[str, Any]] = {}
+    for _id, _workspace, response_id, question_id, number, text in rows["answers"]:
+        value = number if number is not None else text
+        documents.setdefault(response_id, {})[str(question_id)] = value
+    responses = [
+        (*response, json.dumps(documents[response[0]], separators=(",", ":"), ensure_ascii=False))
+        for response in rows["responses"]
+    ]
+    return {**rows, "responses": responses, "answers": []}
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection with nabd's pragmas (nabd.core.db), in explicit transactions."""
     connection = sqlite3.connect(path, isolation_level=None)
@@ -159,10 +212,14 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def write(connection: sqlite3.Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+def write(connection: sqlite3.Connection, rows: dict[str, list[Any]], layout: str) -> None:
     connection.execute("BEGIN IMMEDIATE")
-    connection.executemany(RESPONSE_SQL, rows["responses"])
-    connection.executemany(ANSWER_SQL, rows["answers"])
+    connection.executemany(
+        JSON_RESPONSE_SQL if layout == "json" else RESPONSE_SQL, rows["responses"]
+    )
+    if layout != "json":
+        sql = KEYED_ANSWER_SQL if layout == "composite-key" else ANSWER_SQL
+        connection.executemany(sql, rows["answers"])
     connection.executemany(FEEDBACK_SQL, rows["feedback"])
     connection.executemany(ROLLUP_SQL, rows["rollups"])
     connection.execute("COMMIT")
@@ -172,24 +229,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--batches", type=int, default=40, help="batches to write")
     parser.add_argument("--batch", type=int, default=500, help="responses per batch")
+    parser.add_argument(
+        "--layout", choices=sorted(LAYOUTS), default="today", help="how the answers are stored"
+    )
     args = parser.parse_args()
     load_before = f"{os.getloadavg()[0]:.2f}"
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "floor.sqlite3"
         setup = Setup(f"sqlite:///{path}")
         batches = [
-            batch_rows(setup, start * args.batch, args.batch) for start in range(args.batches)
+            in_layout(batch_rows(setup, start * args.batch, args.batch), args.layout)
+            for start in range(args.batches)
         ]
         connection = connect(path)
+        for statement in LAYOUTS[args.layout]:
+            connection.execute(statement)
         cpu, began = time.process_time(), time.perf_counter()
         for rows in batches:
-            write(connection, rows)
+            write(connection, rows, args.layout)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
         connection.close()
     per_batch = {table: len(table_rows) for table, table_rows in batches[0].items()}
     responses = args.batch * args.batches
     rows_written = sum(len(table_rows) for rows in batches for table_rows in rows.values())
-    print(f"\nrows of one batch of {args.batch}: {per_batch}")
+    print(f"\nlayout {args.layout}, rows of one batch of {args.batch}: {per_batch}")
     print(f"load average before: {load_before}, after: {os.getloadavg()[0]:.2f}")
     print(
         f"{responses:,} responses, {rows_written:,} rows in {seconds:.2f} s "
