@@ -207,7 +207,7 @@ def in_layout(rows: dict[str, list[tuple[Any, ...]]], layout: str) -> dict[str, 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection with nabd's pragmas (nabd.core.db), in explicit transactions."""
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
         connection.execute(f"PRAGMA {pragma}")
     return connection
 
