@@ -16,6 +16,7 @@ from nabd.demo.catalogue import DEMO_PASSWORD, DEMO_USERS
 from nabd.demo.surveys import demo_texts
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
+from nabd.goals.models import Goal
 from nabd.journeys.models import Journey
 from nabd.metrics import rollups
 from nabd.segments.models import Segment
@@ -102,6 +103,11 @@ def test_demo_loads_once_and_serves_a_populated_overview(
     assert sum(counts.answered for counts in rates.values()) == linked > 500
     assert rates["email"].rate < rates["sms"].rate < rates["whatsapp"].rate
     assert session.scalar(select(func.count()).where(SurveyInvitation.status == "queued")) == 0
+
+    # Goals on the demo surveys' metrics: one finished, two running, each with a status.
+    goals = session.scalars(select(Goal)).all()
+    assert len(goals) == 3 and all(goal.survey_id is not None for goal in goals)
+    assert sum(goal.end_date < utcnow().date() for goal in goals) == 1
 
     annotated = session.scalar(select(func.count(FeedbackAnnotation.id)))
     assert annotated == sum(sources.values())  # the explorer is populated at once

@@ -27,6 +27,7 @@ from nabd.demo.catalogue import (
     TOUCHPOINTS,
 )
 from nabd.demo.feedback import demo_feedback
+from nabd.demo.goals import load_demo_goals
 from nabd.demo.journeys import load_demo_journeys
 from nabd.demo.segments import load_demo_segments
 from nabd.demo.surveys import demo_texts, load_demo_surveys
@@ -234,7 +235,7 @@ def load_demo(
         ),
         actor=SYSTEM_ACTOR,
     )
-    for email, display_name, role in DEMO_USERS:
+    members = [
         workspaces.add_member(
             session,
             workspace_id=workspace.id,
@@ -243,6 +244,8 @@ def load_demo(
                 email=email, display_name=display_name, role=role, password=DEMO_PASSWORD
             ),
         )
+        for email, display_name, role in DEMO_USERS
+    ]
     generator = _Generator(seed=seed, now=now, ids=_ensure_channels(session, workspace.id))
     first_seen_of: dict[int, datetime] = {}
     for index in range(customer_count):
@@ -286,6 +289,10 @@ def load_demo(
     load_demo_journeys(session, workspace_id=workspace.id)
     _annotate_texts(session, workspace_id=workspace.id)
     load_demo_segments(session, workspace_id=workspace.id)
+    # The first demo user, the admin, owns the goals.
+    load_demo_goals(
+        session, workspace_id=workspace.id, owner_id=members[0].user_id, today=now.date()
+    )
     record_audit(
         session,
         workspace_id=workspace.id,
