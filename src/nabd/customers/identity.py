@@ -320,13 +320,16 @@ def _resolve_once(
     # The pairs were found unstored just now: on PostgreSQL COPYed straight into the table
     # (`insert_new_rows`); one a concurrent transaction stored meanwhile fails the COPY, and
     # the rows go through `INSERT … ON CONFLICT DO NOTHING`, which counts what it wrote.
+    # In pair order: a pair that another open transaction inserted makes the insert wait for
+    # it, so two batches inserting the same new pairs in opposite orders would each wait for
+    # the other (PostgreSQL aborts one: a deadlock). In one order, one waits, the other goes on.
     written = insert_new_rows(
         session,
         table="customer_identities",
         columns=IDENTITY_COLUMNS,
         rows=[
             (workspace_id, kind, value, customer_id, created_at)
-            for (kind, value), customer_id in attached.items()
+            for (kind, value), customer_id in sorted(attached.items())
         ],
         conflict_columns=("workspace_id", "kind", "value"),
     )
