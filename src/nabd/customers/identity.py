@@ -29,6 +29,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import chain, compress, filterfalse, repeat
 from operator import is_not, itemgetter
 from typing import Any, cast
@@ -501,6 +502,10 @@ def _only_anonymous(
     return set(kinds) == {"anonymous_id"}
 
 
+class _MergeUnlocked(Exception):
+    """`_link` found that it must merge, without the event-writer lock taken first."""
+
+
 def identify(
     session: Session,
     *,
@@ -516,6 +521,13 @@ def identify(
     known customer (recorded, so it can be undone), which re-attributes its earlier events,
     transactions and feedback. When it already belongs to another known person (a shared
     device), only the anonymous id moves: history that may be someone else's stays put.
+
+    The merge's event-writer lock is taken before the first write when the visitor's profile
+    may be merged: taken after, this transaction could hold a new identity that a batch
+    holding the lock shared waits for, while it waits for that batch (a deadlock). A profile
+    that becomes mergeable only meanwhile (a concurrent batch committed it) is found after
+    the writes: on PostgreSQL they are rolled back to a savepoint, releasing what a batch
+    may wait for, and the link runs again under the lock. SQLite has one writer at a time.
     """
     anonymous_id = bounded_id(anonymous_id, MAX_ANONYMOUS_ID_LENGTH)
     holder = (
@@ -527,29 +539,63 @@ def identify(
         )
         .scalar_subquery()
     )
+    link = partial(
+        _link,
+        session,
+        workspace_id=workspace_id,
+        anonymous_id=anonymous_id,
+        customer=customer,
+        at=at,
+        actor=actor,
+    )
     if _only_anonymous(session, workspace_id=workspace_id, customer=holder):
-        # The merge's event-writer lock, before this function's first write (the known
-        # customer's seen dates): taken after it, a batch holding the lock shared and waiting
-        # for that row would wait for this transaction while it waits for the batch. Whether
-        # to merge is decided again below, under the lock.
         exclude_event_writers(session, workspace_id=workspace_id)
+        return link(locked=True)
+    if is_sqlite(session):
+        return link(locked=True)
+    savepoint = session.begin_nested()
+    try:
+        linked = link(locked=False)
+    except _MergeUnlocked:
+        savepoint.rollback()
+        exclude_event_writers(session, workspace_id=workspace_id)
+        return link(locked=True)
+    savepoint.commit()
+    return linked
+
+
+def _link(
+    session: Session,
+    *,
+    workspace_id: int,
+    anonymous_id: str,
+    customer: CustomerReference,
+    at: datetime,
+    actor: Actor,
+    locked: bool,
+) -> IdentifyResult:
+    """`identify` once the lock is decided; raises `_MergeUnlocked` when it must merge and
+    `locked` is False (the caller holds no event-writer lock)."""
     known_id = resolve_customer(
         session, workspace_id=workspace_id, identities=customer.identities(), seen_at=at
     )
-    holder_id = lookup_identities(
-        session, workspace_id=workspace_id, pairs={("anonymous_id", anonymous_id)}
-    ).get(("anonymous_id", anonymous_id))
+    pair = ("anonymous_id", anonymous_id)
+    holder_id = lookup_identities(session, workspace_id=workspace_id, pairs={pair}).get(pair)
     if holder_id is None:
         resolve_customers(
             session,
             workspace_id=workspace_id,
-            references=[(customer.identities()[0], ("anonymous_id", anonymous_id))],
+            references=[(customer.identities()[0], pair)],
             seen_at=[at],
         )
-        return IdentifyResult(customer_id=known_id, merge_id=None)
+        # A concurrent batch may have stored the visitor's id first (its own new profile):
+        # then that profile is the holder, merged or left as below.
+        holder_id = lookup_identities(session, workspace_id=workspace_id, pairs={pair})[pair]
     if holder_id == known_id:
         return IdentifyResult(customer_id=known_id, merge_id=None)
     if _only_anonymous(session, workspace_id=workspace_id, customer=holder_id):
+        if not locked:
+            raise _MergeUnlocked
         record = merging.merge_customers(
             session,
             workspace_id=workspace_id,
