@@ -503,7 +503,7 @@ def _only_anonymous(
 
 
 class _MergeUnlocked(Exception):
-    """`_link` found that it must merge, without the event-writer lock taken first."""
+    """`_link` must merge, and its transaction took no event-writer lock before writing."""
 
 
 def identify(
@@ -550,16 +550,17 @@ def identify(
     )
     if _only_anonymous(session, workspace_id=workspace_id, customer=holder):
         exclude_event_writers(session, workspace_id=workspace_id)
-        return link(locked=True)
+        return link(may_merge=True)
     if is_sqlite(session):
-        return link(locked=True)
+        # No batch runs beside this transaction: the merge takes the lock itself.
+        return link(may_merge=True)
     savepoint = session.begin_nested()
     try:
-        linked = link(locked=False)
+        linked = link(may_merge=False)
     except _MergeUnlocked:
         savepoint.rollback()
         exclude_event_writers(session, workspace_id=workspace_id)
-        return link(locked=True)
+        return link(may_merge=True)
     savepoint.commit()
     return linked
 
@@ -572,10 +573,10 @@ def _link(
     customer: CustomerReference,
     at: datetime,
     actor: Actor,
-    locked: bool,
+    may_merge: bool,
 ) -> IdentifyResult:
     """`identify` once the lock is decided; raises `_MergeUnlocked` when it must merge and
-    `locked` is False (the caller holds no event-writer lock)."""
+    may not (on PostgreSQL, the caller took no event-writer lock before the writes)."""
     known_id = resolve_customer(
         session, workspace_id=workspace_id, identities=customer.identities(), seen_at=at
     )
@@ -594,7 +595,7 @@ def _link(
     if holder_id == known_id:
         return IdentifyResult(customer_id=known_id, merge_id=None)
     if _only_anonymous(session, workspace_id=workspace_id, customer=holder_id):
-        if not locked:
+        if not may_merge:
             raise _MergeUnlocked
         record = merging.merge_customers(
             session,
