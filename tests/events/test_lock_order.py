@@ -4,7 +4,8 @@ On PostgreSQL a row that another open transaction inserted under the same unique
 the insert wait for that transaction: two batches inserting the same keys in opposite orders
 would each wait for the other (a deadlock, one of them aborted with a 500). Ingestion inserts
 them in key order, so here every batch of every round must be stored and answered. SQLite
-admits one writer at a time, so there these tests only check the outcome.
+admits one writer at a time, so there these tests only check the outcome. The last test
+checks that concurrent purchases by the same buyers are all counted in their summaries.
 """
 
 import threading
@@ -207,3 +208,28 @@ def test_transactions_with_the_same_order_ids_in_opposite_orders(
         assert sum(o.duplicates for o in outcomes) == size
         assert _count(session, Transaction) == size * (round_ + 1)
         assert _count(session, Customer) == size * (round_ + 1)
+
+
+def test_concurrent_purchases_of_one_buyer_are_all_counted(
+    engine: Engine, session: Session
+) -> None:
+    """Batches of different orders by the same buyers at once: each buyer's order count and
+    total spend cover every committed order, not just those one batch could see."""
+    workspace = make_workspace(session)
+    buyers = [f"buyer-{n}" for n in range(5)]
+
+    def store(prefix: str) -> BatchOutcome:
+        items = [
+            (n, TransactionIn.model_validate(transaction_item(f"{prefix}-{n}", customer=buyer)))
+            for n, buyer in enumerate({"external_id": buyer} for buyer in buyers)
+        ]
+        with transaction(create_session_factory(engine)) as own:
+            return ingest_transactions(own, workspace_id=workspace.id, items=items)
+
+    store("first")  # the buyers are known from here on
+    for round_ in range(ROUNDS):
+        outcomes = _at_once(store, [f"r{round_}-a", f"r{round_}-b", f"r{round_}-c"])
+        assert [outcome.accepted for outcome in outcomes] == [5, 5, 5]
+        session.expire_all()
+        counts = session.scalars(select(Customer.order_count)).all()
+        assert counts == [1 + 3 * (round_ + 1)] * 5
