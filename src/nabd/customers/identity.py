@@ -29,6 +29,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import chain, compress, filterfalse, repeat
 from operator import is_not, itemgetter
 from typing import Any, cast
@@ -320,13 +321,16 @@ def _resolve_once(
     # The pairs were found unstored just now: on PostgreSQL COPYed straight into the table
     # (`insert_new_rows`); one a concurrent transaction stored meanwhile fails the COPY, and
     # the rows go through `INSERT … ON CONFLICT DO NOTHING`, which counts what it wrote.
+    # In pair order: a pair that another open transaction inserted makes the insert wait for
+    # it, so two batches inserting the same new pairs in opposite orders would each wait for
+    # the other (PostgreSQL aborts one: a deadlock). In one order, one waits, the other goes on.
     written = insert_new_rows(
         session,
         table="customer_identities",
         columns=IDENTITY_COLUMNS,
         rows=[
             (workspace_id, kind, value, customer_id, created_at)
-            for (kind, value), customer_id in attached.items()
+            for (kind, value), customer_id in sorted(attached.items())
         ],
         conflict_columns=("workspace_id", "kind", "value"),
     )
@@ -498,6 +502,10 @@ def _only_anonymous(
     return set(kinds) == {"anonymous_id"}
 
 
+class _MergeUnlocked(Exception):
+    """`_link` must merge, and its transaction took no event-writer lock before writing."""
+
+
 def identify(
     session: Session,
     *,
@@ -513,6 +521,13 @@ def identify(
     known customer (recorded, so it can be undone), which re-attributes its earlier events,
     transactions and feedback. When it already belongs to another known person (a shared
     device), only the anonymous id moves: history that may be someone else's stays put.
+
+    The merge's event-writer lock is taken before the first write when the visitor's profile
+    may be merged: taken after, this transaction could hold a new identity that a batch
+    holding the lock shared waits for, while it waits for that batch (a deadlock). A profile
+    that becomes mergeable only meanwhile (a concurrent batch committed it) is found after
+    the writes: on PostgreSQL they are rolled back to a savepoint, releasing what a batch
+    may wait for, and the link runs again under the lock. SQLite has one writer at a time.
     """
     anonymous_id = bounded_id(anonymous_id, MAX_ANONYMOUS_ID_LENGTH)
     holder = (
@@ -524,29 +539,64 @@ def identify(
         )
         .scalar_subquery()
     )
+    link = partial(
+        _link,
+        session,
+        workspace_id=workspace_id,
+        anonymous_id=anonymous_id,
+        customer=customer,
+        at=at,
+        actor=actor,
+    )
     if _only_anonymous(session, workspace_id=workspace_id, customer=holder):
-        # The merge's event-writer lock, before this function's first write (the known
-        # customer's seen dates): taken after it, a batch holding the lock shared and waiting
-        # for that row would wait for this transaction while it waits for the batch. Whether
-        # to merge is decided again below, under the lock.
         exclude_event_writers(session, workspace_id=workspace_id)
+        return link(may_merge=True)
+    if is_sqlite(session):
+        # No batch runs beside this transaction: the merge takes the lock itself.
+        return link(may_merge=True)
+    savepoint = session.begin_nested()
+    try:
+        linked = link(may_merge=False)
+    except _MergeUnlocked:
+        savepoint.rollback()
+        exclude_event_writers(session, workspace_id=workspace_id)
+        return link(may_merge=True)
+    savepoint.commit()
+    return linked
+
+
+def _link(
+    session: Session,
+    *,
+    workspace_id: int,
+    anonymous_id: str,
+    customer: CustomerReference,
+    at: datetime,
+    actor: Actor,
+    may_merge: bool,
+) -> IdentifyResult:
+    """`identify` once the lock is decided; raises `_MergeUnlocked` when it must merge and
+    may not (on PostgreSQL, the caller took no event-writer lock before the writes)."""
     known_id = resolve_customer(
         session, workspace_id=workspace_id, identities=customer.identities(), seen_at=at
     )
-    holder_id = lookup_identities(
-        session, workspace_id=workspace_id, pairs={("anonymous_id", anonymous_id)}
-    ).get(("anonymous_id", anonymous_id))
+    pair = ("anonymous_id", anonymous_id)
+    holder_id = lookup_identities(session, workspace_id=workspace_id, pairs={pair}).get(pair)
     if holder_id is None:
         resolve_customers(
             session,
             workspace_id=workspace_id,
-            references=[(customer.identities()[0], ("anonymous_id", anonymous_id))],
+            references=[(customer.identities()[0], pair)],
             seen_at=[at],
         )
-        return IdentifyResult(customer_id=known_id, merge_id=None)
+        # A concurrent batch may have stored the visitor's id first (its own new profile):
+        # then that profile is the holder, merged or left as below.
+        holder_id = lookup_identities(session, workspace_id=workspace_id, pairs={pair})[pair]
     if holder_id == known_id:
         return IdentifyResult(customer_id=known_id, merge_id=None)
     if _only_anonymous(session, workspace_id=workspace_id, customer=holder_id):
+        if not may_merge:
+            raise _MergeUnlocked
         record = merging.merge_customers(
             session,
             workspace_id=workspace_id,

@@ -127,9 +127,21 @@ def refresh_value_summary(
 
     The total is in the customer's most used currency: amounts in different currencies are
     never added together (the profile shows each currency).
+
+    The customers are locked first, in id order, as the UPDATE would lock them (FOR NO KEY
+    UPDATE: foreign-key checks of other writers do not wait): read before, a concurrent
+    batch's uncommitted transactions were missed and its summary then overwritten by this
+    one's (PostgreSQL, tests/events/test_lock_order.py). Locked, the transactions are read
+    after that batch committed.
     """
     if not customer_ids:
         return
+    customers = session.scalars(
+        select(Customer)
+        .where(Customer.workspace_id == workspace_id, Customer.id.in_(list(customer_ids)))
+        .order_by(Customer.id)
+        .with_for_update(key_share=True, of=Customer)
+    ).all()
     rows = session.execute(
         select(
             Transaction.customer_id,
@@ -149,11 +161,6 @@ def refresh_value_summary(
     for row in rows:
         # Filtered by customer id above, so never NULL here.
         by_customer.setdefault(row[0] or 0, []).append(row)
-    customers = session.scalars(
-        select(Customer).where(
-            Customer.workspace_id == workspace_id, Customer.id.in_(list(customer_ids))
-        )
-    )
     for customer in customers:
         currencies = by_customer.get(customer.id, [])
         main = max(currencies, key=lambda row: (row[2], row[3]), default=None)

@@ -182,6 +182,8 @@ _TOUCHPOINT = attrgetter("touchpoint")
 _CHANNEL = attrgetter("channel")
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _STORED_MOMENT = attrgetter("stored_moment")
+_CLIENT_EVENT_ID = itemgetter(1)  # of a row in EVENT_COLUMNS
+_ORDER_ID = itemgetter("order_id")
 
 
 def _first_of_each_id(events: Sequence[EventRow]) -> tuple[Sequence[EventRow], int]:
@@ -318,8 +320,9 @@ def _ingest_unlooked(
 
 @dataclass(frozen=True)
 class EventRows:
-    """A batch's events as table rows (`EVENT_COLUMNS`), their customers and stored moments,
-    and the events refused for their places."""
+    """A batch's events as table rows (`EVENT_COLUMNS`), their customers and stored moments
+    (pairs in batch order, where the rows may be in event id order), and the events refused
+    for their places."""
 
     values: list[tuple[Any, ...]]
     customer_ids: list[int]
@@ -371,6 +374,11 @@ def _event_rows(
             strict=True,
         )
     )
+    if not is_sqlite(session):
+        # Stored in event id order: an id that another open transaction inserted makes the
+        # insert wait for it, so two batches carrying the same ids in opposite orders would
+        # each wait for the other (a deadlock, one aborted). About 0.15 µs an event.
+        values.sort(key=_CLIENT_EVENT_ID)
     return EventRows(values, customer_ids, moments, rejected)
 
 
@@ -458,6 +466,8 @@ def ingest_transactions(
         }
         for (item, channel_id), customer_id in zip(placed, customer_ids, strict=True)
     ]
+    # In order id order, as events are stored in event id order (`_event_rows`).
+    rows.sort(key=_ORDER_ID)
     written = insert_ignoring_duplicates(
         session, cast(Table, Transaction.__table__), rows, ["workspace_id", "order_id"]
     )

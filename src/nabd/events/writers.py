@@ -8,7 +8,8 @@ to its commit, and a deletion of customers takes it exclusively before it reads 
 waits for the batches in flight to commit (and then sees their events), and batches that
 come after it wait for it and resolve their customers afresh. Erasure and merge take it
 first thing; `identify`, when it may merge, before its first write (taken after, it could
-hold a customer's row that a waiting batch needs while it waits for that batch).
+hold a customer's row that a waiting batch needs while it waits for that batch), or, when
+it finds it must merge only after writing, once those writes are rolled back to a savepoint.
 
 PostgreSQL: a transaction-scoped advisory lock per workspace (one statement a batch, about
 0.1 µs an event). SQLite admits one writer at a time: both sides make their transaction a
