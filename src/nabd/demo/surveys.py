@@ -54,8 +54,8 @@ CES_WEIGHTS = {
 
 
 # The share of responses with a customer that came through a personal invitation, and per
-# invitation channel its share of those and how many of its invitations were answered (rates
-# in the range CX teams report: e-mail lowest, WhatsApp highest).
+# invitation channel its share of those and how many of its invitations were answered
+# (illustrative rates, differing by channel: e-mail lowest, WhatsApp highest).
 INVITED_SHARE = 0.35
 INVITATION_CHANNELS = {"email": (0.5, 0.18), "sms": (0.3, 0.27), "whatsapp": (0.2, 0.41)}
 # Of the unanswered invitations: opened but not answered, and never delivered.
