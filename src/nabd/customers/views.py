@@ -267,36 +267,35 @@ def merge_duplicate(
     customer_id: int,
     source: Annotated[str, Form()] = "",
 ) -> Response:
-    """Fold a duplicate, named by its customer number, into this customer."""
+    """Fold a duplicate, named by its customer number, into this customer. The merge's own
+    checks (not itself, both exist) refuse before it writes anything."""
     workspace_id = principal.workspace_id
     service.get_customer(session, workspace_id=workspace_id, customer_id=customer_id)
     back = RedirectResponse(f"/customers/{customer_id}#merge", status_code=303)
     source_id = _whole(source.strip())
-    if source_id is None or source_id == customer_id:
-        flash(
-            request,
-            N_("Nothing was merged: give the number of another customer."),
-            level="danger",
-        )
+    another = N_("Nothing was merged: give the number of another customer.")
+    if source_id is None:
+        flash(request, another, level="danger")
         return back
     try:
-        service.get_customer(session, workspace_id=workspace_id, customer_id=source_id)
-    except CustomerNotFound:
+        merging.merge_customers(
+            session,
+            workspace_id=workspace_id,
+            target_id=customer_id,
+            source_id=source_id,
+            actor=principal.actor,
+        )
+    except merging.InvalidMerge:
+        flash(request, another, level="danger")
+    except CustomerNotFound:  # the target was found above: the duplicate is missing
         flash(
             request,
             N_("Nothing was merged: there is no customer %(number)s."),
             level="danger",
             number=source_id,
         )
-        return back
-    merging.merge_customers(
-        session,
-        workspace_id=workspace_id,
-        target_id=customer_id,
-        source_id=source_id,
-        actor=principal.actor,
-    )
-    flash(request, N_("Customer %(number)s was merged into this one."), number=source_id)
+    else:
+        flash(request, N_("Customer %(number)s was merged into this one."), number=source_id)
     return back
 
 
@@ -313,17 +312,19 @@ def undo_merge(
     record = merging.get_merge(session, workspace_id=workspace_id, merge_id=merge_id)
     if record.target_customer_id != customer_id:
         raise merging.MergeNotFound(N_("Merge not found."))
-    back = RedirectResponse(f"/customers/{customer_id}#merge", status_code=303)
-    if record.undone_at is not None:
-        flash(request, N_("This merge was already undone."), level="danger")
-        return back
-    merging.unmerge(session, workspace_id=workspace_id, merge_id=merge_id, actor=principal.actor)
-    flash(
-        request,
-        N_("The merge was undone: customer %(number)s is separate again."),
-        number=record.source_customer_id,
-    )
-    return back
+    try:
+        merging.unmerge(
+            session, workspace_id=workspace_id, merge_id=merge_id, actor=principal.actor
+        )
+    except merging.InvalidMerge as refused:  # already undone: refused before any write
+        flash(request, refused.message, level="danger", **refused.params)
+    else:
+        flash(
+            request,
+            N_("The merge was undone: customer %(number)s is separate again."),
+            number=record.source_customer_id,
+        )
+    return RedirectResponse(f"/customers/{customer_id}#merge", status_code=303)
 
 
 @router.get("/{customer_id}/export.zip")
