@@ -33,6 +33,10 @@ def test_numbers_use_arabic_indic_digits_and_separators_with_the_sign_kept() -> 
     # (else it shows as "1,234.5-"); an English page needs none.
     assert render("{{ n|number }}", DisplayPreferences(), n=-1234.5) == "\u200e-1,234.5"
     assert render("{{ n|number }}", DisplayPreferences(), "en", n=-1234.5) == "-1,234.5"
+    # A metric: one decimal through the same filter, and "—" when there is none.
+    assert render("{{ n|metric }}", DisplayPreferences(), "en", n=-20.34) == "-20.3"
+    assert render("{{ n|metric }}", ARABIC, n=-20.34) == "\u061c-٢٠٫٣"
+    assert render("{{ n|metric }}", DisplayPreferences(), n=None) == "—"
 
 
 def test_currency_keeps_its_sign_and_symbol() -> None:

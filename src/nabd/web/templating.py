@@ -137,6 +137,16 @@ def _format_number(context: Context, value: int | float | Decimal | None) -> str
 
 
 @pass_context
+def _format_metric(context: Context, value: float | Decimal | None) -> str:
+    """A metric as pages show it: one decimal, through `number`; "—" when not measured."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return _format_number(context, round(value, 1))
+    return _format_number(context, round(float(value), 1))
+
+
+@pass_context
 def _format_currency(context: Context, value: Decimal, currency: str) -> str:
     digits = _display(context).digits
     text = format_currency(
@@ -160,5 +170,6 @@ def create_environment() -> Environment:
     environment.filters["date"] = _format_date
     environment.filters["isodate"] = _format_iso_date
     environment.filters["number"] = _format_number
+    environment.filters["metric"] = _format_metric
     environment.filters["currency"] = _format_currency
     return environment
