@@ -22,7 +22,7 @@ from nabd.core.audit import SYSTEM_ACTOR
 from nabd.journeys.service import list_channels
 from nabd.metrics import rollups
 from nabd.surveys import service
-from nabd.surveys.invitations import TOKEN_BYTES
+from nabd.surveys.invitations import TOKEN_BYTES, personal_link
 from nabd.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -256,19 +256,6 @@ def load_demo_surveys(
     return total
 
 
-def _personal_link(
-    survey: Survey, customer_id: int, channel: str, language: str
-) -> SurveyDistribution:
-    return SurveyDistribution(
-        workspace_id=survey.workspace_id,
-        survey_id=survey.id,
-        kind=channel,
-        token=secrets.token_urlsafe(TOKEN_BYTES),
-        customer_id=customer_id,
-        language=language,
-    )
-
-
 def _distribution_history(
     session: Session,
     survey: Survey,
@@ -295,7 +282,7 @@ def _distribution_history(
         if response.customer_id is None or rng.random() >= INVITED_SHARE:
             continue
         channel = rng.choices(channels, shares)[0]
-        link = _personal_link(survey, response.customer_id, channel, response.language)
+        link = personal_link(survey, response.customer_id, channel, response.language)
         answered.append((response, channel, link))
     unanswered: list[tuple[str, datetime, SurveyDistribution]] = []
     for channel, (_share, rate) in INVITATION_CHANNELS.items():
@@ -303,7 +290,7 @@ def _distribution_history(
         for _ in range(round(count * (1 - rate) / rate)):
             sent_at = now - timedelta(days=rng.uniform(0, HISTORY_DAYS))
             language = "ar" if rng.random() < 0.7 else "en"
-            link = _personal_link(survey, rng.choice(customer_ids), channel, language)
+            link = personal_link(survey, rng.choice(customer_ids), channel, language)
             unanswered.append((channel, sent_at, link))
     session.add_all([link for *_, link in answered] + [link for *_, link in unanswered])
     session.flush()

@@ -70,6 +70,22 @@ def invitation_language(
     return workspaces.get_workspace(session, workspace_id=workspace_id).default_language
 
 
+def personal_link(
+    survey: Survey, customer_id: int, channel: str, language: str, *, channel_id: int | None = None
+) -> SurveyDistribution:
+    """A customer's own link to the survey, not yet added: its token makes the response join
+    the customer's profile, and answers it once. An in-app prompt answers through the API."""
+    return SurveyDistribution(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        kind=channel if channel != "in_app" else "api",
+        token=secrets.token_urlsafe(TOKEN_BYTES),
+        customer_id=customer_id,
+        channel_id=channel_id,
+        language=language,
+    )
+
+
 def add_invitation(
     session: Session,
     *,
@@ -88,15 +104,7 @@ def add_invitation(
     code, the widget, an in-app prompt) are handed to the caller at once, so they count as
     sent now; e-mail, SMS and WhatsApp wait in the queue until `due_at`. `channel_id` is the
     workspace's channel of that key, if it has one, so responses carry it."""
-    link = SurveyDistribution(
-        workspace_id=survey.workspace_id,
-        survey_id=survey.id,
-        kind=channel if channel != "in_app" else "api",
-        token=secrets.token_urlsafe(TOKEN_BYTES),
-        customer_id=customer_id,
-        channel_id=channel_id,
-        language=language,
-    )
+    link = personal_link(survey, customer_id, channel, language, channel_id=channel_id)
     session.add(link)
     session.flush()
     queued = channel in SENT_CHANNELS
