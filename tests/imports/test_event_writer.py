@@ -8,14 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import SYSTEM_ACTOR
 from nabd.core.db import create_session_factory, transaction
 from nabd.customers import privacy
 from nabd.customers.models import Customer, CustomerIdentity
+from nabd.events.batch import BatchOutcome
+from nabd.events.ingest import ingest_events
 from nabd.events.models import Event
+from nabd.events.rows import rows_of
+from nabd.events.schemas import EventIn
 from nabd.imports import runner
 from nabd.imports.mapping import default_mapping
 from nabd.imports.runner import ImportReport, run_import
@@ -169,4 +173,97 @@ def test_a_failed_import_leaves_no_event_of_an_uncommitted_customer_and_a_rerun_
     report = _import(engine, workspace_id, path)
     assert (report.accepted, report.duplicates) == (8 - stored, stored)
     assert count(session, Event) == 8 and count(session, Customer) == 8
+    assert orphans(session) == NONE
+
+
+def _waiting_on_locks(engine: Engine) -> int:
+    """Backends of this database waiting for a row or key another transaction holds."""
+    with engine.connect() as probe:
+        return probe.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+
+
+def test_a_batch_waiting_for_the_writer_while_holding_a_customer_the_import_needs(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    """A request's batch creates a customer the import's next batch names too, then waits
+    for an event id that the writer COPYed and has not committed; the importer then waits
+    for that customer's identity. The writer commits only after the importer: on
+    PostgreSQL's side a chain of waits with no cycle in it (the writer is idle), so it
+    would wait for ever. The importer's lock wait is bounded: at its timeout it commits the
+    batches stored, which lets the request go on, and stores its batch again."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's single writer: an import and a batch never run side by side")
+    workspace_id = make_workspace(session).id
+    session.commit()
+    emails = ["z@example.com", "w@example.com", "y@example.com"]
+    path = write_csv(tmp_path / "events.csv", HEADER, _rows("e", emails))
+    crossing = [
+        (
+            0,
+            EventIn.model_validate(
+                {
+                    "event_id": "e0",
+                    "customer": {"email": "y@example.com"},
+                    "type": "page_view",
+                    "timestamp": "2026-05-01T12:00:00+00:00",
+                }
+            ),
+        )
+    ]
+    answers: list[BaseException | BatchOutcome] = []
+
+    def send() -> None:
+        try:
+            with transaction(create_session_factory(engine)) as own:
+                answers.append(
+                    ingest_events(own, workspace_id=workspace_id, events=rows_of(crossing))
+                )
+        except BaseException as error:  # reported below
+            answers.append(error)
+
+    request = threading.Thread(target=send)
+
+    def on_batch(_rows: int) -> None:
+        if request.ident is None:  # e0 is COPYed, not committed; e1 in flight
+            request.start()
+            deadline = time.monotonic() + 10
+            while _waiting_on_locks(engine) == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert request.is_alive()  # holds y's identity, waits for e0
+
+    reports: list[BaseException | ImportReport] = []
+
+    def import_() -> None:
+        try:
+            reports.append(_import(engine, workspace_id, path, on_batch=on_batch))
+        except BaseException as error:  # reported below
+            reports.append(error)
+
+    importer = threading.Thread(target=import_)
+    importer.start()
+    importer.join(timeout=30)
+    hung = importer.is_alive()
+    if hung:  # free both threads so the suite goes on, then fail
+        with engine.connect() as killer:
+            killer.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        importer.join(timeout=30)
+    request.join(timeout=30)
+    assert not hung, "the import and the batch waited for each other"
+    [report] = reports
+    assert isinstance(report, ImportReport), report
+    [answer] = answers
+    assert isinstance(answer, BatchOutcome), answer
+    assert (report.accepted, report.duplicates) == (3, 0)
+    assert (answer.accepted, answer.duplicates) == (0, 1)
+    assert count(session, Event) == 3 and count(session, Customer) == 3
     assert orphans(session) == NONE

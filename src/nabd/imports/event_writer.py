@@ -18,6 +18,16 @@ What one transaction guaranteed is kept by the order of the two:
   importer resolves anything for it, and holds it to its commit. The importer's transaction
   does not take it: waiting for it there, behind an erasure queued after the writer's, while
   the writer waits for the importer, would be a deadlock that PostgreSQL cannot see.
+- No wait goes on for ever. A request's batch may hold a customer's identity that the
+  importer is about to create too, while it waits for an event id that the writer COPYed
+  and has not committed; the writer commits only after the importer, so the importer,
+  waiting for that identity, would wait for ever: PostgreSQL sees the batch waiting for the
+  writer and the importer for the batch, but not the writer waiting for the importer, so no
+  deadlock is detected. (Two imports of overlapping files meet the same way.) Every cycle of
+  waits that PostgreSQL cannot see passes through the importer waiting on the database, so
+  that wait is bounded (`LOCK_WAIT`): at the limit the batch is rolled back to before its
+  customers were resolved, the batches stored are committed on both connections, which lets
+  the other transaction finish, and the batch is resolved again.
 - While the import's events have all been new, as when a file is imported once, their ids
   are not looked up (that look-up was a quarter of the import's time); the first
   batch whose COPY meets a stored id is rolled back on both connections (on the importer's,
@@ -30,6 +40,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from psycopg.errors import LockNotAvailable
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from nabd.core.plain_rows import copy_new_rows
@@ -43,6 +55,12 @@ from nabd.events.ingest import (
 )
 from nabd.events.rows import EventRow
 from nabd.events.writers import hold_event_writers
+
+# The longest the importer's connection waits for a row that another transaction holds while
+# resolving a batch's customers, and how many such waits in a row a batch survives (module
+# docstring: a wait PostgreSQL cannot see through the writer).
+LOCK_WAIT = "2s"
+LOCK_WAIT_ATTEMPTS = 10
 
 # A stored batch as the import reports it: its row numbers, its rows' rejections (those the
 # reader found first), its outcome.
@@ -178,16 +196,31 @@ class PipelinedEvents:
     def _prepare(
         self, numbers: list[int], events: Sequence[EventRow], rejected: list[Rejection]
     ) -> list[Stored]:
-        if not self._writer.open:
-            self._writer.begin()
-        held_before = dict(self.held)
-        # Savepoints stay open until the commit: one rolled back takes those after it along.
-        savepoint = self.session.begin_nested()
-        rows, repeats = new_event_rows(
-            self.session, workspace_id=self.workspace_id, events=events, held=self.held
-        )
+        stored: list[Stored] = []
+        for attempt in range(1, LOCK_WAIT_ATTEMPTS + 1):
+            if not self._writer.open:
+                self._writer.begin()
+            held_before = dict(self.held)
+            # Savepoints stay open until the commit: one rolled back takes those after it along.
+            savepoint = self.session.begin_nested()
+            try:
+                rows, repeats = self._resolve(events)
+                break
+            except OperationalError as error:
+                if not isinstance(error.orig, LockNotAvailable) or attempt == LOCK_WAIT_ATTEMPTS:
+                    raise
+            # Waited too long for a row another transaction holds, which may be waiting for
+            # the writer (module docstring): commit what is stored, releasing the writer's
+            # rows, and resolve the batch again.
+            savepoint.rollback()
+            self.held.clear()
+            self.held.update(held_before)
+            stored += self._commit()
+            if not self.new:  # the commit met a stored id: the rest is looked up
+                return stored + self.store(numbers, events, rejected)
         flight = _Flight(numbers, rejected, events, rows, repeats, held_before, savepoint, None)
-        stored, refused = self._land()
+        landed, refused = self._land()
+        stored += landed
         if refused is not None:
             return stored + self._store_again([refused, flight])
         if rows.values:
@@ -195,6 +228,17 @@ class PipelinedEvents:
         self._flight = flight
         self._pending += len(numbers)
         return stored
+
+    def _resolve(self, events: Sequence[EventRow]) -> tuple[EventRows, int]:
+        """`new_event_rows` waiting at most `LOCK_WAIT` for a row another transaction holds;
+        the limit, set inside the batch's savepoint, ends with it."""
+        connection = self.session.connection()
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+        resolved = new_event_rows(
+            self.session, workspace_id=self.workspace_id, events=events, held=self.held
+        )
+        connection.exec_driver_sql("SET LOCAL lock_timeout TO DEFAULT")
+        return resolved
 
     def _land(self) -> tuple[list[Stored], _Flight | None]:
         """The batch in flight, waited for: stored, or refused (a stored id)."""
