@@ -98,6 +98,55 @@ POSTGRES_SEEN = (
     f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w "
     "WHERE c.customer_id = w.id"
 )
+# The seen layouts priced against today's (`Method.seen_layout`, set up off the clock on the
+# run's copy): `day`, an indexed UTC day `last_seen_on` in place of the indexed
+# `last_seen_at`, the table at fillfactor 80 so that a same-day rewrite can be HOT; `day-skip`,
+# the same with a row rewritten only when its day or first-seen moment moves.
+DAY_LAYOUT_POSTGRES = (
+    "ALTER TABLE customer_seen ADD COLUMN last_seen_on date",
+    "UPDATE customer_seen SET last_seen_on = (last_seen_at AT TIME ZONE 'UTC')::date",
+    "DROP INDEX ix_customer_seen_workspace_last_seen",
+    "CREATE INDEX ix_customer_seen_workspace_last_seen_on "
+    "ON customer_seen (workspace_id, last_seen_on, customer_id)",
+    "ALTER TABLE customer_seen SET (fillfactor = 80)",
+    "VACUUM FULL ANALYZE customer_seen",
+)
+DAY_LAYOUT_SQLITE = (
+    "ALTER TABLE customer_seen ADD COLUMN last_seen_on date",
+    "UPDATE customer_seen SET last_seen_on = substr(last_seen_at, 1, 10)",
+    "DROP INDEX ix_customer_seen_workspace_last_seen",
+    "CREATE INDEX ix_customer_seen_workspace_last_seen_on "
+    "ON customer_seen (workspace_id, last_seen_on, customer_id)",
+    "VACUUM",
+)
+POSTGRES_DAY_SEEN = (
+    "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    "last_seen_at = GREATEST(c.last_seen_at, w.latest), "
+    "last_seen_on = (GREATEST(c.last_seen_at, w.latest) AT TIME ZONE 'UTC')::date "
+    f"FROM {WINDOWS} AS w WHERE c.customer_id = w.id"
+)
+POSTGRES_DAY_SKIP_SEEN = (
+    POSTGRES_DAY_SEEN + " AND (c.first_seen_at > w.earliest "
+    "OR c.last_seen_on < (w.latest AT TIME ZONE 'UTC')::date)"
+)
+# SQLite maintains an index whenever its column is assigned, whatever the value: `day` sets
+# the day apart, only on the rows whose day moves; `day-one` assigns it in one statement.
+SQLITE_DAY_ONE_SEEN = (
+    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3), "
+    "last_seen_on = substr(max(coalesce(last_seen_at, ?3), ?3), 1, 10) WHERE customer_id = ?1"
+)
+SQLITE_DAY_SEEN = (
+    SQLITE_SEEN + " AND last_seen_on >= substr(?3, 1, 10)",
+    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
+    "last_seen_at = ?3, last_seen_on = substr(?3, 1, 10) "
+    "WHERE customer_id = ?1 AND last_seen_on < substr(?3, 1, 10)",
+)
+SQLITE_DAY_SKIP_SEEN = (
+    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2) "
+    "WHERE customer_id = ?1 AND first_seen_at > ?2 AND last_seen_on >= substr(?3, 1, 10)",
+    SQLITE_DAY_SEEN[1],
+)
 # Every foreign key of `events` (to workspaces, customers, touchpoints, channels).
 DROP_EVENT_FKS = (
     "DO $$ DECLARE c text; BEGIN FOR c IN SELECT conname FROM pg_constraint "
@@ -205,6 +254,7 @@ class Method:
     streams: int = 1
     # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped.
     without_fks: bool = False
+    seen_layout: str = "today"  # or "day", "day-skip" (and SQLite "day-one"), see above
 
 
 def methods(postgres: bool, batch: int) -> list[Method]:
@@ -250,7 +300,22 @@ def methods(postgres: bool, batch: int) -> list[Method]:
                 without_fks=True,
             ),
         ]
-    elif batch < MAX_GROUP_WEIGHT:
+    layouts = ["day", "day-skip"] if postgres else ["day-one", "day", "day-skip"]
+    found += [
+        Method(f"seen {layout}: + seen UPDATE, commit/{batch:,}", seen=True, seen_layout=layout)
+        for layout in layouts
+    ]
+    if postgres:
+        found += [
+            Method(
+                f"seen {layout}: nabd's SQL, seen, commit/{batch:,}",
+                seen=True,
+                staged=True,
+                seen_layout=layout,
+            )
+            for layout in layouts
+        ]
+    if not postgres and batch < MAX_GROUP_WEIGHT:
         found.append(
             Method(
                 f"floor: + seen UPDATE, commit/{MAX_GROUP_WEIGHT:,}",
@@ -281,6 +346,7 @@ class Result:
     cpu: float
     db_cpu: float | None
     growth_mb: float
+    hot_share: float | None = None  # PostgreSQL: the share of `customer_seen`'s updates HOT
 
 
 def sqlite_connect(path: Path) -> sqlite3.Connection:
@@ -306,16 +372,25 @@ def sqlite_run(template: Path, scratch: Path, method: Method, batches: list[list
     insert = SQLITE_INSERT.format(table=method.table)
     if method.table == "events":
         insert += EVENT_KEY_CONFLICT  # nabd's statement; SQLite checks the key either way
+    seen_statements = {
+        "today": (SQLITE_SEEN,),
+        "day-one": (SQLITE_DAY_ONE_SEEN,),
+        "day": SQLITE_DAY_SEEN,
+        "day-skip": SQLITE_DAY_SKIP_SEEN,
+    }[method.seen_layout]
+    if method.seen_layout != "today":
+        for statement in DAY_LAYOUT_SQLITE:
+            connection.execute(statement)
     grouped = transactions(batches, method)
     windows = [seen_windows(group) if method.seen else [] for group in grouped]
-    size = template.stat().st_size
+    size = target.stat().st_size
     cpu, began = time.process_time(), time.perf_counter()
     for group, seen in zip(grouped, windows, strict=True):
         connection.execute("BEGIN IMMEDIATE")
         for batch in group:
             connection.executemany(insert, batch)
-        if seen:
-            connection.executemany(SQLITE_SEEN, seen)
+        for statement in seen_statements if seen else ():
+            connection.executemany(statement, seen)
         connection.execute("COMMIT")
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     connection.close()  # checkpoints the WAL into the file
@@ -351,6 +426,11 @@ def postgres_write(
 ) -> None:
     target = STAGE if method.staged else method.table
     kinds = STAGE_KINDS if method.staged else KINDS
+    seen_sql = {
+        "today": POSTGRES_SEEN,
+        "day": POSTGRES_DAY_SEEN,
+        "day-skip": POSTGRES_DAY_SKIP_SEEN,
+    }[method.seen_layout]
     copy_sql = f"COPY {target} ({NAMES}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor:
         for group, seen in zip(grouped, windows, strict=True):
@@ -368,7 +448,7 @@ def postgres_write(
                     copy.set_types(["bigint", "timestamptz", "timestamptz"])
                     for window in seen:
                         copy.write_row(window)
-                cursor.execute(POSTGRES_SEEN)
+                cursor.execute(seen_sql)
             connection.commit()
 
 
@@ -388,6 +468,11 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         if method.without_fks:
             first.execute(DROP_EVENT_FKS)
         first.commit()
+        if method.seen_layout != "today":
+            first.autocommit = True  # VACUUM FULL: outside a transaction
+            for statement in DAY_LAYOUT_POSTGRES:
+                first.execute(statement)
+            first.autocommit = False
         size = first.execute("SELECT pg_database_size(current_database())").fetchone()
         first.execute("CHECKPOINT")  # the copy's and the last run's pages written off the clock
         first.commit()
@@ -411,11 +496,24 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
     finally:
         for connection in connections:
             connection.close()
+    hot_share = postgres_hot_share(dsn)
     postgres_admin(url, f"DROP DATABASE {run}")
     rows = sum(map(len, batches))
     if stored is None or stored[0] != rows or size is None or after is None:
         raise SystemExit(f"{method.label}: {stored} rows stored of {rows}")
-    return Result(rows, seconds, cpu, db_cpu, (after[0] - size[0]) / 2**20)
+    return Result(rows, seconds, cpu, db_cpu, (after[0] - size[0]) / 2**20, hot_share)
+
+
+def postgres_hot_share(dsn: str) -> float | None:
+    """The share of `customer_seen`'s row updates that were HOT (no index entry written),
+    once the closed writers' statistics have reached the server."""
+    time.sleep(1)  # a backend reports its counts as it exits
+    with psycopg.connect(dsn) as connection:
+        found = connection.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+            "WHERE relname = 'customer_seen'"
+        ).fetchone()
+    return found[1] / found[0] if found and found[0] else None
 
 
 def main() -> None:
@@ -459,14 +557,15 @@ def main() -> None:
     print(f"\nengine: {engine_name}; {args.n:,} events in batches of {args.batch:,}")
     print(
         f"{'path':<52} {'rows/s':>9} {'seconds':>8} {'µs CPU/row':>11} {'backends':>9} "
-        f"{'growth MB':>10}"
+        f"{'growth MB':>10} {'HOT':>5}"
     )
     for method, result in results:
         per_row = 1e6 / result.rows
         backends = "" if result.db_cpu is None else f"{result.db_cpu * per_row:.2f}"
+        hot = "" if result.hot_share is None else f"{result.hot_share:.0%}"
         print(
             f"{method.label:<52} {result.rows / result.seconds:>9,.0f} {result.seconds:>8.2f} "
-            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f}"
+            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f} {hot:>5}"
         )
     print(
         f"load average before: {load_before[0]:.2f}, after: {load_after[0]:.2f} "
