@@ -83,10 +83,12 @@ PLAIN_TABLE = "plain_events"
 PLAIN_DDL = f"CREATE TABLE {PLAIN_TABLE} ({', '.join(f'{n} {k}' for n, k in EVENT_COLUMNS)})"
 SQLITE_INSERT = f"INSERT INTO {{table}} ({NAMES}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"  # noqa: S608
 EVENT_KEY_CONFLICT = " ON CONFLICT (workspace_id, client_event_id) DO NOTHING"
-# The customers' first/last-seen window widened to a transaction's (id, earliest, latest).
+# The customers' first/last-seen window widened to a transaction's (id, earliest, latest),
+# with the indexed UTC day of the last (migration 0025).
 SQLITE_SEEN = (
     "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
-    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE customer_id = ?1"
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3), "
+    "last_seen_on = substr(max(coalesce(last_seen_at, ?3), ?3), 1, 10) WHERE customer_id = ?1"
 )
 WINDOWS = "floor_windows"
 WINDOWS_DDL = (
@@ -95,57 +97,41 @@ WINDOWS_DDL = (
 )
 POSTGRES_SEEN = (
     "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
-    f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w "
-    "WHERE c.customer_id = w.id"
-)
-# The seen layouts priced against today's (`Method.seen_layout`, set up off the clock on the
-# run's copy): `day`, an indexed UTC day `last_seen_on` in place of the indexed
-# `last_seen_at`, the table at fillfactor 80 so that a same-day rewrite can be HOT; `day-skip`,
-# the same with a row rewritten only when its day or first-seen moment moves.
-DAY_LAYOUT_POSTGRES = (
-    "ALTER TABLE customer_seen ADD COLUMN last_seen_on date",
-    "UPDATE customer_seen SET last_seen_on = (last_seen_at AT TIME ZONE 'UTC')::date",
-    "DROP INDEX ix_customer_seen_workspace_last_seen",
-    "CREATE INDEX ix_customer_seen_workspace_last_seen_on "
-    "ON customer_seen (workspace_id, last_seen_on, customer_id)",
-    "ALTER TABLE customer_seen SET (fillfactor = 80)",
-    "VACUUM FULL ANALYZE customer_seen",
-)
-DAY_LAYOUT_SQLITE = (
-    "ALTER TABLE customer_seen ADD COLUMN last_seen_on date",
-    "UPDATE customer_seen SET last_seen_on = substr(last_seen_at, 1, 10)",
-    "DROP INDEX ix_customer_seen_workspace_last_seen",
-    "CREATE INDEX ix_customer_seen_workspace_last_seen_on "
-    "ON customer_seen (workspace_id, last_seen_on, customer_id)",
-    "VACUUM",
-)
-POSTGRES_DAY_SEEN = (
-    "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
     "last_seen_at = GREATEST(c.last_seen_at, w.latest), "
     "last_seen_on = (GREATEST(c.last_seen_at, w.latest) AT TIME ZONE 'UTC')::date "
     f"FROM {WINDOWS} AS w WHERE c.customer_id = w.id"
 )
+# The seen layouts (`Method.seen_layout`). `day`: as migrated. `indexed time`: as before
+# migration 0025, the precise `last_seen_at` indexed (no day column, no fillfactor), set up
+# off the clock on the run's copy. `day-skip`, PostgreSQL: as migrated, a row rewritten only
+# when its day or its first-seen moment moves (what a weaker `last_seen_at` would cost).
+INDEXED_TIME_POSTGRES = (
+    "CREATE INDEX ix_customer_seen_workspace_last_seen "
+    "ON customer_seen (workspace_id, last_seen_at, customer_id)",
+    "DROP INDEX ix_customer_seen_workspace_last_seen_on",
+    "ALTER TABLE customer_seen DROP COLUMN last_seen_on",
+    "ALTER TABLE customer_seen RESET (fillfactor)",
+    "VACUUM FULL ANALYZE customer_seen",
+)
+INDEXED_TIME_SQLITE = (
+    "CREATE INDEX ix_customer_seen_workspace_last_seen "
+    "ON customer_seen (workspace_id, last_seen_at, customer_id)",
+    "DROP INDEX ix_customer_seen_workspace_last_seen_on",
+    "ALTER TABLE customer_seen DROP COLUMN last_seen_on",
+    "VACUUM",
+)
+SQLITE_INDEXED_TIME_SEEN = (
+    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE customer_id = ?1"
+)
+POSTGRES_INDEXED_TIME_SEEN = (
+    "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w "
+    "WHERE c.customer_id = w.id"
+)
 POSTGRES_DAY_SKIP_SEEN = (
-    POSTGRES_DAY_SEEN + " AND (c.first_seen_at > w.earliest "
+    POSTGRES_SEEN + " AND (c.first_seen_at > w.earliest "
     "OR c.last_seen_on < (w.latest AT TIME ZONE 'UTC')::date)"
-)
-# SQLite maintains an index whenever its column is assigned, whatever the value: `day` sets
-# the day apart, only on the rows whose day moves; `day-one` assigns it in one statement.
-SQLITE_DAY_ONE_SEEN = (
-    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
-    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3), "
-    "last_seen_on = substr(max(coalesce(last_seen_at, ?3), ?3), 1, 10) WHERE customer_id = ?1"
-)
-SQLITE_DAY_SEEN = (
-    SQLITE_SEEN + " AND last_seen_on >= substr(?3, 1, 10)",
-    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
-    "last_seen_at = ?3, last_seen_on = substr(?3, 1, 10) "
-    "WHERE customer_id = ?1 AND last_seen_on < substr(?3, 1, 10)",
-)
-SQLITE_DAY_SKIP_SEEN = (
-    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2) "
-    "WHERE customer_id = ?1 AND first_seen_at > ?2 AND last_seen_on >= substr(?3, 1, 10)",
-    SQLITE_DAY_SEEN[1],
 )
 # Every foreign key of `events` (to workspaces, customers, touchpoints, channels).
 DROP_EVENT_FKS = (
@@ -254,7 +240,7 @@ class Method:
     streams: int = 1
     # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped.
     without_fks: bool = False
-    seen_layout: str = "today"  # or "day", "day-skip" (and SQLite "day-one"), see above
+    seen_layout: str = "day"  # or "indexed time", "day-skip" (PostgreSQL), see above
 
 
 def methods(postgres: bool, batch: int) -> list[Method]:
@@ -300,15 +286,15 @@ def methods(postgres: bool, batch: int) -> list[Method]:
                 without_fks=True,
             ),
         ]
-    layouts = ["day", "day-skip"] if postgres else ["day-one", "day", "day-skip"]
+    layouts = ["indexed time", "day-skip"] if postgres else ["indexed time"]
     found += [
-        Method(f"seen {layout}: + seen UPDATE, commit/{batch:,}", seen=True, seen_layout=layout)
+        Method(f"{layout}: + seen UPDATE, commit/{batch:,}", seen=True, seen_layout=layout)
         for layout in layouts
     ]
     if postgres:
         found += [
             Method(
-                f"seen {layout}: nabd's SQL, seen, commit/{batch:,}",
+                f"{layout}: nabd's SQL, seen, commit/{batch:,}",
                 seen=True,
                 staged=True,
                 seen_layout=layout,
@@ -347,6 +333,7 @@ class Result:
     db_cpu: float | None
     growth_mb: float
     hot_share: float | None = None  # PostgreSQL: the share of `customer_seen`'s updates HOT
+    wal_bytes: float | None = None  # PostgreSQL: WAL the run wrote (the whole server's)
 
 
 def sqlite_connect(path: Path) -> sqlite3.Connection:
@@ -372,14 +359,10 @@ def sqlite_run(template: Path, scratch: Path, method: Method, batches: list[list
     insert = SQLITE_INSERT.format(table=method.table)
     if method.table == "events":
         insert += EVENT_KEY_CONFLICT  # nabd's statement; SQLite checks the key either way
-    seen_statements = {
-        "today": (SQLITE_SEEN,),
-        "day-one": (SQLITE_DAY_ONE_SEEN,),
-        "day": SQLITE_DAY_SEEN,
-        "day-skip": SQLITE_DAY_SKIP_SEEN,
-    }[method.seen_layout]
-    if method.seen_layout != "today":
-        for statement in DAY_LAYOUT_SQLITE:
+    seen_sql = SQLITE_SEEN
+    if method.seen_layout == "indexed time":
+        seen_sql = SQLITE_INDEXED_TIME_SEEN
+        for statement in INDEXED_TIME_SQLITE:
             connection.execute(statement)
     grouped = transactions(batches, method)
     windows = [seen_windows(group) if method.seen else [] for group in grouped]
@@ -389,8 +372,8 @@ def sqlite_run(template: Path, scratch: Path, method: Method, batches: list[list
         connection.execute("BEGIN IMMEDIATE")
         for batch in group:
             connection.executemany(insert, batch)
-        for statement in seen_statements if seen else ():
-            connection.executemany(statement, seen)
+        if seen:
+            connection.executemany(seen_sql, seen)
         connection.execute("COMMIT")
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     connection.close()  # checkpoints the WAL into the file
@@ -427,8 +410,8 @@ def postgres_write(
     target = STAGE if method.staged else method.table
     kinds = STAGE_KINDS if method.staged else KINDS
     seen_sql = {
-        "today": POSTGRES_SEEN,
-        "day": POSTGRES_DAY_SEEN,
+        "day": POSTGRES_SEEN,
+        "indexed time": POSTGRES_INDEXED_TIME_SEEN,
         "day-skip": POSTGRES_DAY_SKIP_SEEN,
     }[method.seen_layout]
     copy_sql = f"COPY {target} ({NAMES}) FROM STDIN (FORMAT BINARY)"
@@ -468,9 +451,9 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         if method.without_fks:
             first.execute(DROP_EVENT_FKS)
         first.commit()
-        if method.seen_layout != "today":
+        if method.seen_layout == "indexed time":
             first.autocommit = True  # VACUUM FULL: outside a transaction
-            for statement in DAY_LAYOUT_POSTGRES:
+            for statement in INDEXED_TIME_POSTGRES:
                 first.execute(statement)
             first.autocommit = False
         size = first.execute("SELECT pg_database_size(current_database())").fetchone()
@@ -480,6 +463,8 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         work = [transactions(batches[k :: method.streams], method) for k in range(method.streams)]
         windows = [[seen_windows(group) if method.seen else [] for group in g] for g in work]
         database_cpu = DatabaseCpu(url.set(database=run).render_as_string(hide_password=False))
+        wal_before = first.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
+        first.commit()
         cpu, began = time.process_time(), time.perf_counter()
         threads = [
             threading.Thread(target=postgres_write, args=(c, method, g, w))
@@ -491,6 +476,9 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
             thread.join()
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
         db_cpu = database_cpu.used()
+        wal = first.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)", wal_before
+        ).fetchone()
         stored = first.execute(f"SELECT count(*) FROM {method.table}").fetchone()  # noqa: S608
         after = first.execute("SELECT pg_database_size(current_database())").fetchone()
     finally:
@@ -501,7 +489,8 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
     rows = sum(map(len, batches))
     if stored is None or stored[0] != rows or size is None or after is None:
         raise SystemExit(f"{method.label}: {stored} rows stored of {rows}")
-    return Result(rows, seconds, cpu, db_cpu, (after[0] - size[0]) / 2**20, hot_share)
+    growth = (after[0] - size[0]) / 2**20
+    return Result(rows, seconds, cpu, db_cpu, growth, hot_share, float(wal[0]) if wal else None)
 
 
 def postgres_hot_share(dsn: str) -> float | None:
@@ -557,15 +546,17 @@ def main() -> None:
     print(f"\nengine: {engine_name}; {args.n:,} events in batches of {args.batch:,}")
     print(
         f"{'path':<52} {'rows/s':>9} {'seconds':>8} {'µs CPU/row':>11} {'backends':>9} "
-        f"{'growth MB':>10} {'HOT':>5}"
+        f"{'growth MB':>10} {'HOT':>5} {'WAL B/row':>10}"
     )
     for method, result in results:
         per_row = 1e6 / result.rows
         backends = "" if result.db_cpu is None else f"{result.db_cpu * per_row:.2f}"
         hot = "" if result.hot_share is None else f"{result.hot_share:.0%}"
+        wal = "" if result.wal_bytes is None else f"{result.wal_bytes / result.rows:,.0f}"
         print(
             f"{method.label:<52} {result.rows / result.seconds:>9,.0f} {result.seconds:>8.2f} "
-            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f} {hot:>5}"
+            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f} {hot:>5} "
+            f"{wal:>10}"
         )
     print(
         f"load average before: {load_before[0]:.2f}, after: {load_after[0]:.2f} "

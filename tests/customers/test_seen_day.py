@@ -261,7 +261,7 @@ def test_0025_backfills_the_day_and_its_downgrade_restores_the_index(
                 options = connection.exec_driver_sql(
                     "SELECT reloptions FROM pg_class WHERE relname = 'customer_seen'"
                 ).scalar()
-                assert options == ["fillfactor=70"]
+                assert options == ["fillfactor=50"]
         indexes = _seen_indexes(engine)
         assert "ix_customer_seen_workspace_last_seen_on" in indexes
         assert "ix_customer_seen_workspace_last_seen" not in indexes
