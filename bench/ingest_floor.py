@@ -34,7 +34,13 @@ PostgreSQL also runs variants that change the run's copy off the clock, to tell 
 backend's time goes: `no FKs:` without `events`' foreign keys (what migration 0022 did; the
 same as the floor on a schema that has it). The seen dates are in `customer_seen` since
 migration 0023 (the `narrow seen` and `customers without …` variants that measured moving them
-there are gone with the columns; bench/README.md keeps their figures).
+there are gone with the columns; bench/README.md keeps their figures). The seen UPDATE sets
+the indexed UTC day `last_seen_on` with `last_seen_at` (migration 0025); `indexed time:` runs
+the events API's transactions on the layout before 0025 (`last_seen_at` indexed, no day, no
+fillfactor), and on PostgreSQL `day-skip:` on 0025's layout rewrites a row only when its day
+or its first-seen moment moves (the price of a weaker `last_seen_at`, not what nabd does).
+PostgreSQL's rows also show the share of `customer_seen`'s updates that were HOT (no index
+entry written) and the WAL the run wrote a row (the whole server's: run it alone).
 `--only TEXT` (repeatable) runs the paths whose label contains it.
 
 The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
