@@ -8,7 +8,7 @@ SQLite and PostgreSQL alike, whatever the number of customers.
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import InstrumentedAttribute
 
 from nabd.customers.models import Customer, CustomerSeen, utc_day
@@ -132,23 +132,23 @@ def _days(column: Any, operator: str, value: Any, now: datetime) -> ColumnElemen
 def _last_contact(workspace_id: int, operator: str, value: Any, now: datetime) -> Any:
     """The ids of the customers whose last contact meets a days condition, from their seen
     rows. The (workspace_id, last_seen_on, customer_id) index holds the UTC day only (the
-    precise time is not indexed, `CustomerSeen`): every day but the boundary's is a range of
-    it, read with no row lookups (unlike the indexes of `customers`, see `_unindexed`), and
-    only the boundary day's rows are read to compare their precise time."""
+    precise time is not indexed, `CustomerSeen`): it gives the range of days, and only on the
+    boundary day does the precise time decide. One range with an OR, not a UNION of the
+    boundary day and the rest: PostgreSQL could not estimate how many ids a UNION gives and
+    probed `customers` for each of 900,000 (5.4 s against 0.6 at a million customers)."""
     seen = select(CustomerSeen.customer_id).where(CustomerSeen.workspace_id == workspace_id)
     if operator == "never":
         return seen.where(CustomerSeen.last_seen_on.is_(None))
     boundary = now - timedelta(days=value)
     day = utc_day(boundary)
-    on_the_day = seen.where(CustomerSeen.last_seen_on == day)
     if operator == "within_days":
-        return union_all(
-            seen.where(CustomerSeen.last_seen_on > day),
-            on_the_day.where(CustomerSeen.last_seen_at >= boundary),
+        return seen.where(
+            CustomerSeen.last_seen_on >= day,
+            or_(CustomerSeen.last_seen_on > day, CustomerSeen.last_seen_at >= boundary),
         )
-    return union_all(
-        seen.where(CustomerSeen.last_seen_on < day),
-        on_the_day.where(CustomerSeen.last_seen_at < boundary),
+    return seen.where(
+        CustomerSeen.last_seen_on <= day,
+        or_(CustomerSeen.last_seen_on < day, CustomerSeen.last_seen_at < boundary),
     )
 
 
