@@ -98,13 +98,15 @@ class CustomerSeen(WorkspaceScoped, Base):
     the UTC day `last_seen_on`, not the precise `last_seen_at` (migration 0025): a rewrite
     that moves the precise time within the same day then leaves every indexed column as it
     was, which PostgreSQL turns into a HOT update (no index entry; the table's fillfactor
-    leaves room on each page for it) and SQLite into no index write. Every writer sets the day
-    with the time: `_day_of_last_seen` here, the SQL of `nabd.core.plain_rows` and
-    `nabd.customers.identity`.
+    leaves room on each page for it). SQLite rewrites an index entry whenever its column is
+    assigned, whatever the value, so gains nothing and loses nothing (bench/README.md,
+    2026-12-07 16:24). Every writer sets the day with the time: `_day_of_last_seen` here, the
+    SQL of `nabd.core.plain_rows` and `nabd.customers.identity`.
     """
 
     __tablename__ = "customer_seen"
-    # A keyset on (last_seen_on, customer_id), ranges of days, both read from the index alone.
+    # The list's keyset on (last_seen_on, customer_id); ranges of days for its filters and
+    # segments' last-contact conditions.
     __table_args__ = (
         Index(
             "ix_customer_seen_workspace_last_seen_on",
