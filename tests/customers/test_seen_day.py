@@ -5,16 +5,17 @@ time writes no index entry on PostgreSQL."""
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.orm import Session
 
 from nabd.core.db import create_db_engine
 from nabd.core.migrations import downgrade_database, upgrade_database
 from nabd.core.plain_rows import moment_writer, widen_seen_window
 from nabd.customers.listing import CustomerFilters, CustomerSort, ListRequest, list_customers
-from nabd.customers.models import Customer, CustomerSeen
+from nabd.customers.models import CustomerSeen
 from nabd.segments.definition import parse_definition
 from nabd.segments.evaluation import matching_customers
 from nabd.workspaces.models import Workspace
@@ -102,9 +103,29 @@ def test_last_contact_days_are_exact_at_the_boundary_day(session: Session) -> No
     assert matching("never") == {never.id}
 
 
-def _plan(engine: Engine, session: Session, statement: object) -> str:
-    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
-    rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+def _listing_statement(session: Session, workspace_id: int, **filters: object) -> tuple[str, Any]:
+    """The first statement (and its parameters) that the list sorted by last seen runs."""
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        list_customers(
+            session,
+            workspace_id=workspace_id,
+            filters=CustomerFilters(**filters),  # type: ignore[arg-type]
+            request=ListRequest(sort=CustomerSort.LAST_SEEN),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return sent[0]
+
+
+def _sqlite_plan(session: Session, statement: str, parameters: Any = ()) -> str:
+    rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
     return " ".join(row[-1] for row in rows)
 
 
@@ -113,26 +134,21 @@ def test_sqlite_reads_the_day_index_for_the_list_and_last_contact(
 ) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's query plan; PostgreSQL's is checked below")
-    ordered = (
-        select(Customer.id)
-        .join(CustomerSeen, CustomerSeen.customer_id == Customer.id)
-        .where(Customer.workspace_id == 1, CustomerSeen.workspace_id == 1)
-        .where(CustomerSeen.last_seen_on.is_not(None))
-        .order_by(CustomerSeen.last_seen_on.desc(), CustomerSeen.customer_id.desc())
-        .limit(51)
-    )
-    plan = _plan(engine, session, ordered)
-    assert "USING COVERING INDEX ix_customer_seen_workspace_last_seen_on" in plan, plan
-    assert "TEMP B-TREE" not in plan, plan
+    workspace = make_workspace(session)
+    plan = _sqlite_plan(session, *_listing_statement(session, workspace.id))
+    assert "USING INDEX ix_customer_seen_workspace_last_seen_on" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # read in order, never every customer sorted
+    filtered = _listing_statement(session, workspace.id, seen_from=LATE)
+    plan = _sqlite_plan(session, *filtered)
+    assert "ix_customer_seen_workspace_last_seen_on (workspace_id=? AND last_seen_on>?)" in plan
     definition = parse_definition(
         {"conditions": [{"field": "last_contact", "operator": "within_days", "value": 30}]}
     )
     segment = matching_customers(workspace_id=1, definition=definition, channel_ids={}, now=LATE)
-    plan = _plan(engine, session, segment)
+    sql = str(segment.compile(engine, compile_kwargs={"literal_binds": True}))
+    plan = _sqlite_plan(session, sql)
     # A range of days from the index (the boundary day's rows then compared by their time).
-    assert (
-        "INDEX ix_customer_seen_workspace_last_seen_on (workspace_id=? AND last_seen_on>?)" in plan
-    )
+    assert "ix_customer_seen_workspace_last_seen_on (workspace_id=? AND last_seen_on>?)" in plan
     assert "SCAN customer_seen" not in plan, plan
 
 
@@ -156,17 +172,10 @@ def test_postgres_reads_the_day_index_for_the_list(engine: Engine, session: Sess
         (workspace.id,),
     )
     connection.exec_driver_sql("ANALYZE customers, customer_seen")
-    page = (
-        select(Customer)
-        .join(CustomerSeen, CustomerSeen.customer_id == Customer.id)
-        .where(Customer.workspace_id == workspace.id, CustomerSeen.workspace_id == workspace.id)
-        .where(CustomerSeen.last_seen_on.is_not(None))
-        .order_by(CustomerSeen.last_seen_on.desc(), CustomerSeen.customer_id.desc())
-        .limit(51)
-    )
-    sql = str(page.compile(engine, compile_kwargs={"literal_binds": True}))
-    plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
-    assert "Index Only Scan Backward using ix_customer_seen_workspace_last_seen_on" in plan, plan
+    statement, parameters = _listing_statement(session, workspace.id)
+    rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+    plan = "\n".join(row[0] for row in rows)
+    assert "Scan Backward using ix_customer_seen_workspace_last_seen_on" in plan, plan
     assert "Sort" not in plan, plan
     session.rollback()
 
