@@ -34,7 +34,13 @@ PostgreSQL also runs variants that change the run's copy off the clock, to tell 
 backend's time goes: `no FKs:` without `events`' foreign keys (what migration 0022 did; the
 same as the floor on a schema that has it). The seen dates are in `customer_seen` since
 migration 0023 (the `narrow seen` and `customers without …` variants that measured moving them
-there are gone with the columns; bench/README.md keeps their figures).
+there are gone with the columns; bench/README.md keeps their figures). The seen UPDATE sets
+the indexed UTC day `last_seen_on` with `last_seen_at` (migration 0025); `indexed time:` runs
+the events API's transactions on the layout before 0025 (`last_seen_at` indexed, no day, no
+fillfactor), and on PostgreSQL `day-skip:` on 0025's layout rewrites a row only when its day
+or its first-seen moment moves (the price of a weaker `last_seen_at`, not what nabd does).
+PostgreSQL's rows also show the share of `customer_seen`'s updates that were HOT (no index
+entry written) and the WAL the run wrote a row (the whole server's: run it alone).
 `--only TEXT` (repeatable) runs the paths whose label contains it.
 
 The rows are written by plain DBAPI calls; no nabd logic runs on the clock (no lookups,
@@ -83,10 +89,12 @@ PLAIN_TABLE = "plain_events"
 PLAIN_DDL = f"CREATE TABLE {PLAIN_TABLE} ({', '.join(f'{n} {k}' for n, k in EVENT_COLUMNS)})"
 SQLITE_INSERT = f"INSERT INTO {{table}} ({NAMES}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"  # noqa: S608
 EVENT_KEY_CONFLICT = " ON CONFLICT (workspace_id, client_event_id) DO NOTHING"
-# The customers' first/last-seen window widened to a transaction's (id, earliest, latest).
+# The customers' first/last-seen window widened to a transaction's (id, earliest, latest),
+# with the indexed UTC day of the last (migration 0025).
 SQLITE_SEEN = (
     "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
-    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE customer_id = ?1"
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3), "
+    "last_seen_on = substr(max(coalesce(last_seen_at, ?3), ?3), 1, 10) WHERE customer_id = ?1"
 )
 WINDOWS = "floor_windows"
 WINDOWS_DDL = (
@@ -95,8 +103,41 @@ WINDOWS_DDL = (
 )
 POSTGRES_SEEN = (
     "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
+    "last_seen_at = GREATEST(c.last_seen_at, w.latest), "
+    "last_seen_on = (GREATEST(c.last_seen_at, w.latest) AT TIME ZONE 'UTC')::date "
+    f"FROM {WINDOWS} AS w WHERE c.customer_id = w.id"
+)
+# The seen layouts (`Method.seen_layout`). `day`: as migrated. `indexed time`: as before
+# migration 0025, the precise `last_seen_at` indexed (no day column, no fillfactor), set up
+# off the clock on the run's copy. `day-skip`, PostgreSQL: as migrated, a row rewritten only
+# when its day or its first-seen moment moves (what a weaker `last_seen_at` would cost).
+INDEXED_TIME_POSTGRES = (
+    "CREATE INDEX ix_customer_seen_workspace_last_seen "
+    "ON customer_seen (workspace_id, last_seen_at, customer_id)",
+    "DROP INDEX ix_customer_seen_workspace_last_seen_on",
+    "ALTER TABLE customer_seen DROP COLUMN last_seen_on",
+    "ALTER TABLE customer_seen RESET (fillfactor)",
+    "VACUUM FULL ANALYZE customer_seen",
+)
+INDEXED_TIME_SQLITE = (
+    "CREATE INDEX ix_customer_seen_workspace_last_seen "
+    "ON customer_seen (workspace_id, last_seen_at, customer_id)",
+    "DROP INDEX ix_customer_seen_workspace_last_seen_on",
+    "ALTER TABLE customer_seen DROP COLUMN last_seen_on",
+    "VACUUM",
+)
+SQLITE_INDEXED_TIME_SEEN = (
+    "UPDATE customer_seen SET first_seen_at = min(coalesce(first_seen_at, ?2), ?2), "
+    "last_seen_at = max(coalesce(last_seen_at, ?3), ?3) WHERE customer_id = ?1"
+)
+POSTGRES_INDEXED_TIME_SEEN = (
+    "UPDATE customer_seen AS c SET first_seen_at = LEAST(c.first_seen_at, w.earliest), "  # noqa: S608
     f"last_seen_at = GREATEST(c.last_seen_at, w.latest) FROM {WINDOWS} AS w "
     "WHERE c.customer_id = w.id"
+)
+POSTGRES_DAY_SKIP_SEEN = (
+    POSTGRES_SEEN + " AND (c.first_seen_at > w.earliest "
+    "OR c.last_seen_on < (w.latest AT TIME ZONE 'UTC')::date)"
 )
 # Every foreign key of `events` (to workspaces, customers, touchpoints, channels).
 DROP_EVENT_FKS = (
@@ -205,6 +246,7 @@ class Method:
     streams: int = 1
     # PostgreSQL, off the clock on the run's copy: events' foreign keys dropped.
     without_fks: bool = False
+    seen_layout: str = "day"  # or "indexed time", "day-skip" (PostgreSQL), see above
 
 
 def methods(postgres: bool, batch: int) -> list[Method]:
@@ -250,7 +292,22 @@ def methods(postgres: bool, batch: int) -> list[Method]:
                 without_fks=True,
             ),
         ]
-    elif batch < MAX_GROUP_WEIGHT:
+    layouts = ["indexed time", "day-skip"] if postgres else ["indexed time"]
+    found += [
+        Method(f"{layout}: + seen UPDATE, commit/{batch:,}", seen=True, seen_layout=layout)
+        for layout in layouts
+    ]
+    if postgres:
+        found += [
+            Method(
+                f"{layout}: nabd's SQL, seen, commit/{batch:,}",
+                seen=True,
+                staged=True,
+                seen_layout=layout,
+            )
+            for layout in layouts
+        ]
+    if not postgres and batch < MAX_GROUP_WEIGHT:
         found.append(
             Method(
                 f"floor: + seen UPDATE, commit/{MAX_GROUP_WEIGHT:,}",
@@ -281,6 +338,8 @@ class Result:
     cpu: float
     db_cpu: float | None
     growth_mb: float
+    hot_share: float | None = None  # PostgreSQL: the share of `customer_seen`'s updates HOT
+    wal_bytes: float | None = None  # PostgreSQL: WAL the run wrote (the whole server's)
 
 
 def sqlite_connect(path: Path) -> sqlite3.Connection:
@@ -306,16 +365,21 @@ def sqlite_run(template: Path, scratch: Path, method: Method, batches: list[list
     insert = SQLITE_INSERT.format(table=method.table)
     if method.table == "events":
         insert += EVENT_KEY_CONFLICT  # nabd's statement; SQLite checks the key either way
+    seen_sql = SQLITE_SEEN
+    if method.seen_layout == "indexed time":
+        seen_sql = SQLITE_INDEXED_TIME_SEEN
+        for statement in INDEXED_TIME_SQLITE:
+            connection.execute(statement)
     grouped = transactions(batches, method)
     windows = [seen_windows(group) if method.seen else [] for group in grouped]
-    size = template.stat().st_size
+    size = target.stat().st_size
     cpu, began = time.process_time(), time.perf_counter()
     for group, seen in zip(grouped, windows, strict=True):
         connection.execute("BEGIN IMMEDIATE")
         for batch in group:
             connection.executemany(insert, batch)
         if seen:
-            connection.executemany(SQLITE_SEEN, seen)
+            connection.executemany(seen_sql, seen)
         connection.execute("COMMIT")
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     connection.close()  # checkpoints the WAL into the file
@@ -351,6 +415,11 @@ def postgres_write(
 ) -> None:
     target = STAGE if method.staged else method.table
     kinds = STAGE_KINDS if method.staged else KINDS
+    seen_sql = {
+        "day": POSTGRES_SEEN,
+        "indexed time": POSTGRES_INDEXED_TIME_SEEN,
+        "day-skip": POSTGRES_DAY_SKIP_SEEN,
+    }[method.seen_layout]
     copy_sql = f"COPY {target} ({NAMES}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor:
         for group, seen in zip(grouped, windows, strict=True):
@@ -368,7 +437,7 @@ def postgres_write(
                     copy.set_types(["bigint", "timestamptz", "timestamptz"])
                     for window in seen:
                         copy.write_row(window)
-                cursor.execute(POSTGRES_SEEN)
+                cursor.execute(seen_sql)
             connection.commit()
 
 
@@ -388,6 +457,11 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         if method.without_fks:
             first.execute(DROP_EVENT_FKS)
         first.commit()
+        if method.seen_layout == "indexed time":
+            first.autocommit = True  # VACUUM FULL: outside a transaction
+            for statement in INDEXED_TIME_POSTGRES:
+                first.execute(statement)
+            first.autocommit = False
         size = first.execute("SELECT pg_database_size(current_database())").fetchone()
         first.execute("CHECKPOINT")  # the copy's and the last run's pages written off the clock
         first.commit()
@@ -395,6 +469,8 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
         work = [transactions(batches[k :: method.streams], method) for k in range(method.streams)]
         windows = [[seen_windows(group) if method.seen else [] for group in g] for g in work]
         database_cpu = DatabaseCpu(url.set(database=run).render_as_string(hide_password=False))
+        wal_before = first.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
+        first.commit()
         cpu, began = time.process_time(), time.perf_counter()
         threads = [
             threading.Thread(target=postgres_write, args=(c, method, g, w))
@@ -406,16 +482,33 @@ def postgres_run(url: URL, method: Method, batches: list[list[Row]]) -> Result:
             thread.join()
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
         db_cpu = database_cpu.used()
+        wal = first.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)", wal_before
+        ).fetchone()
         stored = first.execute(f"SELECT count(*) FROM {method.table}").fetchone()  # noqa: S608
         after = first.execute("SELECT pg_database_size(current_database())").fetchone()
     finally:
         for connection in connections:
             connection.close()
+    hot_share = postgres_hot_share(dsn)
     postgres_admin(url, f"DROP DATABASE {run}")
     rows = sum(map(len, batches))
     if stored is None or stored[0] != rows or size is None or after is None:
         raise SystemExit(f"{method.label}: {stored} rows stored of {rows}")
-    return Result(rows, seconds, cpu, db_cpu, (after[0] - size[0]) / 2**20)
+    growth = (after[0] - size[0]) / 2**20
+    return Result(rows, seconds, cpu, db_cpu, growth, hot_share, float(wal[0]) if wal else None)
+
+
+def postgres_hot_share(dsn: str) -> float | None:
+    """The share of `customer_seen`'s row updates that were HOT (no index entry written),
+    once the closed writers' statistics have reached the server."""
+    time.sleep(1)  # a backend reports its counts as it exits
+    with psycopg.connect(dsn) as connection:
+        found = connection.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+            "WHERE relname = 'customer_seen'"
+        ).fetchone()
+    return found[1] / found[0] if found and found[0] else None
 
 
 def main() -> None:
@@ -459,14 +552,17 @@ def main() -> None:
     print(f"\nengine: {engine_name}; {args.n:,} events in batches of {args.batch:,}")
     print(
         f"{'path':<52} {'rows/s':>9} {'seconds':>8} {'µs CPU/row':>11} {'backends':>9} "
-        f"{'growth MB':>10}"
+        f"{'growth MB':>10} {'HOT':>5} {'WAL B/row':>10}"
     )
     for method, result in results:
         per_row = 1e6 / result.rows
         backends = "" if result.db_cpu is None else f"{result.db_cpu * per_row:.2f}"
+        hot = "" if result.hot_share is None else f"{result.hot_share:.0%}"
+        wal = "" if result.wal_bytes is None else f"{result.wal_bytes / result.rows:,.0f}"
         print(
             f"{method.label:<52} {result.rows / result.seconds:>9,.0f} {result.seconds:>8.2f} "
-            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f}"
+            f"{result.cpu * per_row:>11.2f} {backends:>9} {result.growth_mb:>10.0f} {hot:>5} "
+            f"{wal:>10}"
         )
     print(
         f"load average before: {load_before[0]:.2f}, after: {load_after[0]:.2f} "

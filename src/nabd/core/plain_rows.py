@@ -264,12 +264,15 @@ def insert_widening_seen(
 # customers read and sorted for a batch of 500, 4 ms against 1.5), or hash them all. The
 # workspace is checked on the rows found, as a filter (`IS TRUE`), so it never becomes the
 # way in: as an index condition it even had the planner scan another index of the workspace
-# for the ids (measured on `customers`, where the dates were kept until 0023).
+# for the ids (measured on `customers`, where the dates were kept until 0023). The indexed UTC
+# day `last_seen_on` is set with `last_seen_at`: a rewrite within the day leaves it as it was,
+# so PostgreSQL updates the row in place of its page (HOT: no index entry; migration 0025).
 _WIDEN = (
     "WITH windows AS MATERIALIZED ({windows}) "
     "UPDATE customer_seen AS c SET "
     "first_seen_at = LEAST(c.first_seen_at, v.earliest), "
-    "last_seen_at = GREATEST(c.last_seen_at, v.latest) "
+    "last_seen_at = GREATEST(c.last_seen_at, v.latest), "
+    "last_seen_on = (GREATEST(c.last_seen_at, v.latest) AT TIME ZONE 'UTC')::date "
     "FROM (SELECT * FROM windows ORDER BY id) AS v "
     "WHERE c.customer_id = v.id AND c.customer_id = ANY(ARRAY(SELECT id FROM windows)) "
     "AND (c.workspace_id = %s) IS TRUE AND (c.first_seen_at IS NULL OR "
@@ -362,7 +365,10 @@ def widen_seen_window(
             "first_seen_at = CASE WHEN first_seen_at IS NULL OR first_seen_at > ?2 "
             "THEN ?2 ELSE first_seen_at END, "
             "last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 "
-            "THEN ?3 ELSE last_seen_at END "
+            "THEN ?3 ELSE last_seen_at END, "
+            # The UTC day of the new `last_seen_at` (stored as UTC text, ISO date first).
+            "last_seen_on = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 "
+            "THEN substr(?3, 1, 10) ELSE last_seen_on END "
             "WHERE customer_id = ?1 AND workspace_id = ?4 AND (first_seen_at IS NULL OR "
             "first_seen_at > ?2 OR last_seen_at IS NULL OR last_seen_at < ?3)",
             [(*window, workspace_id) for window in ordered],

@@ -169,9 +169,10 @@ def _create_customers(
         ).all()
         ids = sorted(customer_id for (customer_id,) in returned)
         connection.exec_driver_sql(
-            "INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, last_seen_at) "
-            "SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]'), "
-            "json_extract(value, '$[1]') FROM json_each(?)",
+            "INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, last_seen_at, "
+            "last_seen_on) SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]'), "
+            "json_extract(value, '$[1]'), substr(json_extract(value, '$[1]'), 1, 10) "
+            "FROM json_each(?)",
             (workspace_id, json.dumps(list(zip(ids, windows, strict=True)))),
         )
         return ids
@@ -183,7 +184,8 @@ def _create_customers(
         "created AS (INSERT INTO customers (id, workspace_id, attributes, created_at, language) "
         "SELECT id, %s, '{}'::jsonb, %s, language FROM given), "
         "seen AS (INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, "
-        "last_seen_at) SELECT id, %s, at, at FROM given) "
+        "last_seen_at, last_seen_on) SELECT id, %s, at, at, (at AT TIME ZONE 'UTC')::date "
+        "FROM given) "
         "SELECT id FROM given",
         (windows, languages, workspace_id, created_at, workspace_id),
     ).all()

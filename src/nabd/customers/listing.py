@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session, contains_eager
 from nabd.core.errors import ErrorDetail, ValidationFailed
 from nabd.core.i18n import N_
 from nabd.core.pagination import Page
-from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm, CustomerSeen
+from nabd.customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerSearchTerm,
+    CustomerSeen,
+    utc_day,
+)
 from nabd.customers.scores import NPS_BUCKET_RANGES, customers_in_nps_bucket
 from nabd.customers.search import query_alternatives
 from nabd.segments import service as segments
@@ -42,8 +48,10 @@ _SORT_LABELS = {
     CustomerSort.TOTAL_SPEND_ASCENDING: N_("Total spend, lowest first"),
 }
 _SORT_COLUMNS: dict[CustomerSort, tuple[Any, Any, bool]] = {
-    # column, the customer id beside it (the keyset's tie-break, from the same index), descending
-    CustomerSort.LAST_SEEN: (CustomerSeen.last_seen_at, CustomerSeen.customer_id, True),
+    # column, the customer id beside it (the keyset's tie-break, from the same index), descending.
+    # "Last seen" sorts by the UTC day (`CustomerSeen`: the precise time is not indexed), the
+    # newest customers first within a day.
+    CustomerSort.LAST_SEEN: (CustomerSeen.last_seen_on, CustomerSeen.customer_id, True),
     CustomerSort.NAME: (Customer.sort_name, Customer.id, False),
     CustomerSort.TOTAL_SPEND: (Customer.total_spend, Customer.id, True),
     CustomerSort.TOTAL_SPEND_ASCENDING: (Customer.total_spend, Customer.id, False),
@@ -79,7 +87,7 @@ def _invalid_cursor() -> ValidationFailed:
 
 
 def _encode(sort: CustomerSort, value: Any, last_id: int) -> str:
-    if isinstance(value, datetime):
+    if isinstance(value, date):
         value = value.isoformat()
     elif isinstance(value, Decimal):
         value = str(value)
@@ -96,7 +104,7 @@ def _decode(sort: CustomerSort, cursor: str) -> tuple[Any, int]:
         if raw is None:
             return None, payload["id"]
         if sort is CustomerSort.LAST_SEEN:
-            return datetime.fromisoformat(raw), payload["id"]
+            return date.fromisoformat(raw), payload["id"]
         if sort is CustomerSort.NAME:
             return str(raw), payload["id"]
         return Decimal(raw), payload["id"]
@@ -165,10 +173,17 @@ def _filtered(workspace_id: int, filters: CustomerFilters, *, by_seen: bool) -> 
         statement = statement.where(Customer.total_spend >= filters.min_spend)
     if filters.max_spend is not None:
         statement = statement.where(Customer.total_spend <= filters.max_spend)
+    # Exact on the precise time, within the range of days the index holds.
     if filters.seen_from is not None:
-        statement = statement.where(CustomerSeen.last_seen_at >= filters.seen_from)
+        statement = statement.where(
+            CustomerSeen.last_seen_on >= utc_day(filters.seen_from),
+            CustomerSeen.last_seen_at >= filters.seen_from,
+        )
     if filters.seen_until is not None:
-        statement = statement.where(CustomerSeen.last_seen_at < filters.seen_until)
+        statement = statement.where(
+            CustomerSeen.last_seen_on <= utc_day(filters.seen_until),
+            CustomerSeen.last_seen_at < filters.seen_until,
+        )
     if filters.nps_bucket in NPS_BUCKET_RANGES:
         statement = statement.where(
             Customer.id.in_(

@@ -20,7 +20,7 @@ from nabd.core.models import Base
 from nabd.core.pagination import Page, PageRequest, paginate
 from nabd.core.types import utcnow
 from nabd.customers.merge_models import CustomerMerge
-from nabd.customers.models import ContactPreference, Customer, CustomerSeen
+from nabd.customers.models import ContactPreference, Customer, CustomerSeen, utc_day
 from nabd.customers.service import get_customer, refresh_search_text, refresh_value_summary
 from nabd.events.models import CUSTOMER_REFERENCE
 from nabd.events.writers import exclude_event_writers
@@ -238,6 +238,7 @@ def _restore_source(session: Session, *, workspace_id: int, record: CustomerMerg
         if values[column] is not None:
             values[column] = datetime.fromisoformat(values[column])
     seen = {column: values.pop(column) for column in ("first_seen_at", "last_seen_at")}
+    seen["last_seen_on"] = utc_day(seen["last_seen_at"])
     source_id = record.source_customer_id
     session.execute(insert(Customer).values(id=source_id, workspace_id=workspace_id, **values))
     session.execute(

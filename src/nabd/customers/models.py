@@ -1,11 +1,11 @@
 """Customer profiles, their identities, contact preferences and search terms."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from nabd.core.models import Base, CreatedAtMixin, IdMixin, WorkspaceScoped
 from nabd.core.types import BigIntId, JSONDocument, utcnow
@@ -75,6 +75,11 @@ class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     def last_seen_at(self, value: datetime | None) -> None:
         self.seen.last_seen_at = value
 
+    @property
+    def last_seen_on(self) -> date | None:
+        """The UTC day of `last_seen_at`, which the list sorts by (`CustomerSeen`)."""
+        return self.seen.last_seen_on
+
 
 class CustomerSeen(WorkspaceScoped, Base):
     """When a customer was first and last seen, widened by every batch of their activity.
@@ -88,13 +93,26 @@ class CustomerSeen(WorkspaceScoped, Base):
     statement, or the same flush) and never on its own, so a key to `customers` only checked
     what was just written, for every customer ingestion creates; a deleted customer deletes
     its row by a trigger on `customers` (and a deleted workspace its customers).
+
+    The list's "last seen" sort and filter, and segments' last-contact conditions, go through
+    the UTC day `last_seen_on`, not the precise `last_seen_at` (migration 0025): a rewrite
+    that moves the precise time within the same day then leaves every indexed column as it
+    was, which PostgreSQL turns into a HOT update (no index entry; the table's fillfactor
+    leaves room on each page for it). SQLite rewrites an index entry whenever its column is
+    assigned, whatever the value, so gains nothing and loses nothing (bench/README.md,
+    2026-12-07 16:24). Every writer sets the day with the time: `_day_of_last_seen` here, the
+    SQL of `nabd.core.plain_rows` and `nabd.customers.identity`.
     """
 
     __tablename__ = "customer_seen"
-    # The customer list's "last seen" sort and filter: a keyset on (last_seen_at, customer_id).
+    # The list's keyset on (last_seen_on, customer_id); ranges of days for its filters and
+    # segments' last-contact conditions.
     __table_args__ = (
         Index(
-            "ix_customer_seen_workspace_last_seen", "workspace_id", "last_seen_at", "customer_id"
+            "ix_customer_seen_workspace_last_seen_on",
+            "workspace_id",
+            "last_seen_on",
+            "customer_id",
         ),
     )
     workspace_leads_an_index = True
@@ -103,10 +121,22 @@ class CustomerSeen(WorkspaceScoped, Base):
     customer_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     first_seen_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+    last_seen_on: Mapped[date | None]
 
     customer: Mapped[Customer] = relationship(
         back_populates="seen", primaryjoin="Customer.id == foreign(CustomerSeen.customer_id)"
     )
+
+    @validates("last_seen_at")
+    def _day_of_last_seen(self, _key: str, moment: datetime | None) -> datetime | None:
+        """The indexed day follows the precise time, however it is set."""
+        self.last_seen_on = utc_day(moment)
+        return moment
+
+
+def utc_day(moment: datetime | None) -> date | None:
+    """The UTC day of a timezone-aware moment: what `CustomerSeen.last_seen_on` holds."""
+    return None if moment is None else moment.astimezone(UTC).date()
 
 
 @event.listens_for(CustomerSeen, "before_insert")
