@@ -8,9 +8,10 @@ and half of it on PostgreSQL. Here the rows go in one statement (or a few), thro
 type's own bind processing:
 
 - PostgreSQL: `INSERT … SELECT * FROM unnest(%s::bigint[], %s::text[], …)`, one array per column;
-- SQLite: `INSERT … VALUES (?, …), (?, …), …`, the rows' values bound by sqlite3's C code, as
-  many rows per statement as SQLite's parameter limit allows. (One JSON array of rows read by
-  `json_each` cost twice as much of SQLite's time: every `json_extract` parses its row again.)
+- SQLite: `INSERT … VALUES (?1, ?3, …), (?1, ?4, …), …`, the rows' values bound by sqlite3's C
+  code, a value every row shares once (`_sqlite_chunks`), as many rows per statement as
+  SQLite's parameter limit allows. (One JSON array of rows read by `json_each` cost twice as
+  much of SQLite's time: every `json_extract` parses its row again.)
 
 Rows are inserted in the order given, so autoincrement ids increase with the position of a
 row (what SQLAlchemy's own `sort_by_parameter_order` relies on); RETURNING rows come back in
@@ -190,8 +191,8 @@ def _sqlite_chunks(
 
 
 def _one_value(values: Sequence[Any]) -> bool:
-    """Whether every value is equal to the first and of its type (1, True and 1.0 are
-    equal but bound apart), so binding the first once binds them all."""
+    """Whether every value is equal to the first and of its type (1 and 1.0 are equal but
+    bound as an integer and a real), so binding the first once binds them all."""
     if len(values) < 2:
         return False
     first = values[0]

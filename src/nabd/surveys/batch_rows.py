@@ -252,8 +252,9 @@ class BatchRows:
 
     def scores(self, stored: Sequence[tuple[int, Checked]]) -> Scores:
         """The stored responses' rollup counts, as `rollups.contribution` takes them: the
-        scored answers counted by submission time, channel, language, question and score
-        first (one C pass over the batch), then each distinct one put in its place."""
+        scored answers first counted by submission time, channel, language, question and
+        score in one `Counter` (counted in C, where `+=` per answer went through Counter's
+        Python methods after a place per response), then each distinct one put in its place."""
         survey = self.survey
         kinds = self._kinds
         answers = Counter(
