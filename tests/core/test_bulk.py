@@ -1,5 +1,6 @@
 """insert_rows: one multi-row INSERT on either engine, in order, skipping conflicts."""
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, Table, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,6 +157,48 @@ def test_insert_ids_are_the_ids_of_the_rows_inserted(
     assert [row_id for row_id, _ in stored] == list(ids)
     assert [key for _, key in stored] == ["k0", None, "k3", None, "k6"]
     assert session.scalar(select(func.count()).select_from(SurveyResponse)) == 6
+
+
+@pytest.mark.parametrize("limit", [None, 40])
+def test_a_value_every_row_shares_is_bound_once_per_statement(
+    session: Session, engine: Engine, survey: Survey, limit: int | None
+) -> None:
+    rows = [
+        _row(survey, f"k{number}") | {"language": "ar" if number % 3 else "en"}
+        for number in range(20)
+    ]
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    sent: list[tuple[str, Sequence[Any]]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if statement.startswith("INSERT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        # The first write of the transaction goes through SQLAlchemy (its event takes the
+        # write lock), so the listener sees the first statement's parameters.
+        with sqlite_parameters_at_most(session, limit) if limit else nullcontext():
+            ids = insert_ids(session, RESPONSES, columns)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    stored = session.execute(
+        select(SurveyResponse.idempotency_key, SurveyResponse.language, SurveyResponse.survey_id)
+        .where(SurveyResponse.id.in_(list(ids)))
+        .order_by(SurveyResponse.id)
+    ).all()
+    assert stored == [(row["idempotency_key"], row["language"], survey.id) for row in rows]
+    if engine.dialect.name != "sqlite":
+        return
+    statement, parameters = sent[0]
+    # Two columns vary (the key, the language); workspace, survey, completed, submitted,
+    # completed and received times and progress are one value each, named by every row.
+    varying, rows_sent = 2, statement.count("), (") + 1
+    shared = len(parameters) - varying * rows_sent
+    assert shared == 7
+    assert len(re.findall(rf"\?{shared}\b", statement)) == rows_sent
+    if limit:  # the shared values, then as many rows as fit in the rest
+        assert len(parameters) == shared + varying * ((limit - shared) // varying)
 
 
 def test_equal_values_of_different_types_are_bound_apart(session: Session, survey: Survey) -> None:

@@ -8,9 +8,10 @@ and half of it on PostgreSQL. Here the rows go in one statement (or a few), thro
 type's own bind processing:
 
 - PostgreSQL: `INSERT … SELECT * FROM unnest(%s::bigint[], %s::text[], …)`, one array per column;
-- SQLite: `INSERT … VALUES (?, …), (?, …), …`, the rows' values bound by sqlite3's C code, as
-  many rows per statement as SQLite's parameter limit allows. (One JSON array of rows read by
-  `json_each` cost twice as much of SQLite's time: every `json_extract` parses its row again.)
+- SQLite: `INSERT … VALUES (?1, ?3, …), (?1, ?4, …), …`, the rows' values bound by sqlite3's C
+  code, a value every row shares once (`_sqlite_chunks`), as many rows per statement as
+  SQLite's parameter limit allows. (One JSON array of rows read by `json_each` cost twice as
+  much of SQLite's time: every `json_extract` parses its row again.)
 
 Rows are inserted in the order given, so autoincrement ids increase with the position of a
 row (what SQLAlchemy's own `sort_by_parameter_order` relies on); RETURNING rows come back in
@@ -164,16 +165,43 @@ def _bound_plan(
 def _sqlite_chunks(
     connection: Connection, plan: "_Plan", bound_columns: Sequence[Sequence[Any]]
 ) -> list[tuple[str, tuple[Any, ...]]]:
-    """The SQLite statements of the rows: as many rows per statement as SQLite's limit on
-    parameters allows (32,766 by default)."""
-    bound = list(zip(*bound_columns, strict=True))
-    chunk = max(1, _parameter_limit(connection) // len(bound_columns))
+    """The SQLite statements of the rows: a column whose rows all hold one value (a batch's
+    workspace, survey, received time, a JSON null) bound once per statement as a numbered
+    parameter that every row names, the others row by row; as many rows per statement as
+    SQLite's limit on parameters allows (32,766 by default).
+
+    Binding every row's copy of such a value, and flattening it into the parameters first,
+    was most of the Python time of inserting a batch's rows."""
+    shared = tuple(_one_value(values) for values in bound_columns)
+    once = tuple(values[0] for values, one in zip(bound_columns, shared, strict=True) if one)
+    varying = [values for values, one in zip(bound_columns, shared, strict=True) if not one]
+    count = len(bound_columns[0])
+    if not varying:  # every row the same: still one row each
+        rows: list[tuple[Any, ...]] = [()] * count
+        chunk = count
+    else:
+        rows = list(zip(*varying, strict=True))
+        chunk = max(1, (_parameter_limit(connection) - len(once)) // len(varying))
     statements = []
-    for start in range(0, len(bound), chunk):
-        part = bound[start : start + chunk]
-        sql = _sqlite_values(plan.sql, len(bound_columns), len(part))
-        statements.append((sql, tuple(chain.from_iterable(part))))
+    for start in range(0, count, chunk):
+        part = rows[start : start + chunk]
+        sql = _sqlite_numbered(plan.sql, shared, len(part))
+        statements.append((sql, once + tuple(chain.from_iterable(part))))
     return statements
+
+
+def _one_value(values: Sequence[Any]) -> bool:
+    """Whether every value is equal to the first and of its type (1 and 1.0 are equal but
+    bound as an integer and a real), so binding the first once binds them all."""
+    if len(values) < 2:
+        return False
+    first = values[0]
+    # The last compared first: most columns that vary differ there, and stop here.
+    return (
+        values[-1] == first
+        and values.count(first) == len(values)
+        and len(set(map(type, values))) == 1
+    )
 
 
 def _parameter_limit(connection: Connection) -> int:
@@ -433,6 +461,30 @@ def _sqlite_values(sql: str, width: int, count: int) -> str:
     """The SQLite statement with `count` rows of `width` parameters."""
     row = f"({', '.join('?' * width)})"
     return sql.replace("{rows}", ", ".join([row] * count), 1)
+
+
+@lru_cache(maxsize=64)
+def _sqlite_numbered(sql: str, shared: tuple[bool, ...], count: int) -> str:
+    """The SQLite statement with `count` rows of `len(shared)` columns, each parameter
+    numbered: the shared columns' first (`?1` …, the same in every row), then the other
+    columns' row after row. (An unnumbered `?` takes the number after the largest one
+    already used, so it cannot follow a shared one.)"""
+    if not any(shared):
+        return _sqlite_values(sql, len(shared), count)
+    number = sum(shared)
+    shared_numbers = iter(range(1, number + 1))
+    template = [next(shared_numbers) if one else None for one in shared]
+    rows = []
+    for _row in range(count):
+        names = []
+        for fixed in template:
+            if fixed is None:
+                number += 1
+                names.append(f"?{number}")
+            else:
+                names.append(f"?{fixed}")
+        rows.append(f"({', '.join(names)})")
+    return sql.replace("{rows}", ", ".join(rows), 1)
 
 
 def json_text(value: Any) -> str:

@@ -251,17 +251,23 @@ class BatchRows:
         return None, None
 
     def scores(self, stored: Sequence[tuple[int, Checked]]) -> Scores:
-        """The stored responses' rollup counts, as `rollups.contribution` takes them."""
+        """The stored responses' rollup counts, as `rollups.contribution` takes them: the
+        scored answers first counted by submission time, channel, language, question and
+        score in one `Counter` (counted in C, where `+=` per answer went through Counter's
+        Python methods after a place per response), then each distinct one put in its place."""
         survey = self.survey
         kinds = self._kinds
+        answers = Counter(
+            (submitted_at, channel_id, language, question_id, value)
+            for _, (values, channel_id, language, _completed, submitted_at, _key) in stored
+            for question_id, value in values.items()
+            if question_id in kinds and isinstance(value, int)
+        )
         scores: Scores = Counter()
         places = RollupPlaces()
-        for _, (values, channel_id, language, _completed, submitted_at, _key) in stored:
+        for (submitted_at, channel_id, language, question_id, value), count in answers.items():
             place = places.of(
                 survey.workspace_id, submitted_at, channel_id, survey.touchpoint_id, language
             )
-            for question_id, value in values.items():
-                kind = kinds.get(question_id)
-                if kind is not None and isinstance(value, int):
-                    scores[place, question_id, kind, value] += 1
+            scores[place, question_id, kinds[question_id], value] += count
         return scores
