@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
@@ -33,6 +34,19 @@ def database_at(base_url: str, revision: str) -> Iterator[str]:
     with throwaway_database(base_url, suffix=f"at_{revision}") as url:
         upgrade_database(url, revision)
         yield url
+
+
+@contextmanager
+def migrated_to(database_url: str, revision: str, directory: Path) -> Iterator[str]:
+    """A fresh database of the run's kind migrated to `revision`: on PostgreSQL a throw-away
+    one (`database_at`), on SQLite a file in `directory`."""
+    if database_url.startswith("postgresql"):
+        with database_at(database_url, revision) as url:
+            yield url
+        return
+    url = f"sqlite:///{directory / f'at_{revision}.sqlite3'}"
+    upgrade_database(url, revision)
+    yield url
 
 
 def run_autocommit(url: str, statement: str) -> None:

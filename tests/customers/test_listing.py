@@ -14,14 +14,21 @@ from tests.customers.factories import T0, add_history, make_customer
 from tests.factories import make_workspace
 
 
-def _names(session: Session, workspace: Workspace, **filters: object) -> list[str | None]:
+def listed_names(
+    session: Session, workspace: Workspace, sort: CustomerSort, **filters: object
+) -> list[str | None]:
+    """The names on the list's first page, in `sort` order, under `filters`."""
     page = list_customers(
         session,
         workspace_id=workspace.id,
         filters=CustomerFilters(**filters),  # type: ignore[arg-type]
-        request=ListRequest(sort=CustomerSort.NAME),
+        request=ListRequest(sort=sort),
     )
     return [customer.display_name for customer in page.items]
+
+
+def _names(session: Session, workspace: Workspace, **filters: object) -> list[str | None]:
+    return listed_names(session, workspace, CustomerSort.NAME, **filters)
 
 
 @pytest.fixture

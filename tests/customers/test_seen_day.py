@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.orm import Session
 
 from nabd.core.db import create_db_engine
@@ -20,7 +20,8 @@ from nabd.segments.definition import parse_definition
 from nabd.segments.evaluation import matching_customers
 from nabd.workspaces.models import Workspace
 from tests.customers.factories import make_customer
-from tests.databases import database_at
+from tests.customers.test_listing import listed_names
+from tests.databases import migrated_to
 from tests.factories import make_workspace
 
 # 23:30 UTC: already the next day in Riyadh, so a day taken in another zone would show.
@@ -28,13 +29,7 @@ LATE = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
 
 def _listed(session: Session, workspace: Workspace, **filters: object) -> list[str | None]:
-    page = list_customers(
-        session,
-        workspace_id=workspace.id,
-        filters=CustomerFilters(**filters),  # type: ignore[arg-type]
-        request=ListRequest(sort=CustomerSort.LAST_SEEN),
-    )
-    return [customer.display_name for customer in page.items]
+    return listed_names(session, workspace, CustomerSort.LAST_SEEN, **filters)
 
 
 def test_the_day_follows_the_precise_time_in_utc(session: Session) -> None:
@@ -214,13 +209,15 @@ def test_postgres_rewrites_within_a_day_are_hot(engine: Engine, session: Session
 @pytest.fixture
 def database_at_0024(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A fresh database migrated to just before 0025."""
-    if database_url.startswith("postgresql"):
-        with database_at(database_url, "0024") as url:
-            yield url
-        return
-    url = f"sqlite:///{tmp_path / 'at_0024.sqlite3'}"
-    upgrade_database(url, "0024")
-    yield url
+    with migrated_to(database_url, "0024", tmp_path) as url:
+        yield url
+
+
+def _storage_options(connection: Connection) -> list[str] | None:
+    """PostgreSQL: `customer_seen`'s storage parameters (its fillfactor)."""
+    return connection.exec_driver_sql(
+        "SELECT reloptions FROM pg_class WHERE relname = 'customer_seen'"
+    ).scalar()
 
 
 def _seen_indexes(engine: Engine) -> set[str]:
@@ -268,9 +265,7 @@ def test_0025_backfills_the_day_and_its_downgrade_restores_the_index(
                 (2, None),
             ]
             if engine.dialect.name == "postgresql":
-                options = connection.exec_driver_sql(
-                    "SELECT reloptions FROM pg_class WHERE relname = 'customer_seen'"
-                ).scalar()
+                options = _storage_options(connection)
                 assert options == ["fillfactor=50"]
         indexes = _seen_indexes(engine)
         assert "ix_customer_seen_workspace_last_seen_on" in indexes
@@ -283,9 +278,7 @@ def test_0025_backfills_the_day_and_its_downgrade_restores_the_index(
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM customer_seen")).scalar() == 2
             if engine.dialect.name == "postgresql":
-                options = connection.exec_driver_sql(
-                    "SELECT reloptions FROM pg_class WHERE relname = 'customer_seen'"
-                ).scalar()
+                options = _storage_options(connection)
                 assert options is None
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect, text
 
 from nabd.core.db import create_db_engine
 from nabd.core.migrations import downgrade_database, upgrade_database
-from tests.databases import database_at
+from tests.databases import migrated_to
 
 FIRST, LAST = "2026-05-01 08:00:00+00:00", "2026-06-01 09:30:00+00:00"
 
@@ -17,13 +17,8 @@ FIRST, LAST = "2026-05-01 08:00:00+00:00", "2026-06-01 09:30:00+00:00"
 @pytest.fixture
 def database_at_0022(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A fresh database migrated to just before 0023."""
-    if database_url.startswith("postgresql"):
-        with database_at(database_url, "0022") as url:
-            yield url
-        return
-    url = f"sqlite:///{tmp_path / 'at_0022.sqlite3'}"
-    upgrade_database(url, "0022")
-    yield url
+    with migrated_to(database_url, "0022", tmp_path) as url:
+        yield url
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from nabd.core.db import create_db_engine
 from nabd.core.migrations import downgrade_database, upgrade_database
-from tests.databases import database_at
+from tests.databases import migrated_to
 
 TABLES = ("customer_seen", "customer_identities", "customer_search_terms")
 AT = "2026-05-01 08:00:00+00:00"
@@ -19,13 +19,8 @@ AT = "2026-05-01 08:00:00+00:00"
 @pytest.fixture
 def database_at_0023(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A fresh database migrated to just before 0024."""
-    if database_url.startswith("postgresql"):
-        with database_at(database_url, "0023") as url:
-            yield url
-        return
-    url = f"sqlite:///{tmp_path / 'at_0023.sqlite3'}"
-    upgrade_database(url, "0023")
-    yield url
+    with migrated_to(database_url, "0023", tmp_path) as url:
+        yield url
 
 
 def _seed(url: str) -> None:
