@@ -40,9 +40,10 @@ def with_moment(row: EventRow) -> EventRow:
     return row._replace(stored_moment=sqlite_moment(row.timestamp))
 
 
-def job(path: Path, size: int = 2) -> ReaderJob:
+def job(path: Path, size: int = 2, for_sqlite: bool = True) -> ReaderJob:
     mapping = default_mapping("events", HEADER)
-    return ReaderJob(path, mapping, ZoneInfo("Asia/Riyadh"), size, "en", "SA")
+    zone = ZoneInfo("Asia/Riyadh")
+    return ReaderJob(path, mapping, zone, size, "en", "SA", for_sqlite=for_sqlite)
 
 
 def import_events(
@@ -77,7 +78,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
 
 @pytest.fixture
 def every_file_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every file counts as large enough for a reader process (on SQLite)."""
+    """Every file counts as large enough for a reader process."""
     monkeypatch.setattr(reader_process, "PROCESS_MIN_BYTES", 0)
 
 
@@ -109,6 +110,18 @@ def test_the_reader_process_checks_as_the_thread_does(
     assert expected[0][1][0][1].identities == (("phone", "+966501234567"),)
     assert {r.field for _, _, rejected in expected for r in rejected} >= {"type", "timestamp"}
     assert [reader.returncode for reader in started] == [0]
+
+
+def test_for_postgresql_the_reader_process_leaves_the_moments_to_the_driver(
+    tmp_path: Path,
+) -> None:
+    """PostgreSQL binds the timestamps themselves: no SQLite text is computed for them."""
+    path = write_csv(tmp_path / "events.csv", HEADER, ROWS)
+    received = list(checked_in_process(job(path, for_sqlite=False)))
+    rows = [row for _, items, _ in received for _, row in items]
+    assert len(rows) == 3
+    assert {row.stored_moment for row in rows} == {None}
+    assert all(row.timestamp.tzinfo is not None for row in rows)
 
 
 def test_the_reader_process_starts_without_the_database_or_web_layers() -> None:
@@ -161,7 +174,7 @@ def test_nabd_import_reads_a_large_file_in_a_process(
     session: Session, database_url: str, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     """The dry run, the import and a second import of the same file, each with its reader
-    process on SQLite; on PostgreSQL the thread stays."""
+    process."""
     workspace = make_workspace(session)
     make_places(session, workspace)
     path = write_csv(tmp_path / "events.csv", HEADER, ROWS)
@@ -182,7 +195,7 @@ def test_nabd_import_reads_a_large_file_in_a_process(
         session.scalars(select(CustomerIdentity.value).where(CustomerIdentity.kind == "phone"))
     )
     assert phones == {"+966501234567", "+966551234567"}
-    assert len(started) == (3 if database_url.startswith("sqlite") else 0)
+    assert len(started) == 3
     assert all(reader.returncode == 0 for reader in started)
 
 
@@ -206,8 +219,7 @@ def test_a_failed_store_ends_the_reader_before_the_error_is_raised(
     path = write_csv(tmp_path / "events.csv", HEADER, ROWS * 2000)
     with pytest.raises(RuntimeError, match="database gone"):
         import_events(engine, workspace.id, path, reader_process=True)
-    expected = 1 if engine.dialect.name == "sqlite" else 0
-    assert len(started) == expected
+    assert len(started) == 1
     assert all(reader.poll() is not None for reader in started)
 
 
@@ -228,7 +240,7 @@ STORED = text(
 def test_the_process_stores_what_the_thread_stores(
     session: Session, engine: Engine, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
-    """The same file imported with its reader on a thread and in a process (on SQLite):
+    """The same file imported with its reader on a thread and in a process:
     the same rows, moments and customers' seen dates, the same report; a second import of
     it adds nothing."""
     # ROWS 40 times over, with their own ids, and a timestamp of its own for each valid one.
@@ -258,4 +270,4 @@ def test_the_process_stores_what_the_thread_stores(
         (120, 0, 200),
         (0, 120, 200),
     ]
-    assert len(started) == (2 if engine.dialect.name == "sqlite" else 0)
+    assert len(started) == 2

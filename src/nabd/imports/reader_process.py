@@ -10,8 +10,9 @@ columns (a list per field, not a tuple per row: half the pickling cost on both s
 pipe's buffer (1 MiB) keeps it at most about two batches ahead, so memory stays bounded.
 Starting it costs its imports: the modules it runs load neither SQLAlchemy, FastAPI nor
 openpyxl (0.6 s of its start-up on an idle machine when they did; under load 0.7 s instead
-of 2-3 s). That pays only on large files (`worth_a_process`), and only on SQLite
-(`runner._prepared`).
+of 2-3 s). That pays only on large files (`worth_a_process`). On PostgreSQL too: the
+importer's Python and the reader's shared one GIL while the server's backends had a core's
+room to spare (bench/README.md, 2026-12-07 19:19).
 """
 
 import fcntl
@@ -52,7 +53,9 @@ _Sent = tuple[list[int], list[Sequence[Any]], list[Rejection]]
 
 
 class ReaderJob(NamedTuple):
-    """Everything the reader needs: it shares no context (phone region …) with the importer."""
+    """Everything the reader needs: it shares no context (phone region …) with the importer.
+    `for_sqlite`: whether the rows are stored on SQLite, which takes their moments as text
+    computed here (`_columns`); PostgreSQL binds the timestamps themselves."""
 
     path: Path
     mapping: Mapping
@@ -60,6 +63,7 @@ class ReaderJob(NamedTuple):
     size: int
     locale: str
     phone_region: str
+    for_sqlite: bool
 
 
 class ReaderFailed(RuntimeError):
@@ -76,12 +80,12 @@ _TIMESTAMP = EventRow._fields.index("timestamp")
 _STORED_MOMENT = EventRow._fields.index("stored_moment")
 
 
-def _columns(items: list[tuple[int, EventRow]]) -> list[Sequence[Any]]:
-    """The rows' fields as columns, with each `stored_moment` computed here: on SQLite (the
-    only database the reader serves) the text of a timestamp costs the importer half a
-    microsecond a row, and this process has time to spare."""
+def _columns(items: list[tuple[int, EventRow]], for_sqlite: bool) -> list[Sequence[Any]]:
+    """The rows' fields as columns, with each `stored_moment` computed here for SQLite: the
+    text of a timestamp costs the importer half a microsecond a row, and this process has
+    time to spare."""
     columns: list[Sequence[Any]] = list(zip(*(row for _, row in items), strict=True))
-    if columns:
+    if columns and for_sqlite:
         columns[_STORED_MOMENT] = sqlite_moments(columns[_TIMESTAMP])
     return columns
 
@@ -124,7 +128,7 @@ def _serve(job: ReaderJob, out: IO[bytes]) -> None:
             for numbers, items, rejected in checked_event_batches(
                 job.path, mapping=job.mapping, zone=job.zone, size=job.size, locale=job.locale
             ):
-                _send(out, (numbers, _columns(items), rejected))
+                _send(out, (numbers, _columns(items, job.for_sqlite), rejected))
     except BrokenPipeError:  # the importer stopped reading: nothing to tell
         return
     except Exception as error:  # raised again by the importer

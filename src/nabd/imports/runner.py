@@ -279,8 +279,9 @@ def _import(
                 zone=ZoneInfo(time_zone),
                 size=batch_size,
                 locale=locale,
-                in_process=reader_process and is_sqlite(store.session),
+                in_process=reader_process,
                 phone_region=phone_region,
+                sqlite=is_sqlite(store.session),
             )
         ) as checked,
         # PostgreSQL's events are COPYed on a second connection (`event_writer`), and its
@@ -360,13 +361,17 @@ def _prepared(
     locale: str,
     in_process: bool,
     phone_region: str,
+    sqlite: bool,
 ) -> Generator[Checked, None, None]:
     """The file's checked batches, prepared one ahead of the store step: in a reader process
-    for a large events CSV when `in_process` (the caller allows it and the database is
-    SQLite, whose work runs in this process: on PostgreSQL the server does it, and the
-    thread already overlaps it; bench/README.md, 2026-12-06 22:00), else on a thread."""
+    for a large events CSV when `in_process` (the caller allows it), else on a thread. The
+    process pays on both databases: on SQLite the storing is this process's Python and
+    SQLite's work, on PostgreSQL this process's Python beside the server's backends, and
+    either shared one GIL with a reader thread (bench/README.md, 2026-12-06 22:00 and
+    2026-12-07 19:19)."""
     if in_process and _by_column(kind, path, mapping) and worth_a_process(path):
-        return checked_in_process(ReaderJob(path, mapping, zone, size, locale, phone_region))
+        job = ReaderJob(path, mapping, zone, size, locale, phone_region, for_sqlite=sqlite)
+        return checked_in_process(job)
     return one_ahead(
         _checked_batches(kind, path, mapping=mapping, zone=zone, size=size, locale=locale)
     )
