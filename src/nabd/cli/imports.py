@@ -29,7 +29,13 @@ from nabd.core.db import create_db_engine, create_session_factory
 from nabd.customers.references import using_phone_region
 from nabd.imports.mapping import InvalidMapping, Kind, Mapping, choose_mapping, load_mapping
 from nabd.imports.readers import count_rows, read_rows
-from nabd.imports.runner import DEFAULT_BATCH_SIZE, ImportReport, record_import, run_import
+from nabd.imports.runner import (
+    DEFAULT_BATCH_SIZE,
+    ImportReport,
+    ImportStopped,
+    record_import,
+    run_import,
+)
 from nabd.surveys import imports as survey_imports
 from nabd.surveys import service as surveys
 
@@ -103,6 +109,8 @@ def _run(
                 on_batch=lambda rows: progress.advance(task, rows),
                 reader_process=True,
             )
+    except ImportStopped as error:
+        fail(str(error))
     finally:
         gc.unfreeze()
         engine.dispose()

@@ -62,6 +62,11 @@ from nabd.events.writers import hold_event_writers
 LOCK_WAIT = "2s"
 LOCK_WAIT_ATTEMPTS = 10
 
+
+class CustomersHeld(RuntimeError):
+    """A batch waited `LOCK_WAIT_ATTEMPTS` times for customers another transaction held."""
+
+
 # A stored batch as the import reports it: its row numbers, its rows' rejections (those the
 # reader found first), its outcome.
 Stored = tuple[list[int], list[Rejection], BatchOutcome]
@@ -207,8 +212,10 @@ class PipelinedEvents:
                 rows, repeats = self._resolve(events)
                 break
             except OperationalError as error:
-                if not isinstance(error.orig, LockNotAvailable) or attempt == LOCK_WAIT_ATTEMPTS:
+                if not isinstance(error.orig, LockNotAvailable):
                     raise
+                if attempt == LOCK_WAIT_ATTEMPTS:
+                    raise CustomersHeld from error
             # Waited too long for a row another transaction holds, which may be waiting for
             # the writer (module docstring): commit what is stored, releasing the writer's
             # rows, and resolve the batch again.

@@ -18,10 +18,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nabd.core.audit import Actor, record_audit
 from nabd.core.db import transaction
+from nabd.core.errors import Conflict
+from nabd.core.i18n import N_
 from nabd.core.plain_rows import is_sqlite
 from nabd.customers.references import using_phone_region
 from nabd.events.batch import BatchOutcome, Rejection, validate_all
@@ -39,7 +42,7 @@ from nabd.feedback.ingest import ingest_feedback
 from nabd.feedback.schemas import FeedbackIn
 from nabd.imports.customers import CustomerIn, upsert_customers
 from nabd.imports.event_columns import checked_event_batches, reads_by_column
-from nabd.imports.event_writer import PipelinedEvents, Stored
+from nabd.imports.event_writer import CustomersHeld, PipelinedEvents, Stored
 from nabd.imports.mapping import Kind, Mapping, column_of, item_builder
 from nabd.imports.pipeline import one_ahead
 from nabd.imports.reader_process import ReaderJob, checked_in_process, worth_a_process
@@ -82,6 +85,24 @@ KINDS: dict[str, tuple[Validate, Ingest]] = {
     "transactions": (_validating(TransactionIn), ingest_transactions),
     "feedback": (_validating(FeedbackIn), ingest_feedback),
 }
+
+
+class ImportStopped(Conflict):
+    """A batch could not be stored: the import ended there, at a row the message names."""
+
+    code = "import_stopped"
+
+
+CUSTOMERS_HELD = N_(
+    "The import stopped at row %(row)s: customers named there were held by another import or "
+    "API request for too long. Every row before it is stored; import the same file again to "
+    "complete it (rows already stored count as already known)."
+)
+DATABASE_FAILED = N_(
+    "The import stopped at row %(row)s: the database failed (%(detail)s). Batches committed "
+    "before it are kept; import the same file again to complete it (rows already stored count "
+    "as already known)."
+)
 
 
 @dataclass(frozen=True)
@@ -307,24 +328,43 @@ def _import(
             if on_batch is not None:
                 on_batch(len(row_numbers))
 
+        row_numbers: list[int] = []
         for row_numbers, items, rejected in checked:
-            if dry_run:
-                rejected += _place_rejections(store.session, workspace_id=workspace_id, items=items)
-                count((row_numbers, rejected, BatchOutcome()))
-            elif pipelined is not None:
-                events = [row for _, row in items]
-                for stored in pipelined.store(row_numbers, events, rejected):
-                    count(stored)
-            else:
-                # Events share the store's first/last-seen windows and resolved identities.
-                extra = {"seen": store.seen, "held": store.held} if kind == "events" else {}
-                outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
-                store.wrote(len(row_numbers))
-                count((row_numbers, rejected + outcome.rejected, outcome))
+            with _stopping_at(row_numbers):
+                if dry_run:
+                    unplaced = _place_rejections(
+                        store.session, workspace_id=workspace_id, items=items
+                    )
+                    count((row_numbers, rejected + unplaced, BatchOutcome()))
+                elif pipelined is not None:
+                    events = [row for _, row in items]
+                    for stored in pipelined.store(row_numbers, events, rejected):
+                        count(stored)
+                else:
+                    # Events share the store's first/last-seen windows and resolved identities.
+                    extra = {"seen": store.seen, "held": store.held} if kind == "events" else {}
+                    outcome = ingest(store.session, workspace_id=workspace_id, items=items, **extra)
+                    store.wrote(len(row_numbers))
+                    count((row_numbers, rejected + outcome.rejected, outcome))
         if pipelined is not None:
-            for stored in pipelined.finish():
-                count(stored)
+            with _stopping_at(row_numbers):  # the last batch, still in flight
+                for stored in pipelined.finish():
+                    count(stored)
     return report
+
+
+@contextmanager
+def _stopping_at(row_numbers: list[int]) -> Iterator[None]:
+    """A database failure while the batch of `row_numbers` is stored, as `ImportStopped` at
+    its first row: an operator's message instead of the driver's traceback."""
+    row = row_numbers[0] if row_numbers else 0
+    try:
+        yield
+    except CustomersHeld as error:
+        raise ImportStopped(CUSTOMERS_HELD, params={"row": row}) from error
+    except DBAPIError as error:
+        detail = str(error.orig).splitlines()[0]
+        raise ImportStopped(DATABASE_FAILED, params={"row": row, "detail": detail}) from error
 
 
 @contextmanager

@@ -1,0 +1,128 @@
+"""An import that the database stops mid-file ends with the row it stopped at and what to do,
+not a driver's traceback; what was committed stays and running the file again completes it."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from nabd.core.db import create_session_factory
+from nabd.customers.models import Customer
+from nabd.events.ingest import ingest_events
+from nabd.events.models import Event
+from nabd.events.rows import rows_of
+from nabd.events.schemas import EventIn
+from nabd.imports import event_writer, runner
+from nabd.imports.mapping import default_mapping
+from nabd.imports.runner import ImportStopped, run_import
+from tests.factories import make_workspace
+from tests.imports.helpers import count, nabd, write_csv
+
+HEADER = ["event_id", "customer.email", "type", "timestamp"]
+
+
+def _rows(emails: list[str]) -> list[list[str]]:
+    return [
+        [f"e{n}", email, "page_view", f"2026-05-01T10:{n:02d}:00+00:00"]
+        for n, email in enumerate(emails)
+    ]
+
+
+def test_a_database_failure_stops_the_import_at_its_batch_and_a_rerun_completes_it(
+    session: Session,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_workspace(session)
+    session.commit()
+    path = write_csv(tmp_path / "events.csv", HEADER, _rows([f"{n}@x.example" for n in range(6)]))
+    calls: list[int] = []
+
+    def failing_second(store: Any) -> Any:
+        def store_or_fail(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 2:
+                raise OperationalError(
+                    "INSERT …", {}, Exception("server closed the connection unexpectedly")
+                )
+            return store(*args, **kwargs)
+
+        return store_or_fail
+
+    validate, ingest = runner.KINDS["events"]
+    monkeypatch.setitem(runner.KINDS, "events", (validate, failing_second(ingest)))
+    # PostgreSQL's pipelined import resolves each batch here instead.
+    monkeypatch.setattr(event_writer, "new_event_rows", failing_second(event_writer.new_event_rows))
+    arguments = ("events", str(path), "--workspace", "acme", "--batch-size", "2")
+    code, output = nabd(database_url, tmp_path, *arguments)
+    assert code == 1
+    assert "Traceback" not in output
+    assert (
+        "The import stopped at row 4: the database failed (server closed the connection "
+        "unexpectedly). Batches committed before it are kept; import the same file again"
+    ) in " ".join(output.split())
+    stored = count(session, Event)
+    monkeypatch.undo()
+    code, output = nabd(database_url, tmp_path, *arguments)
+    assert code == 0, output
+    assert f"6 rows read: {6 - stored} added, {stored} already known, 0 errors." in output
+    assert count(session, Event) == 6 and count(session, Customer) == 6
+
+
+def test_customers_held_through_every_wait_stop_the_import_at_their_row(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another transaction keeps a customer the import's third row names (created, not yet
+    committed) past all of the importer's bounded lock waits: the rows before it are
+    stored, the error names its row, and once the other transaction ends the file
+    completes."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's single writer: no other transaction holds a row meanwhile")
+    monkeypatch.setattr(event_writer, "LOCK_WAIT", "100ms")
+    monkeypatch.setattr(event_writer, "LOCK_WAIT_ATTEMPTS", 2)
+    workspace_id = make_workspace(session).id
+    session.commit()
+    path = write_csv(
+        tmp_path / "events.csv", HEADER, _rows(["a@example.com", "b@example.com", "y@example.com"])
+    )
+    held = EventIn.model_validate(
+        {
+            "event_id": "other",
+            "customer": {"email": "y@example.com"},
+            "type": "page_view",
+            "timestamp": "2026-05-01T12:00:00+00:00",
+        }
+    )
+
+    def import_file() -> runner.ImportReport:
+        return run_import(
+            create_session_factory(engine),
+            workspace_id=workspace_id,
+            kind="events",
+            path=path,
+            mapping=default_mapping("events", HEADER),
+            time_zone="UTC",
+            phone_region="SA",
+            batch_size=1,
+        )
+
+    holder = create_session_factory(engine)()
+    try:
+        ingest_events(holder, workspace_id=workspace_id, events=rows_of([(0, held)]))
+        with pytest.raises(ImportStopped) as stopped:
+            import_file()
+        assert str(stopped.value).startswith(
+            "The import stopped at row 4: customers named there were held by another import "
+            "or API request for too long. Every row before it is stored;"
+        )
+        assert count(session, Event) == 2
+    finally:
+        holder.rollback()
+        holder.close()
+    report = import_file()
+    assert (report.accepted, report.duplicates) == (1, 2)
+    assert count(session, Event) == 3 and count(session, Customer) == 3
