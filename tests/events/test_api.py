@@ -1,12 +1,9 @@
 """POST /api/v1/events and /api/v1/transactions over real HTTP and a real database."""
 
 from decimal import Decimal
-from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
-from sqlalchemy.event import listen as event_listen
-from sqlalchemy.event import remove as event_remove
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nabd.customers.models import Customer, CustomerIdentity
@@ -45,8 +42,8 @@ def test_a_batch_is_stored_once_and_repeats_are_duplicates(
 def test_a_batch_sent_again_creates_no_customer_for_its_repeats(
     client: TestClient, session: Session
 ) -> None:
-    """A request's batch is stored without looking its ids up first; a repeat rolls the batch
-    back to before its customers were resolved, then it is stored as usual."""
+    """PostgreSQL stores a request's batch without looking its ids up first; a repeat rolls
+    the batch back to before its customers were resolved, then it is stored as usual."""
     workspace = make_workspace(session)
     headers = bearer(session, workspace)
     first = [event(f"e{n}", customer={"external_id": f"first-{n}"}) for n in range(20)]
@@ -61,30 +58,6 @@ def test_a_batch_sent_again_creates_no_customer_for_its_repeats(
     assert count(session, Customer) == 20
     values = session.scalars(select(CustomerIdentity.value))
     assert not any(value.startswith("other-") for value in values)
-
-
-def test_a_batch_of_new_events_looks_no_id_up(
-    client: TestClient, session: Session, engine: Engine
-) -> None:
-    """The unique index finds a repeat as the events are stored (above), on both databases:
-    a batch of new events does not probe it once more beforehand."""
-    workspace = make_workspace(session)
-    headers = bearer(session, workspace)
-    client.post("/api/v1/events", json={"events": [event("warm-up")]}, headers=headers)
-    sent: list[str] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    batch = [event(f"e{n}", customer={"external_id": f"c-{n}"}) for n in range(20)]
-    event_listen(engine, "before_cursor_execute", keep)
-    try:
-        answer = client.post("/api/v1/events", json={"events": batch}, headers=headers)
-    finally:
-        event_remove(engine, "before_cursor_execute", keep)
-    assert answer.json() == {"accepted": 20, "duplicates": 0, "rejected": []}
-    assert not [sql for sql in sent if "SELECT client_event_id FROM events" in sql]
-    assert count(session, Event) == 21
 
 
 def test_bad_items_are_rejected_with_index_field_and_reason(

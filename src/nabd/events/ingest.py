@@ -28,7 +28,6 @@ from nabd.core.plain_rows import (
     TEXT,
     TIMESTAMPTZ,
     copy_new_rows,
-    insert_ignoring_conflicts,
     insert_new_rows,
     insert_widening_seen,
     is_sqlite,
@@ -243,21 +242,17 @@ def ingest_events(
     dates are widened at once, or gathered in `seen` for the caller to write before it commits;
     `held` are identities already resolved in the caller's transaction (`resolve_customers`).
 
-    A request's batch (`seen` and `held` None, more than FEW_ROWS events) is first stored
-    without looking its ids up (`_ingest_unlooked`: on PostgreSQL the look-up, with the stage
-    and its `ON CONFLICT`, cost the backend about 7 µs an event; on SQLite it probed the
-    unique index that the INSERT probes again, 0.7 µs an event): a client sends a batch again
-    only when it missed the reply, and then the batch is rolled back to before its customers
-    were resolved and stored as below. (A CSV import does the same over two connections on
-    PostgreSQL: `nabd.imports.event_writer`.)
+    On PostgreSQL a request's batch (`seen` and `held` None, more than FEW_ROWS events) is
+    first stored without looking its ids up (`_ingest_unlooked`: the look-up, with the stage
+    and its `ON CONFLICT`, cost the backend about 7 µs an event): a client sends a batch again
+    only when it missed the reply, and then the batch is rolled back to before its customers were
+    resolved and stored as below. (A CSV import does the same over two connections:
+    `nabd.imports.event_writer`.)
     """
     unique, repeats = _first_of_each_id(events)
-    if seen is None and held is None and len(unique) > FEW_ROWS:
+    if seen is None and held is None and len(unique) > FEW_ROWS and not is_sqlite(session):
         stored_rows = _ingest_unlooked(session, workspace_id=workspace_id, events=unique)
-        if stored_rows is not None and is_sqlite(session):
-            windows = _windows(stored_rows.customer_ids, stored_rows.moments)
-            widen_seen_window(session, workspace_id=workspace_id, windows=windows)
-        elif stored_rows is not None:
+        if stored_rows is not None:
             # The seen dates from the batch's (customer, moment) pairs, aggregated in the UPDATE.
             widen_seen_moments(
                 session,
@@ -265,7 +260,6 @@ def ingest_events(
                 customer_ids=stored_rows.customer_ids,
                 moments=stored_rows.moments,
             )
-        if stored_rows is not None:
             return BatchOutcome(
                 accepted=len(stored_rows.values), duplicates=repeats, rejected=stored_rows.rejected
             )
@@ -311,32 +305,17 @@ def ingest_events(
 def _ingest_unlooked(
     session: Session, *, workspace_id: int, events: Sequence[EventRow]
 ) -> "EventRows | None":
-    """The batch stored without looking its ids up, its customers resolved; None, with
-    nothing of it written, when one of its ids is stored already."""
-    sqlite = is_sqlite(session)
-    if sqlite:
-        # A write transaction first: sqlite3 begins one only at a write, and a SAVEPOINT
-        # outside a transaction would begin its own, which its release would commit.
-        hold_event_writers(session, workspace_id=workspace_id)
+    """PostgreSQL: the batch stored without looking its ids up, its customers resolved; None,
+    with nothing of it written, when one of its ids is stored already."""
     savepoint = session.begin_nested()
     rows = _event_rows(session, workspace_id=workspace_id, events=events, held=None)
-    if rows.values and not _stored_whole(session, rows.values, sqlite=sqlite):
+    if rows.values and not copy_new_rows(
+        session, table="events", columns=EVENT_COLUMNS, rows=rows.values
+    ):
         savepoint.rollback()
         return None
     savepoint.commit()
     return rows
-
-
-def _stored_whole(session: Session, values: list[tuple[Any, ...]], *, sqlite: bool) -> bool:
-    """Every row stored (True), or none (False) because one of them is stored already: on
-    PostgreSQL a COPY that fails at it; on SQLite an INSERT that skips it, which the caller
-    then rolls back."""
-    if not sqlite:
-        return copy_new_rows(session, table="events", columns=EVENT_COLUMNS, rows=values)
-    written = insert_ignoring_conflicts(
-        session, table="events", columns=EVENT_COLUMNS, rows=values, conflict_columns=_EVENT_KEY
-    )
-    return written == len(values)
 
 
 @dataclass(frozen=True)
