@@ -33,6 +33,9 @@ from nabd.core.plain_rows import (
     is_sqlite,
     moment_writer,
     moments_writer,
+    release_savepoint,
+    rollback_to_savepoint,
+    savepoint,
     select_unique,
     widen_seen_moments,
     widen_seen_window,
@@ -45,7 +48,7 @@ from nabd.events.models import Transaction
 from nabd.events.places import PlaceIndex, index_places
 from nabd.events.rows import EventRow
 from nabd.events.schemas import TransactionIn
-from nabd.events.writers import hold_event_writers
+from nabd.events.writers import hold_event_writers, holding_event_writers
 
 M = TypeVar("M", datetime, str)  # a moment, or its stored text on SQLite
 
@@ -306,16 +309,25 @@ def _ingest_unlooked(
     session: Session, *, workspace_id: int, events: Sequence[EventRow]
 ) -> "EventRows | None":
     """PostgreSQL: the batch stored without looking its ids up, its customers resolved; None,
-    with nothing of it written, when one of its ids is stored already."""
-    savepoint = session.begin_nested()
-    rows = _event_rows(session, workspace_id=workspace_id, events=events, held=None)
+    with nothing of it written, when one of its ids is stored already.
+
+    The event-writer lock and the savepoint go in one round trip, and the events' COPY uses
+    that savepoint rather than one of its own: three round trips a batch fewer.
+    """
+    savepoint(session, _UNLOOKED, after=holding_event_writers(workspace_id))
+    rows = _event_rows(
+        session, workspace_id=workspace_id, events=events, held=None, hold_writers=False
+    )
     if rows.values and not copy_new_rows(
-        session, table="events", columns=EVENT_COLUMNS, rows=rows.values
+        session, table="events", columns=EVENT_COLUMNS, rows=rows.values, own_savepoint=False
     ):
-        savepoint.rollback()
+        rollback_to_savepoint(session, _UNLOOKED)
         return None
-    savepoint.commit()
+    release_savepoint(session, _UNLOOKED)
     return rows
+
+
+_UNLOOKED = "nabd_unlooked"
 
 
 @dataclass(frozen=True)
