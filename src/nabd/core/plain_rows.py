@@ -189,9 +189,9 @@ def copy_new_rows(
     """PostgreSQL: the rows COPYed (binary) straight into `table` under a savepoint; False,
     with nothing written, when one of them breaks a unique key (it is stored already).
 
-    Without `own_savepoint` the caller has set one (`savepoint`) just before, with nothing
-    written since that this COPY's failure should keep: on False the transaction is failed
-    until the caller rolls back to it. Two round trips fewer (SAVEPOINT and RELEASE).
+    Without `own_savepoint` the COPY runs under the caller's (`savepoint`), all of whose work
+    its failure is to undo: on False the transaction is failed until the caller rolls back to
+    it. Two round trips fewer (SAVEPOINT and RELEASE).
     """
     from psycopg.errors import UniqueViolation
     from psycopg.types.json import set_json_dumps
