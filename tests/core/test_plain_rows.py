@@ -3,6 +3,7 @@ keyed lookups and inserts of few or many rows answer alike on both databases."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -14,6 +15,9 @@ from nabd.core.plain_rows import (
     TEXT,
     insert_ignoring_conflicts,
     insert_new_rows,
+    is_sqlite,
+    rollback_to_savepoint,
+    savepoint,
     select_in,
     select_unique,
     sqlite_moment,
@@ -113,3 +117,22 @@ def test_new_rows_that_meet_a_stored_key_are_stored_as_conflicts_are_skipped(
         select(CustomerSearchTerm.term).where(CustomerSearchTerm.customer_id == customer.id)
     )
     assert set(stored) == {"x", *first, *then}
+
+
+def test_a_rollback_to_a_driver_savepoint_keeps_what_was_pending_before_it(
+    session: Session,
+) -> None:
+    """`savepoint` flushes first, as `begin_nested` does, and `rollback_to_savepoint` expires
+    the session: a change made before the savepoint survives, one made after is undone in
+    the database and in the objects alike."""
+    if is_sqlite(session):
+        pytest.skip("savepoints through the driver serve PostgreSQL's request path")
+    workspace = make_workspace(session)
+    customer = make_customer(session, workspace, "Before", external_id="x")
+    session.flush()
+    customer.display_name = "Pending"  # not flushed yet
+    savepoint(session, "nabd_test", after="SELECT 1")
+    customer.display_name = "Inside"
+    session.flush()
+    rollback_to_savepoint(session, "nabd_test")
+    assert customer.display_name == "Pending"

@@ -1,8 +1,9 @@
 """The CX overview in English and Arabic, and the drill-down from the NPS tile to the comments."""
 
+import json
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -135,6 +136,42 @@ def test_overview_filter_form_heat_map_and_topics_in_both_languages(
     expect(page).to_have_url(re.compile(r"touchpoint=web_checkout"))
     page.screenshot(path=artifacts / "overview-cx-filtered-ar.png", full_page=True)
     page.click("[data-testid=switch-language]")  # leave the user in English for other tests
+    context.close()
+
+
+def _heat_cell_labels(page: Page) -> list[str]:
+    """The heat map's cell values (as the English page writes them) that it shows as text."""
+    cells = json.loads(page.locator("#nps-heatmap-chart-data").text_content() or "[]")
+    values = {f"{round(value):d}" for _x, _y, value in cells} - {"100", "-100"}  # the scale's
+    assert values, cells
+    texts = page.locator("#nps-heatmap-chart svg text").all_text_contents()
+    return [text for text in texts if text.strip() in values]
+
+
+def test_the_heat_map_writes_cell_values_only_where_cells_are_wide_enough(
+    browser: Browser, live_server: LiveServer, answered: None, artifacts: Path
+) -> None:
+    """A year of months on a laptop: each cell shows its NPS. The same page narrowed to a
+    phone, or opened on one: no cell value (the numbers ran into each other there); the
+    colours and the tooltip still tell them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    _sign_in_in(page, live_server, "ltr")
+    today = date.today()
+    page.goto(f"{live_server.url}/?from={today - timedelta(days=420)}&to={today}")
+    expect(page.locator("#nps-heatmap-chart svg")).to_be_visible()
+    months = json.loads(page.locator("#nps-heatmap-chart-labels").text_content() or "[]")
+    assert len(months) >= 10, months
+    assert _heat_cell_labels(page), "no cell value on a laptop"
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.wait_for_function(
+        "document.querySelector('#nps-heatmap-chart svg').getAttribute('width') < 360"
+    )
+    assert _heat_cell_labels(page) == []
+    page.reload()
+    expect(page.locator("#nps-heatmap-chart svg")).to_be_visible()
+    assert _heat_cell_labels(page) == []
+    page.screenshot(path=artifacts / "overview-cx-heatmap-phone-en.png", full_page=True)
     context.close()
 
 

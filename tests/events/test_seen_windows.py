@@ -6,11 +6,13 @@ two arrays of its (customer, moment) pairs (`plain_rows.widen_seen_moments`); on
 from the client's rows. All must agree.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy import event as sql_event
 from sqlalchemy.orm import Session
 
 from nabd.customers.models import Customer, CustomerIdentity
@@ -100,6 +102,45 @@ def test_new_customers_and_repeats_keep_exact_windows(client: TestClient, sessio
     customer_id = session.scalar(select(Customer.id).where(Customer.workspace_id == workspace.id))
     assert customer_id is not None
     assert _window(session, customer_id) == (timedelta(minutes=10), timedelta(minutes=90))
+
+
+def test_a_batch_of_new_customers_sends_no_seen_update(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    """A customer the batch creates is stored seen first and last at its earliest and latest
+    moment of the batch (its day from the latest), so the batch's seen UPDATE leaves it out:
+    a batch of new customers sends none. More than 16 events: PostgreSQL's request path."""
+    workspace = make_workspace(session)
+    headers = bearer(session, workspace)
+    spread = [
+        event("s1", minutes=30, customer={"external_id": "spread"}),
+        event("s2", minutes=-10 * 60, customer={"external_id": "spread"}),  # the day before
+        event("s3", minutes=20 * 60, customer={"external_id": "spread"}),  # the day after
+    ]
+    single = [event(f"o{n}", minutes=n, customer={"external_id": f"one-{n}"}) for n in range(20)]
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    sql_event.listen(engine, "before_cursor_execute", keep)
+    try:
+        answer = client.post("/api/v1/events", json={"events": spread + single}, headers=headers)
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", keep)
+    assert answer.json() == {"accepted": 23, "duplicates": 0, "rejected": []}
+    assert not [statement for statement in sent if "UPDATE customer_seen" in statement]
+    by_id = dict(
+        session.execute(
+            select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
+                CustomerIdentity.workspace_id == workspace.id
+            )
+        ).all()
+    )
+    assert _window(session, by_id["spread"]) == (timedelta(hours=-10), timedelta(hours=20))
+    customer = session.get(Customer, by_id["spread"])
+    assert customer is not None and customer.last_seen_on == date(2026, 5, 2)
+    assert _window(session, by_id["one-7"]) == (timedelta(minutes=7), timedelta(minutes=7))
 
 
 def test_a_batch_never_touches_another_workspaces_customers(

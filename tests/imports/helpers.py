@@ -2,13 +2,20 @@
 the rows it left, shared by the import tests and the other domains' tests that import."""
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from nabd.cli.main import app as cli
+from nabd.core.db import create_session_factory
+from nabd.imports.mapping import default_mapping
+from nabd.imports.runner import ImportReport, run_import
+
+# An events file whose customers are named by e-mail (`email_events`).
+EMAIL_EVENTS_HEADER = ["event_id", "customer.email", "type", "timestamp"]
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -33,3 +40,33 @@ def count(session: Session, model: type) -> int:
     """Rows of `model`'s table now (what another session committed included)."""
     session.expire_all()
     return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def email_events(prefix: str, emails: list[str]) -> list[list[str]]:
+    """A page view for each e-mail, ids `prefix0`, `prefix1` …, a minute apart."""
+    return [
+        [f"{prefix}{n}", email, "page_view", f"2026-05-01T10:{n:02d}:00+00:00"]
+        for n, email in enumerate(emails)
+    ]
+
+
+def import_email_events(
+    engine: Engine,
+    workspace_id: int,
+    path: Path,
+    *,
+    batch_size: int = 1,
+    on_batch: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """`run_import` of an `email_events` file, one row a batch unless told."""
+    return run_import(
+        create_session_factory(engine),
+        workspace_id=workspace_id,
+        kind="events",
+        path=path,
+        mapping=default_mapping("events", EMAIL_EVENTS_HEADER),
+        time_zone="UTC",
+        phone_region="SA",
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )

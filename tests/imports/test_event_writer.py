@@ -4,7 +4,6 @@ run through the one-connection path."""
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,42 +20,17 @@ from nabd.events.models import Event
 from nabd.events.rows import rows_of
 from nabd.events.schemas import EventIn
 from nabd.imports import runner
-from nabd.imports.mapping import default_mapping
-from nabd.imports.runner import ImportReport, run_import
+from nabd.imports.runner import ImportReport
 from tests.customers.factories import make_customer
 from tests.events.test_references import NONE, orphans
 from tests.factories import make_workspace
-from tests.imports.helpers import count, write_csv
-
-HEADER = ["event_id", "customer.email", "type", "timestamp"]
-
-
-def _rows(prefix: str, emails: list[str]) -> list[list[str]]:
-    return [
-        [f"{prefix}{n}", email, "page_view", f"2026-05-01T10:{n:02d}:00+00:00"]
-        for n, email in enumerate(emails)
-    ]
-
-
-def _import(
-    engine: Engine,
-    workspace_id: int,
-    path: Path,
-    *,
-    batch_size: int = 1,
-    on_batch: Callable[[int], None] | None = None,
-) -> ImportReport:
-    return run_import(
-        create_session_factory(engine),
-        workspace_id=workspace_id,
-        kind="events",
-        path=path,
-        mapping=default_mapping("events", HEADER),
-        time_zone="UTC",
-        phone_region="SA",
-        batch_size=batch_size,
-        on_batch=on_batch,
-    )
+from tests.imports.helpers import (
+    EMAIL_EVENTS_HEADER,
+    count,
+    email_events,
+    import_email_events,
+    write_csv,
+)
 
 
 def _writer_threads() -> list[str]:
@@ -69,12 +43,12 @@ def test_an_import_over_several_transactions_stores_each_event_once(
     monkeypatch.setattr(runner, "ROWS_PER_TRANSACTION", 4)
     workspace_id = make_workspace(session).id
     emails = [f"c{n % 3}@example.com" for n in range(11)]
-    path = write_csv(tmp_path / "events.csv", HEADER, _rows("e", emails))
+    path = write_csv(tmp_path / "events.csv", EMAIL_EVENTS_HEADER, email_events("e", emails))
     progress: list[int] = []
-    report = _import(engine, workspace_id, path, batch_size=2, on_batch=progress.append)
+    report = import_email_events(engine, workspace_id, path, batch_size=2, on_batch=progress.append)
     assert (report.rows, report.accepted, report.duplicates) == (11, 11, 0)
     assert progress == [2, 2, 2, 2, 2, 1]  # every batch, in order, once stored
-    again = _import(engine, workspace_id, path, batch_size=2)
+    again = import_email_events(engine, workspace_id, path, batch_size=2)
     assert (again.accepted, again.duplicates) == (0, 11)
     assert count(session, Event) == 11 and count(session, Customer) == 3
     assert orphans(session) == NONE
@@ -95,15 +69,15 @@ def test_a_repeat_after_committed_batches_keeps_them_and_makes_no_customer_of_it
     workspace_id = make_workspace(session).id
     first = write_csv(
         tmp_path / "first.csv",
-        HEADER,
+        EMAIL_EVENTS_HEADER,
         [["old", "a@example.com", "page_view", "2026-05-01T09:00:00+00:00"]],
     )
-    _import(engine, workspace_id, first)
-    rows = _rows("n", [f"n{n}@example.com" for n in range(4)])
+    import_email_events(engine, workspace_id, first)
+    rows = email_events("n", [f"n{n}@example.com" for n in range(4)])
     rows += [["old", "ghost@example.com", "page_view", "2026-05-01T11:00:00+00:00"]]
-    rows += _rows("m", ["late@example.com", "n0@example.com"])
-    second = write_csv(tmp_path / "second.csv", HEADER, rows)
-    report = _import(engine, workspace_id, second)
+    rows += email_events("m", ["late@example.com", "n0@example.com"])
+    second = write_csv(tmp_path / "second.csv", EMAIL_EVENTS_HEADER, rows)
+    report = import_email_events(engine, workspace_id, second)
     assert (report.rows, report.accepted, report.duplicates) == (7, 6, 1)
     values = set(session.scalars(select(CustomerIdentity.value)))
     assert "ghost@example.com" not in values and "late@example.com" in values
@@ -119,7 +93,7 @@ def test_an_erasure_during_an_import_waits_for_its_events_and_then_anonymises_th
     erased_id = make_customer(session, workspace, email="first@example.com").id
     session.commit()
     emails = ["first@example.com", "other@example.com"] * 3
-    path = write_csv(tmp_path / "events.csv", HEADER, _rows("e", emails))
+    path = write_csv(tmp_path / "events.csv", EMAIL_EVENTS_HEADER, email_events("e", emails))
     factory = create_session_factory(engine)
     failures: list[BaseException] = []
 
@@ -140,7 +114,7 @@ def test_an_erasure_during_an_import_waits_for_its_events_and_then_anonymises_th
             time.sleep(0.5)
             assert eraser.is_alive()  # waiting for the import's events to be committed
 
-    report = _import(engine, workspace_id, path, on_batch=on_batch)
+    report = import_email_events(engine, workspace_id, path, on_batch=on_batch)
     eraser.join(timeout=30)
     assert failures == [] and report.accepted == 6
     session.expire_all()
@@ -156,7 +130,9 @@ def test_a_failed_import_leaves_no_event_of_an_uncommitted_customer_and_a_rerun_
     monkeypatch.setattr(runner, "ROWS_PER_TRANSACTION", 3)
     workspace_id = make_workspace(session).id
     path = write_csv(
-        tmp_path / "events.csv", HEADER, _rows("e", [f"{n}@x.example" for n in range(8)])
+        tmp_path / "events.csv",
+        EMAIL_EVENTS_HEADER,
+        email_events("e", [f"{n}@x.example" for n in range(8)]),
     )
     seen: list[int] = []
 
@@ -166,11 +142,11 @@ def test_a_failed_import_leaves_no_event_of_an_uncommitted_customer_and_a_rerun_
             raise RuntimeError("stop")
 
     with pytest.raises(RuntimeError, match="stop"):
-        _import(engine, workspace_id, path, on_batch=fail_at_the_fifth)
+        import_email_events(engine, workspace_id, path, on_batch=fail_at_the_fifth)
     assert _writer_threads() == []
     stored = count(session, Event)
     assert stored < 8 and orphans(session) == NONE
-    report = _import(engine, workspace_id, path)
+    report = import_email_events(engine, workspace_id, path)
     assert (report.accepted, report.duplicates) == (8 - stored, stored)
     assert count(session, Event) == 8 and count(session, Customer) == 8
     assert orphans(session) == NONE
@@ -201,7 +177,7 @@ def test_a_batch_waiting_for_the_writer_while_holding_a_customer_the_import_need
     workspace_id = make_workspace(session).id
     session.commit()
     emails = ["z@example.com", "w@example.com", "y@example.com"]
-    path = write_csv(tmp_path / "events.csv", HEADER, _rows("e", emails))
+    path = write_csv(tmp_path / "events.csv", EMAIL_EVENTS_HEADER, email_events("e", emails))
     crossing = [
         (
             0,
@@ -240,7 +216,7 @@ def test_a_batch_waiting_for_the_writer_while_holding_a_customer_the_import_need
 
     def import_() -> None:
         try:
-            reports.append(_import(engine, workspace_id, path, on_batch=on_batch))
+            reports.append(import_email_events(engine, workspace_id, path, on_batch=on_batch))
         except BaseException as error:  # reported below
             reports.append(error)
 

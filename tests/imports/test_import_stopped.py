@@ -16,19 +16,16 @@ from nabd.events.models import Event
 from nabd.events.rows import rows_of
 from nabd.events.schemas import EventIn
 from nabd.imports import event_writer, runner
-from nabd.imports.mapping import default_mapping
-from nabd.imports.runner import ImportStopped, run_import
+from nabd.imports.runner import ImportStopped
 from tests.factories import make_workspace
-from tests.imports.helpers import count, nabd, write_csv
-
-HEADER = ["event_id", "customer.email", "type", "timestamp"]
-
-
-def _rows(emails: list[str]) -> list[list[str]]:
-    return [
-        [f"e{n}", email, "page_view", f"2026-05-01T10:{n:02d}:00+00:00"]
-        for n, email in enumerate(emails)
-    ]
+from tests.imports.helpers import (
+    EMAIL_EVENTS_HEADER,
+    count,
+    email_events,
+    import_email_events,
+    nabd,
+    write_csv,
+)
 
 
 def test_a_database_failure_stops_the_import_at_its_batch_and_a_rerun_completes_it(
@@ -39,7 +36,11 @@ def test_a_database_failure_stops_the_import_at_its_batch_and_a_rerun_completes_
 ) -> None:
     make_workspace(session)
     session.commit()
-    path = write_csv(tmp_path / "events.csv", HEADER, _rows([f"{n}@x.example" for n in range(6)]))
+    path = write_csv(
+        tmp_path / "events.csv",
+        EMAIL_EVENTS_HEADER,
+        email_events("e", [f"{n}@x.example" for n in range(6)]),
+    )
     calls: list[int] = []
 
     def failing_second(store: Any) -> Any:
@@ -87,7 +88,9 @@ def test_customers_held_through_every_wait_stop_the_import_at_their_row(
     workspace_id = make_workspace(session).id
     session.commit()
     path = write_csv(
-        tmp_path / "events.csv", HEADER, _rows(["a@example.com", "b@example.com", "y@example.com"])
+        tmp_path / "events.csv",
+        EMAIL_EVENTS_HEADER,
+        email_events("e", ["a@example.com", "b@example.com", "y@example.com"]),
     )
     held = EventIn.model_validate(
         {
@@ -98,23 +101,11 @@ def test_customers_held_through_every_wait_stop_the_import_at_their_row(
         }
     )
 
-    def import_file() -> runner.ImportReport:
-        return run_import(
-            create_session_factory(engine),
-            workspace_id=workspace_id,
-            kind="events",
-            path=path,
-            mapping=default_mapping("events", HEADER),
-            time_zone="UTC",
-            phone_region="SA",
-            batch_size=1,
-        )
-
     holder = create_session_factory(engine)()
     try:
         ingest_events(holder, workspace_id=workspace_id, events=rows_of([(0, held)]))
         with pytest.raises(ImportStopped) as stopped:
-            import_file()
+            import_email_events(engine, workspace_id, path)
         assert str(stopped.value).startswith(
             "The import stopped at row 4: customers named there were held by another import "
             "or API request for too long. Every row before it is stored;"
@@ -123,6 +114,6 @@ def test_customers_held_through_every_wait_stop_the_import_at_their_row(
     finally:
         holder.rollback()
         holder.close()
-    report = import_file()
+    report = import_email_events(engine, workspace_id, path)
     assert (report.accepted, report.duplicates) == (1, 2)
     assert count(session, Event) == 3 and count(session, Customer) == 3

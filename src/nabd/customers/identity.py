@@ -149,10 +149,12 @@ def _create_customers(
     *,
     workspace_id: int,
     first_seen: list[datetime | None],
+    last_seen: list[datetime | None] | None,
     languages: list[str | None],
 ) -> list[int]:
     """Insert bare customers (no name yet), one id per entry of `first_seen`, each seen first
-    and last at its entry and speaking its entry of `languages`; the ids in entry order.
+    at its entry and last at its entry of `last_seen` (None: the same moments, the usual
+    case, sent once) and speaking its entry of `languages`; the ids in entry order.
 
     One statement whatever the count on PostgreSQL (customers and their seen rows, the ids
     drawn from the sequence first so each seen row knows its customer), two on SQLite (the
@@ -160,6 +162,7 @@ def _create_customers(
     """
     created_at = moment_writer(session)(utcnow())
     windows = _stored_windows(session, first_seen)
+    latest = None if last_seen is None else _stored_windows(session, last_seen)
     connection = session.connection()
     if is_sqlite(session):
         returned = connection.exec_driver_sql(
@@ -168,26 +171,29 @@ def _create_customers(
             (workspace_id, created_at, json.dumps(languages)),
         ).all()
         ids = sorted(customer_id for (customer_id,) in returned)
+        seen = zip(ids, windows, windows if latest is None else latest, strict=True)
         connection.exec_driver_sql(
             "INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, last_seen_at, "
             "last_seen_on) SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]'), "
-            "json_extract(value, '$[1]'), substr(json_extract(value, '$[1]'), 1, 10) "
+            "json_extract(value, '$[2]'), substr(json_extract(value, '$[2]'), 1, 10) "
             "FROM json_each(?)",
-            (workspace_id, json.dumps(list(zip(ids, windows, strict=True)))),
+            (workspace_id, json.dumps(list(seen))),
         )
         return ids
     # The arrays in binary (`%b`): psycopg's text form of 500 datetimes cost the client 2 ms.
+    # A NULL array of last moments (`latest` None) pads as NULLs: each is seen last at first.
     returned = connection.exec_driver_sql(
-        "WITH given AS MATERIALIZED (SELECT nextval('customers_id_seq') AS id, at, language "
-        "FROM unnest(%b::timestamptz[], %b::text[]) WITH ORDINALITY AS g(at, language, n) "
+        "WITH given AS MATERIALIZED (SELECT nextval('customers_id_seq') AS id, at, "
+        "coalesce(latest, at) AS latest, language FROM unnest(%b::timestamptz[], "
+        "%b::timestamptz[], %b::text[]) WITH ORDINALITY AS g(at, latest, language, n) "
         "ORDER BY n), "
         "created AS (INSERT INTO customers (id, workspace_id, attributes, created_at, language) "
         "SELECT id, %s, '{}'::jsonb, %s, language FROM given), "
         "seen AS (INSERT INTO customer_seen (customer_id, workspace_id, first_seen_at, "
-        "last_seen_at, last_seen_on) SELECT id, %s, at, at, (at AT TIME ZONE 'UTC')::date "
-        "FROM given) "
+        "last_seen_at, last_seen_on) SELECT id, %s, at, latest, "
+        "(latest AT TIME ZONE 'UTC')::date FROM given) "
         "SELECT id FROM given",
-        (windows, languages, workspace_id, created_at, workspace_id),
+        (windows, latest, languages, workspace_id, created_at, workspace_id),
     ).all()
     return sorted(customer_id for (customer_id,) in returned)
 
@@ -219,14 +225,17 @@ def resolve_customers(
     seen_at: Sequence[datetime | None] | None = None,
     languages: Sequence[str | None] | None = None,
     held: dict[Pair, int] | None = None,
+    created: set[int] | None = None,
 ) -> list[int]:
     """The customer id of each reference (its identities, `PRIORITY` first), creating the
     customers and attaching the identities never seen before (the module's rules).
 
     `seen_at` is each reference's moment of activity (None: not activity), `languages` the
-    language each speaks, for a customer it creates. `held` remembers pairs already resolved
-    in the caller's transaction (an import's batches share one): only pairs it lacks are
-    looked up, and it learns the batch's pairs.
+    language each speaks, for a customer it creates; a created customer is seen first and
+    last at the earliest and latest of its references' moments. `held` remembers pairs
+    already resolved in the caller's transaction (an import's batches share one): only pairs
+    it lacks are looked up, and it learns the batch's pairs. `created` learns the ids of the
+    customers created, whose seen dates need no widening to the batch's moments.
 
     A run that a concurrent transaction beat to some new pair is undone (`_undo_lost`) and
     the batch resolved again; each run finds known the pairs the last one lost.
@@ -239,6 +248,7 @@ def resolve_customers(
             seen_at=seen_at,
             languages=languages,
             held=held,
+            created=created,
         )
         if resolved is not None:
             return resolved
@@ -252,6 +262,7 @@ def _resolve_once(
     seen_at: Sequence[datetime | None] | None,
     languages: Sequence[str | None] | None,
     held: dict[Pair, int] | None,
+    created: set[int] | None,
 ) -> list[int] | None:
     """`resolve_customers`' one run; None when a concurrent transaction stored some of its new
     pairs first (what the run stored is then undone, `_undo_lost`)."""
@@ -276,6 +287,7 @@ def _resolve_once(
         return list(map(known.__getitem__, map(_FIRST_PAIR, references)))
     count = len(references)
     new_first_seen: list[datetime | None] = []
+    new_last_seen: list[datetime | None] = []
     new_languages: list[str | None] = []
     # Unknown pair → the customer it will belong to: an id, or -(n + 1) for the n-th new one.
     attach: dict[Pair, int] = {}
@@ -292,14 +304,17 @@ def _resolve_once(
                 owner = next((attach[pair] for pair in reference if pair in attach), None)
         if owner is None:
             new_first_seen.append(at)
+            new_last_seen.append(at)
             new_languages.append(language)
             owner = -len(new_first_seen)
         elif owner < 0:
-            # A later reference to a customer this batch creates: the earliest moment, the
-            # first language given.
-            earlier = new_first_seen[-owner - 1]
+            # A later reference to a customer this batch creates: the earliest and the latest
+            # moment, the first language given.
+            earlier, later = new_first_seen[-owner - 1], new_last_seen[-owner - 1]
             if at is not None and (earlier is None or at < earlier):
                 new_first_seen[-owner - 1] = at
+            if at is not None and (later is None or at > later):
+                new_last_seen[-owner - 1] = at
             if new_languages[-owner - 1] is None:
                 new_languages[-owner - 1] = language
         for pair in reference:
@@ -313,6 +328,7 @@ def _resolve_once(
             session,
             workspace_id=workspace_id,
             first_seen=new_first_seen,
+            last_seen=None if new_last_seen == new_first_seen else new_last_seen,
             languages=new_languages,
         )
         if new_first_seen
@@ -350,6 +366,8 @@ def _resolve_once(
     refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown)
     if held is not None:
         held.update(attached)
+    if created is not None:
+        created.update(new_ids)
     return [
         known[reference[0]] if reference[0] in known else attached[reference[0]]
         for reference in references

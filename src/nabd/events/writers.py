@@ -33,6 +33,12 @@ def hold_event_writers(session: Session, *, workspace_id: int) -> None:
     _lock(session, "pg_advisory_xact_lock_shared", workspace_id)
 
 
+def holding_event_writers(workspace_id: int) -> str:
+    """PostgreSQL: the statement of `hold_event_writers`, without parameters, for a caller
+    that sends it with others in one round trip (`plain_rows.savepoint`)."""
+    return _lock_statement("pg_advisory_xact_lock_shared", workspace_id)
+
+
 def exclude_event_writers(session: Session, *, workspace_id: int) -> None:
     """A deletion of customers, before it reads them: waits for the batches in flight."""
     _lock(session, "pg_advisory_xact_lock", workspace_id)
@@ -44,6 +50,11 @@ def _lock(session: Session, function: str, workspace_id: int) -> None:
         _write_transaction(connection)
         return
     connection.exec_driver_sql(f"SELECT {function}(%s, %s)", (_LOCK_CLASS, workspace_id % _INT4))
+
+
+def _lock_statement(function: str, workspace_id: int) -> str:
+    # Both keys are ints (`%d` refuses anything else), so the text is safe without parameters.
+    return f"SELECT {function}({_LOCK_CLASS:d}, {workspace_id % _INT4:d})"
 
 
 def _write_transaction(connection: Connection) -> None:
