@@ -57,6 +57,80 @@ def test_the_day_follows_the_precise_time_in_utc(session: Session) -> None:
     )
 
 
+def _seen(session: Session, customer_id: int) -> tuple[Any, ...]:
+    session.expire_all()
+    stored = session.get(CustomerSeen, customer_id)
+    assert stored is not None
+    return stored.first_seen_at, stored.last_seen_at, stored.last_seen_on
+
+
+def test_a_batch_widens_each_window_and_day_exactly(session: Session) -> None:
+    workspace, other = make_workspace(session, "ours"), make_workspace(session, "theirs")
+    same_day = make_customer(session, workspace, "Same day", last_seen_at=LATE - timedelta(hours=2))
+    next_day = make_customer(session, workspace, "Next day", last_seen_at=LATE)
+    covered = make_customer(session, workspace, "Covered", last_seen_at=LATE)
+    earlier = make_customer(session, workspace, "Earlier", last_seen_at=LATE)
+    never = make_customer(session, workspace, "Never")
+    theirs = make_customer(session, other, "Theirs", last_seen_at=LATE)
+    write = moment_writer(session)
+    hour = timedelta(hours=1)
+    widen_seen_window(
+        session,
+        workspace_id=workspace.id,
+        windows=[
+            (same_day.id, write(LATE - hour), write(LATE - hour)),
+            (next_day.id, write(LATE + hour), write(LATE + hour)),
+            (covered.id, write(LATE), write(LATE)),
+            (earlier.id, write(LATE - 2 * hour), write(LATE)),
+            (never.id, write(LATE + hour), write(LATE + 2 * hour)),
+            (theirs.id, write(LATE - 30 * hour), write(LATE + 30 * hour)),
+        ],
+    )
+    session.commit()
+    day = date(2026, 3, 1)
+    assert _seen(session, same_day.id) == (LATE - 2 * hour, LATE - hour, day)
+    assert _seen(session, next_day.id) == (LATE, LATE + hour, date(2026, 3, 2))
+    assert _seen(session, covered.id) == (LATE, LATE, day)
+    assert _seen(session, earlier.id) == (LATE - 2 * hour, LATE, day)
+    assert _seen(session, never.id) == (LATE + hour, LATE + 2 * hour, date(2026, 3, 2))
+    assert _seen(session, theirs.id) == (LATE, LATE, day)
+
+
+def test_sqlite_widens_within_the_day_without_setting_the_indexed_day(
+    engine: Engine, session: Session
+) -> None:
+    """SQLite rewrites the index entry of every column an UPDATE sets: a batch whose
+    customers stay on their day is one statement that leaves `last_seen_on` alone."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's statements; PostgreSQL writes such rows HOT (test below)")
+    workspace = make_workspace(session)
+    morning = make_customer(session, workspace, "Morning", last_seen_at=LATE - timedelta(hours=9))
+    evening = make_customer(session, workspace, "Evening", last_seen_at=LATE)
+    write = moment_writer(session)
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        widen_seen_window(
+            session,
+            workspace_id=workspace.id,
+            windows=[
+                (morning.id, write(LATE - timedelta(hours=8)), write(LATE - timedelta(hours=8))),
+                (evening.id, write(LATE - timedelta(hours=20)), write(LATE)),
+            ],
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    session.commit()
+    assert len(sent) == 1
+    assert "last_seen_on =" not in sent[0].split("WHERE")[0]
+    assert _seen(session, morning.id)[1:] == (LATE - timedelta(hours=8), date(2026, 3, 1))
+    assert _seen(session, evening.id)[0] == LATE - timedelta(hours=20)
+
+
 def test_last_seen_sorts_by_day_then_newest_customer_and_filters_exactly(
     session: Session,
 ) -> None:

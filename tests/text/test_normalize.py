@@ -1,11 +1,18 @@
 """The normaliser: pinned input → analysis form / search key cases."""
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nabd.text.normalize import (
+    _FOLD_TABLE,
+    _WHITESPACE,
     fold_with_offsets,
     normalize_for_analysis,
     normalize_for_search,
+    strip_marks,
     tokenize,
 )
 
@@ -71,6 +78,14 @@ def test_search_keeps_emails_and_elongation() -> None:
     # Search must not rewrite e-mail addresses or cap letters inside names.
     assert normalize_for_search("Sara@Example.com") == "sara@example.com"
     assert normalize_for_search("wooo") == "wooo"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_search_keys_are_those_of_the_general_path(text: str) -> None:
+    """An ASCII text takes a short cut (`str.lower`, `split`); its key is the full path's."""
+    folded = strip_marks(unicodedata.normalize("NFKC", text)).translate(_FOLD_TABLE).casefold()
+    assert normalize_for_search(text) == _WHITESPACE.sub(" ", folded).strip()
 
 
 def test_tokenize_keeps_emoji_and_drops_punctuation() -> None:
