@@ -422,11 +422,13 @@ def widen_seen_window(
 # SQLite's widening of one customer's seen row to (?1 customer, ?2 earliest, ?3 latest) in
 # workspace ?4, and its indexed UTC day with it (`last_seen_on`: stored UTC text, ISO date
 # first), when the window does not cover them yet.
-_SQLITE_WIDEN = (
+_SQLITE_WIDEN_FIRST = (
     "UPDATE customer_seen SET "
     "first_seen_at = CASE WHEN first_seen_at IS NULL OR first_seen_at > ?2 "
     "THEN ?2 ELSE first_seen_at END, "
-    "last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 "
+)
+_SQLITE_WIDEN = (
+    _SQLITE_WIDEN_FIRST + "last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 "
     "THEN ?3 ELSE last_seen_at END, "
     "last_seen_on = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 "
     "THEN substr(?3, 1, 10) ELSE last_seen_on END "
@@ -438,10 +440,8 @@ _SQLITE_WIDEN = (
 # rewritten with its own values, which SQLite leaves unwritten), so a count short of the
 # batch means a row that `_SQLITE_WIDEN` must see.
 _SQLITE_WIDEN_WITHIN_DAY = (
-    "UPDATE customer_seen SET "
-    "first_seen_at = CASE WHEN first_seen_at IS NULL OR first_seen_at > ?2 "
-    "THEN ?2 ELSE first_seen_at END, "
-    "last_seen_at = CASE WHEN last_seen_at < ?3 THEN ?3 ELSE last_seen_at END "
+    _SQLITE_WIDEN_FIRST
+    + "last_seen_at = CASE WHEN last_seen_at < ?3 THEN ?3 ELSE last_seen_at END "
     "WHERE customer_id = ?1 AND workspace_id = ?4 AND "
     "(last_seen_at >= ?3 OR last_seen_on = substr(?3, 1, 10))"
 )

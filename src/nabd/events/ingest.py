@@ -303,6 +303,10 @@ def ingest_events(
     return outcome
 
 
+# The savepoint of a batch stored without looking its ids up (`_ingest_unlooked`).
+_UNLOOKED = "nabd_unlooked"
+
+
 def _ingest_unlooked(
     session: Session, *, workspace_id: int, events: Sequence[EventRow]
 ) -> "EventRows | None":
@@ -323,9 +327,6 @@ def _ingest_unlooked(
         return None
     release_savepoint(session, _UNLOOKED)
     return rows
-
-
-_UNLOOKED = "nabd_unlooked"
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def _lock(session: Session, function: str, workspace_id: int) -> None:
     if is_sqlite(session):
         _write_transaction(connection)
         return
-    connection.exec_driver_sql(f"SELECT {function}(%s, %s)", (_LOCK_CLASS, workspace_id % _INT4))
+    connection.exec_driver_sql(_lock_statement(function, workspace_id))
 
 
 def _lock_statement(function: str, workspace_id: int) -> str:
