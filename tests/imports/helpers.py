@@ -2,6 +2,7 @@
 the rows it left, shared by the import tests and the other domains' tests that import."""
 
 import csv
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,3 +71,8 @@ def import_email_events(
         batch_size=batch_size,
         on_batch=on_batch,
     )
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """The hidden fields of a page's form (the upload report's confirmation)."""
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))

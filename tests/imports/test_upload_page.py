@@ -14,6 +14,7 @@ from nabd.imports import uploads
 from nabd.workspaces.roles import Role
 from tests.customers.factories import make_places
 from tests.factories import make_member, make_workspace, page_csrf, sign_in
+from tests.imports.helpers import hidden_inputs
 
 EVENTS_CSV = (
     b"event_id,customer.email,type,touchpoint,timestamp\n"
@@ -42,10 +43,6 @@ def _check(client: TestClient, body: bytes, name: str = "events.csv", **form: st
     )
 
 
-def _hidden(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
-
-
 def test_dry_run_report_then_import(client: TestClient, session: Session) -> None:
     workspace = make_workspace(session)
     make_places(session, workspace)
@@ -66,7 +63,7 @@ def test_dry_run_report_then_import(client: TestClient, session: Session) -> Non
     assert "Nothing has been written yet." in report.text
     assert _count(session, Event) == 0 and _count(session, Customer) == 0
 
-    done = client.post("/imports/run", data=_hidden(report.text))
+    done = client.post("/imports/run", data=hidden_inputs(report.text))
     assert done.status_code == 200
     assert "4 rows read: 2 added, 0 already known, 2 refused." in done.text
     assert _count(session, Event) == 2
@@ -75,10 +72,10 @@ def test_dry_run_report_then_import(client: TestClient, session: Session) -> Non
     ).one()
     assert audit.details == {"rows": 4, "accepted": 2, "duplicates": 0, "errors": 2}
     # The stored copy is gone: the same confirmation cannot import twice.
-    assert client.post("/imports/run", data=_hidden(report.text)).status_code == 404
+    assert client.post("/imports/run", data=hidden_inputs(report.text)).status_code == 404
 
     again = _check(client, EVENTS_CSV, kind="events")
-    done = client.post("/imports/run", data=_hidden(again.text))
+    done = client.post("/imports/run", data=hidden_inputs(again.text))
     assert "0 added, 2 already known" in done.text
     assert _count(session, Event) == 2
 
@@ -89,7 +86,7 @@ def test_a_preset_maps_crm_columns(client: TestClient, session: Session) -> None
     report = _check(client, HUBSPOT_CSV, name="contacts.csv", preset="hubspot-contacts")
     assert report.status_code == 200
     assert 'data-testid="row-errors"' not in report.text
-    client.post("/imports/run", data=_hidden(report.text))
+    client.post("/imports/run", data=hidden_inputs(report.text))
     session.expire_all()
     customer = session.scalars(select(Customer)).one()
     assert customer.display_name == "سارة الحربي"
@@ -133,7 +130,7 @@ def test_an_upload_belongs_to_its_workspace(client: TestClient, session: Session
     acme, beta = make_workspace(session), make_workspace(session, "beta")
     make_places(session, acme)
     sign_in(client, make_member(session, acme, Role.ADMIN, email="a@acme.example"))
-    checked = _hidden(_check(client, EVENTS_CSV, kind="events").text)
+    checked = hidden_inputs(_check(client, EVENTS_CSV, kind="events").text)
     sign_in(client, make_member(session, beta, Role.ADMIN, email="b@beta.example"))
     stolen = client.post("/imports/run", data={**checked, "csrf_token": page_csrf(client)})
     assert stolen.status_code == 404

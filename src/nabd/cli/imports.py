@@ -15,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from sqlalchemy.exc import DBAPIError
 
 from nabd.cli.context import (
     cli_actor,
@@ -34,6 +35,7 @@ from nabd.imports.runner import (
     ImportReport,
     ImportStopped,
     record_import,
+    record_stopped_import,
     run_import,
 )
 from nabd.surveys import imports as survey_imports
@@ -109,8 +111,9 @@ def _run(
                 on_batch=lambda rows: progress.advance(task, rows),
                 reader_process=True,
             )
-    except ImportStopped as error:
-        fail(str(error))
+    except ImportStopped as stopped:
+        _audit_stopped(workspace, kind, path, stopped)
+        fail(str(stopped))
     finally:
         gc.unfreeze()
         engine.dispose()
@@ -129,6 +132,24 @@ def _audit(workspace: str, kind: Kind, path: Path, report: ImportReport) -> None
             filename=path.name,
             report=report,
         )
+
+
+def _audit_stopped(workspace: str, kind: Kind, path: Path, stopped: ImportStopped) -> None:
+    """Audit the stop; a database that cannot take even that is said, not raised, so the
+    operator still reads where the import stopped."""
+    try:
+        with cli_session() as session:
+            record_stopped_import(
+                session,
+                workspace_id=workspace_by_slug(session, workspace).id,
+                actor=cli_actor(),
+                kind=kind,
+                filename=path.name,
+                stopped=stopped,
+            )
+    except DBAPIError as error:
+        first_line = str(error.orig).splitlines()[0]
+        error_console.print(f"The stop could not be audited: {first_line}", markup=False)
 
 
 def _print(report: ImportReport, dry_run: bool) -> None:

@@ -92,6 +92,11 @@ class ImportStopped(Conflict):
 
     code = "import_stopped"
 
+    def __init__(self, message: str, *, row: int, reason: str, detail: str = "") -> None:
+        super().__init__(message, params={"row": row, "detail": detail})
+        self.row = row
+        self.reason = reason
+
 
 CUSTOMERS_HELD = N_(
     "The import stopped at row %(row)s: customers named there were held by another import or "
@@ -361,10 +366,12 @@ def _stopping_at(row_numbers: list[int]) -> Iterator[None]:
     try:
         yield
     except CustomersHeld as error:
-        raise ImportStopped(CUSTOMERS_HELD, params={"row": row}) from error
+        raise ImportStopped(CUSTOMERS_HELD, row=row, reason="customers_held") from error
     except DBAPIError as error:
         detail = str(error.orig).splitlines()[0]
-        raise ImportStopped(DATABASE_FAILED, params={"row": row, "detail": detail}) from error
+        raise ImportStopped(
+            DATABASE_FAILED, row=row, reason="database_failed", detail=detail
+        ) from error
 
 
 @contextmanager
@@ -459,4 +466,27 @@ def record_import(
             "duplicates": report.duplicates,
             "errors": report.error_count,
         },
+    )
+
+
+def record_stopped_import(
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: Actor,
+    kind: Kind,
+    filename: str,
+    stopped: ImportStopped,
+) -> None:
+    """Audit an import the database stopped: part of the file may be stored, so the log
+    says that it ran, where it stopped and why. No counts: the batches counted before the
+    stop were not all committed, and a re-run reports what it adds."""
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor=actor,
+        action=f"import.{kind}",
+        object_type="import",
+        object_id=filename[:64],
+        details={"stopped_at_row": stopped.row, "reason": stopped.reason},
     )

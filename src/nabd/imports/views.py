@@ -16,7 +16,13 @@ from nabd.core.errors import NabdError
 from nabd.core.i18n import N_
 from nabd.imports.mapping import PRESETS, Kind, Mapping, choose_mapping, parse_mapping
 from nabd.imports.readers import read_rows
-from nabd.imports.runner import ImportReport, record_import, run_import
+from nabd.imports.runner import (
+    ImportReport,
+    ImportStopped,
+    record_import,
+    record_stopped_import,
+    run_import,
+)
 from nabd.imports.uploads import (
     MAX_UPLOAD_LABEL,
     discard_upload,
@@ -161,6 +167,17 @@ def run_upload(
     columns = _mapping(chosen, path, preset, mapping)
     try:
         report = _run(request, principal, kind=chosen, path=path, mapping=columns, dry_run=False)
+    except ImportStopped as stopped:
+        with transaction(request.app.state.session_factory) as session:
+            record_stopped_import(
+                session,
+                workspace_id=principal.workspace_id,
+                actor=principal.actor,
+                kind=chosen,
+                filename=filename or path.name,
+                stopped=stopped,
+            )
+        raise
     finally:
         discard_upload(path)
     # Its own transaction: the batches above committed on other connections.
