@@ -4,15 +4,19 @@
     python bench/ingest_events.py --n 200000 --api-events 50000 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/nabd_bench
     python bench/ingest_events.py --bare --api-events 50000   # the anchor, same client
+    python bench/ingest_events.py --bare --skip-csv --api-events 50000 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/nabd_bench  # on PostgreSQL
 
 The API part posts batches of `--batch` events (encoded before the clock starts) from
 `--clients` threads over kept-alive stdlib connections to a live server on 127.0.0.1; `--bare`
 sends the same bodies to the issue's anchor (a bare FastAPI endpoint inserting each event's
-JSON into SQLite) instead, so the two compare run for run. The CSV part imports a generated
-file of `--n` events in-process, its reader in a second process as `nabd import` does for a
-large file (`--reader thread` keeps it on a thread). Peak memory is the process's maximum
-resident set size, for the server and the importer; for the CSV import it adds the reader
-process's peak (an upper bound of the two processes' peak together).
+JSON into SQLite) instead, so the two compare run for run; with a PostgreSQL `--database-url`
+the anchor COPYs them into a plain table there, the same anchor on nabd's other database.
+The CSV part imports a generated file of `--n` events in-process, its reader in a second
+process as `nabd import` does for a large file (`--reader thread` keeps it on a thread). Peak
+memory is the process's maximum resident set size, for the server and the importer; for the
+CSV import it adds the reader process's peak (an upper bound of the two processes' peak
+together).
 Besides wall-clock items/s it prints items per CPU-second of the server (API) or the
 importer and its reader process (CSV), which stays comparable when the machine is shared, and
 on a local PostgreSQL the CPU per item of the database's backends too.
@@ -115,9 +119,12 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
 
 def bare_app() -> Any:
     """The issue's anchor: FastAPI parsing the JSON batch and inserting each event's JSON
-    into SQLite, nothing else (no validation, identities or idempotency)."""
+    into SQLite, nothing else (no validation, identities or idempotency); into PostgreSQL
+    when the bench runs on it (`bare_postgres_app`)."""
     from fastapi import FastAPI, Request
 
+    if dsn := os.environ.get("BENCH_BARE_POSTGRES"):
+        return bare_postgres_app(dsn)
     app = FastAPI()
     connection = sqlite3.connect(os.environ["BENCH_SQLITE_PATH"], check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -135,6 +142,53 @@ def bare_app() -> Any:
             connection.executemany(
                 "INSERT INTO events (body) VALUES (?)", [(json.dumps(i),) for i in items]
             )
+        return {"accepted": len(items), "duplicates": 0}
+
+    return app
+
+
+def bare_postgres_app(dsn: str) -> Any:
+    """The same anchor on PostgreSQL: each batch's JSON texts COPYed into a plain table with
+    only its primary key, one transaction a batch, on one of two connections so that both
+    clients' batches are in the database at once, as nabd's are (its pool, two clients)."""
+    import asyncio
+    from contextlib import asynccontextmanager
+
+    import psycopg
+    from fastapi import FastAPI, Request
+
+    idle: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
+
+    @asynccontextmanager
+    async def connections(_app: FastAPI) -> Any:
+        with psycopg.connect(dsn, autocommit=True) as setup:
+            setup.execute("DROP TABLE IF EXISTS bare_events")
+            setup.execute("CREATE TABLE bare_events (id bigserial PRIMARY KEY, body text NOT NULL)")
+        opened = [await psycopg.AsyncConnection.connect(dsn) for _ in range(2)]
+        for connection in opened:
+            idle.put_nowait(connection)
+        yield
+        for connection in opened:
+            await connection.close()
+
+    app = FastAPI(lifespan=connections)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/events")
+    async def events(request: Request) -> dict[str, int]:
+        items = (await request.json())["events"]
+        connection = await idle.get()
+        try:
+            cursor = connection.cursor()
+            async with cursor.copy("COPY bare_events (body) FROM STDIN") as copy:
+                for item in items:
+                    await copy.write_row((json.dumps(item),))
+            await connection.commit()
+        finally:
+            idle.put_nowait(connection)
         return {"accepted": len(items), "duplicates": 0}
 
     return app
@@ -161,6 +215,8 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
         "NABD_JOBS_EMBEDDED_CONSUMER": "false",
         "BENCH_SQLITE_PATH": str(data_dir / "bare.sqlite3"),
     }
+    if args.bare and make_url(database_url).get_backend_name() == "postgresql":
+        env["BENCH_BARE_POSTGRES"] = _libpq_dsn(database_url)
     server = subprocess.Popen(_server_command(args, port), env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -225,6 +281,12 @@ def bench_api(args: argparse.Namespace, database_url: str, data_dir: Path) -> di
     }
 
 
+def _libpq_dsn(database_url: str) -> str:
+    """SQLAlchemy's URL as psycopg takes it."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -249,7 +311,7 @@ class DatabaseCpu:
             "127.0.0.1",
             "localhost",
         )
-        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._dsn = _libpq_dsn(database_url)
         self._before = self._backends()
 
     def _backends(self) -> dict[int, float]:
@@ -415,7 +477,8 @@ def main() -> None:
     parser.add_argument(
         "--bare",
         action="store_true",
-        help="the anchor instead of nabd: bare FastAPI + sqlite3, same client and bodies",
+        help="the anchor instead of nabd: bare FastAPI + sqlite3 (or PostgreSQL with "
+        "--database-url), same client and bodies",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
