@@ -9,8 +9,9 @@ from nabd.core.audit import AuditLogEntry
 from nabd.customers import service
 from nabd.customers.merge_models import CustomerMerge
 from nabd.customers.models import Customer, CustomerIdentity
+from nabd.events import service as events
 from nabd.workspaces.roles import Role
-from tests.customers.factories import add_history, make_customer, make_places
+from tests.customers.factories import T0, add_history, make_customer, make_places
 from tests.factories import make_member, make_workspace, page_csrf, sign_in
 from tests.query_counter import count_queries
 
@@ -75,9 +76,30 @@ def test_profile_page_in_arabic(client: TestClient, session: Session) -> None:
     assert "<script>alert(1)</script>" not in page.text
     assert 'dir="auto" data-testid="feedback-text" lang="ar">&lt;script&gt;' in page.text
     assert page.text.count('data-kind="event"') == 3
+    assert page.text.count('<span data-testid="event-type">مشاهدة صفحة</span>') == 3
     assert EMAIL in page.text and PHONE in page.text
     only_feedback = client.get(f"/customers/{customer.id}", params={"kind": "feedback"})
     assert only_feedback.text.count("data-kind=") == 1
+
+
+def test_the_timeline_names_built_in_event_types_and_shows_custom_ones_as_keys(
+    client: TestClient, session: Session
+) -> None:
+    workspace, customer = _setup(session)
+    events.add_events(
+        session,
+        workspace_id=workspace.id,
+        rows=[
+            {"customer_id": customer.id, "type": kind, "occurred_at": T0, "received_at": T0}
+            for kind in ("store_visit", "order_delivered")
+        ],
+    )
+    session.commit()
+    sign_in(client, make_member(session, workspace, Role.AGENT))
+    page = client.get(f"/customers/{customer.id}").text
+    assert '<span data-testid="event-type">Store visit</span>' in page
+    assert page.count('<span data-testid="event-type">Page view</span>') == 3
+    assert '<code dir="ltr" data-testid="event-type">order_delivered</code>' in page
 
 
 def test_viewers_see_masked_contact_details_and_no_forms(

@@ -27,6 +27,7 @@ from nabd.customers.models import CONTACT_CHANNELS
 from nabd.customers.profile import customer_profile, place_names
 from nabd.customers.scores import METRIC_LABELS, NPS_BUCKET_LABELS
 from nabd.customers.timeline import EntryKind, TimelineFilters, customer_timeline
+from nabd.events.schemas import BUILT_IN_EVENT_TYPES
 from nabd.segments import service as segments
 from nabd.web.locale import request_locale
 from nabd.web.navigation import NavItem
@@ -225,6 +226,7 @@ def customer_page(
             "identity_labels": IDENTITY_LABELS,
             "contact_channels": [(c, CONTACT_CHANNEL_LABELS[c]) for c in CONTACT_CHANNELS],
             "source_labels": FEEDBACK_SOURCE_LABELS,
+            "event_type_labels": BUILT_IN_EVENT_TYPES,
             "metric_labels": METRIC_LABELS,
             "bucket_labels": NPS_BUCKET_LABELS,
             "shown": _shown(session, principal),

@@ -18,15 +18,16 @@ MAX_BATCH_ITEMS = 1000
 MAX_PROPERTIES_BYTES = 16 * 1024
 # Device clocks drift; anything later than this is a bug in the sender, not a real moment.
 MAX_CLOCK_SKEW = timedelta(days=1)
-BUILT_IN_EVENT_TYPES = (
-    "page_view",
-    "add_to_cart",
-    "purchase",
-    "ticket_opened",
-    "ticket_resolved",
-    "call",
-    "store_visit",
-)
+# The built-in event types as the interface names them; a custom type shows as its key.
+BUILT_IN_EVENT_TYPES = {
+    "page_view": N_("Page view"),
+    "add_to_cart": N_("Added to cart"),
+    "purchase": N_("Purchase"),
+    "ticket_opened": N_("Ticket opened"),
+    "ticket_resolved": N_("Ticket resolved"),
+    "call": N_("Call"),
+    "store_visit": N_("Store visit"),
+}
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 PLACE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 
