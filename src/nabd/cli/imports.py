@@ -35,7 +35,6 @@ from nabd.imports.runner import (
     ImportReport,
     ImportStopped,
     record_import,
-    record_stopped_import,
     run_import,
 )
 from nabd.surveys import imports as survey_imports
@@ -112,7 +111,11 @@ def _run(
                 reader_process=True,
             )
     except ImportStopped as stopped:
-        _audit_stopped(workspace, kind, path, stopped)
+        try:
+            _audit(workspace, kind, path, stopped)
+        except DBAPIError as error:  # said, not raised: the stop's own message comes next
+            first_line = str(error.orig).splitlines()[0]
+            error_console.print(f"The stop could not be audited: {first_line}", markup=False)
         fail(str(stopped))
     finally:
         gc.unfreeze()
@@ -122,7 +125,7 @@ def _run(
     _print(report, dry_run)
 
 
-def _audit(workspace: str, kind: Kind, path: Path, report: ImportReport) -> None:
+def _audit(workspace: str, kind: Kind, path: Path, outcome: ImportReport | ImportStopped) -> None:
     with cli_session() as session:
         record_import(
             session,
@@ -130,26 +133,8 @@ def _audit(workspace: str, kind: Kind, path: Path, report: ImportReport) -> None
             actor=cli_actor(),
             kind=kind,
             filename=path.name,
-            report=report,
+            outcome=outcome,
         )
-
-
-def _audit_stopped(workspace: str, kind: Kind, path: Path, stopped: ImportStopped) -> None:
-    """Audit the stop; a database that cannot take even that is said, not raised, so the
-    operator still reads where the import stopped."""
-    try:
-        with cli_session() as session:
-            record_stopped_import(
-                session,
-                workspace_id=workspace_by_slug(session, workspace).id,
-                actor=cli_actor(),
-                kind=kind,
-                filename=path.name,
-                stopped=stopped,
-            )
-    except DBAPIError as error:
-        first_line = str(error.orig).splitlines()[0]
-        error_console.print(f"The stop could not be audited: {first_line}", markup=False)
 
 
 def _print(report: ImportReport, dry_run: bool) -> None:

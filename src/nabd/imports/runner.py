@@ -450,9 +450,20 @@ def record_import(
     actor: Actor,
     kind: Kind,
     filename: str,
-    report: ImportReport,
+    outcome: ImportReport | ImportStopped,
 ) -> None:
-    """Audit a finished import with its counts (never row contents)."""
+    """Audit an import: a finished one with its counts (never row contents); one the
+    database stopped with the row it stopped at and why, and no counts, since the batches
+    counted before the stop were not all committed (a re-run reports what it adds)."""
+    if isinstance(outcome, ImportStopped):
+        details = {"stopped_at_row": outcome.row, "reason": outcome.reason}
+    else:
+        details = {
+            "rows": outcome.rows,
+            "accepted": outcome.accepted,
+            "duplicates": outcome.duplicates,
+            "errors": outcome.error_count,
+        }
     record_audit(
         session,
         workspace_id=workspace_id,
@@ -460,33 +471,5 @@ def record_import(
         action=f"import.{kind}",
         object_type="import",
         object_id=filename[:64],
-        details={
-            "rows": report.rows,
-            "accepted": report.accepted,
-            "duplicates": report.duplicates,
-            "errors": report.error_count,
-        },
-    )
-
-
-def record_stopped_import(
-    session: Session,
-    *,
-    workspace_id: int,
-    actor: Actor,
-    kind: Kind,
-    filename: str,
-    stopped: ImportStopped,
-) -> None:
-    """Audit an import the database stopped: part of the file may be stored, so the log
-    says that it ran, where it stopped and why. No counts: the batches counted before the
-    stop were not all committed, and a re-run reports what it adds."""
-    record_audit(
-        session,
-        workspace_id=workspace_id,
-        actor=actor,
-        action=f"import.{kind}",
-        object_type="import",
-        object_id=filename[:64],
-        details={"stopped_at_row": stopped.row, "reason": stopped.reason},
+        details=details,
     )

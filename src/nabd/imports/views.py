@@ -20,7 +20,6 @@ from nabd.imports.runner import (
     ImportReport,
     ImportStopped,
     record_import,
-    record_stopped_import,
     run_import,
 )
 from nabd.imports.uploads import (
@@ -168,28 +167,11 @@ def run_upload(
     try:
         report = _run(request, principal, kind=chosen, path=path, mapping=columns, dry_run=False)
     except ImportStopped as stopped:
-        with transaction(request.app.state.session_factory) as session:
-            record_stopped_import(
-                session,
-                workspace_id=principal.workspace_id,
-                actor=principal.actor,
-                kind=chosen,
-                filename=filename or path.name,
-                stopped=stopped,
-            )
+        _audit(request, principal, chosen, filename or path.name, stopped)
         raise
     finally:
         discard_upload(path)
-    # Its own transaction: the batches above committed on other connections.
-    with transaction(request.app.state.session_factory) as session:
-        record_import(
-            session,
-            workspace_id=principal.workspace_id,
-            actor=principal.actor,
-            kind=chosen,
-            filename=filename or path.name,
-            report=report,
-        )
+    _audit(request, principal, chosen, filename or path.name, report)
     return render_page(
         request,
         "imports/report.html",
@@ -202,3 +184,22 @@ def run_upload(
             "columns": columns,
         },
     )
+
+
+def _audit(
+    request: Request,
+    principal: Principal,
+    kind: Kind,
+    filename: str,
+    outcome: ImportReport | ImportStopped,
+) -> None:
+    """In a transaction of its own: the import's batches committed on other connections."""
+    with transaction(request.app.state.session_factory) as session:
+        record_import(
+            session,
+            workspace_id=principal.workspace_id,
+            actor=principal.actor,
+            kind=kind,
+            filename=filename,
+            outcome=outcome,
+        )
