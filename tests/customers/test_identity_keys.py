@@ -1,6 +1,6 @@
 """A customer's identities and search terms have no key to their customer (migration 0027):
 a deleted customer still deletes them, and none is ever left pointing at a customer that a
-concurrent transaction deleted."""
+concurrent transaction deleted. On PostgreSQL the identities are in the `C` collation."""
 
 import threading
 import time
@@ -91,6 +91,22 @@ def _state(url: str) -> dict[str, tuple[list[int], set[str]]]:
         engine.dispose()
 
 
+def _collations(url: str) -> dict[str, str | None]:
+    """PostgreSQL: the collation of each identity column that is not the database's."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT column_name, collation_name FROM information_schema.columns "
+                    "WHERE table_name = 'customer_identities' AND column_name IN ('kind', 'value')"
+                )
+            )
+            return {column: collation for column, collation in rows}
+    finally:
+        engine.dispose()
+
+
 def _delete_customer(url: str, customer_id: int) -> None:
     engine = create_db_engine(url)
     with engine.begin() as connection:
@@ -105,12 +121,20 @@ def test_0027_drops_the_customer_keys_keeps_their_cascade_and_its_downgrade_adds
     previous = _previous(url)
     _seed(url)
     assert _state(url) == {table: ([1, 2], {"customers"}) for table in TABLES}
+    postgres = url.startswith("postgresql")
+    default = {"kind": None, "value": None}
+    if postgres:
+        assert _collations(url) == default
     upgrade_database(url, REVISION)
     assert _state(url) == {table: ([1, 2], set()) for table in TABLES}
+    if postgres:
+        assert _collations(url) == {"kind": "C", "value": "C"}
     _delete_customer(url, 1)
     assert _state(url) == {table: ([2], set()) for table in TABLES}
     downgrade_database(url, previous)
     assert _state(url) == {table: ([2], {"customers"}) for table in TABLES}
+    if postgres:
+        assert _collations(url) == default
     _delete_customer(url, 2)
     assert _state(url) == {table: ([], {"customers"}) for table in TABLES}
     upgrade_database(url, REVISION)

@@ -16,6 +16,10 @@ CONTACT_CHANNELS = ("email", "sms", "whatsapp")
 # Byte-order comparison on PostgreSQL too, so a prefix is a plain range whatever the
 # database's default collation (SQLite compares bytes already).
 SEARCH_TERM_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
+# The identities' unique (workspace, kind, value) index compared byte by byte too: the same
+# equality in any deterministic collation, without a `strcoll` a comparison (migration 0027).
+IDENTITY_KIND_TYPE = String(16).with_variant(String(16, collation="C"), "postgresql")
+IDENTITY_VALUE_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
 
 
 class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
@@ -169,8 +173,8 @@ class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     workspace_leads_an_index = True
     workspace_foreign_key = False
     customer_id: Mapped[int] = mapped_column(BigIntId, index=True, info=CUSTOMER_REFERENCE)
-    kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(IDENTITY_KIND_TYPE)
+    value: Mapped[str] = mapped_column(IDENTITY_VALUE_TYPE)
 
     customer: Mapped[Customer] = relationship(
         back_populates="identities",
