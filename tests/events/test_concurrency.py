@@ -68,7 +68,9 @@ def test_the_same_batch_from_two_writers_is_stored_once(engine: Engine, session:
     assert count(CustomerIdentity) == 50
     # Each surviving customer is findable; no search term points at a removed one.
     assert count(CustomerSearchTerm) == session.scalar(
-        select(func.count()).select_from(CustomerSearchTerm).join(Customer)
+        select(func.count())
+        .select_from(CustomerSearchTerm)
+        .join(Customer, Customer.id == CustomerSearchTerm.customer_id)
     )
     windows = session.execute(select(CustomerSeen.first_seen_at, CustomerSeen.last_seen_at)).all()
     assert len(windows) == 50  # every customer has its seen row, none is left over

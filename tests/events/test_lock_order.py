@@ -95,7 +95,9 @@ def _assert_stored_once(session: Session, *, customers: int, events: int) -> Non
     )
     assert orphans == 0
     assert _count(session, CustomerSearchTerm) == session.scalar(
-        select(func.count()).select_from(CustomerSearchTerm).join(Customer)
+        select(func.count())
+        .select_from(CustomerSearchTerm)
+        .join(Customer, Customer.id == CustomerSearchTerm.customer_id)
     )
 
 

@@ -53,7 +53,7 @@ def test_an_import_over_several_transactions_stores_each_event_once(
     assert count(session, Event) == 11 and count(session, Customer) == 3
     assert orphans(session) == NONE
     last = session.scalar(
-        select(Customer).join(CustomerIdentity).where(CustomerIdentity.value == "c1@example.com")
+        select(Customer).join(Customer.identities).where(CustomerIdentity.value == "c1@example.com")
     )
     assert last is not None and last.last_seen_at.isoformat() == "2026-05-01T10:10:00+00:00"
     assert _writer_threads() == []

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from nabd.core.audit import Actor
 from nabd.core.bulk import driver_rows
+from nabd.core.i18n import N_
 from nabd.core.plain_rows import (
     BIGINT,
     FEW_ROWS,
@@ -52,6 +53,7 @@ from nabd.core.plain_rows import (
 )
 from nabd.core.types import utcnow
 from nabd.customers import merging
+from nabd.customers.errors import CustomerNotFound
 from nabd.customers.models import Customer, CustomerIdentity
 from nabd.customers.references import (
     MAX_ANONYMOUS_ID_LENGTH,
@@ -361,9 +363,10 @@ def _resolve_once(
     _index_new_customers(
         session, workspace_id=workspace_id, identities=_identities_of(attached, set(new_ids))
     )
-    # Known customers that gained an identity: their terms are rebuilt from what they hold.
+    # Known customers that gained an identity: their terms are rebuilt from what they hold,
+    # and each is kept from a concurrent deletion until this transaction ends (no key).
     grown = set(attached.values()).difference(new_ids)
-    refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown)
+    _still_there(grown, refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown))
     if held is not None:
         held.update(attached)
     if created is not None:
@@ -372,6 +375,14 @@ def _resolve_once(
         known[reference[0]] if reference[0] in known else attached[reference[0]]
         for reference in references
     ]
+
+
+def _still_there(customer_ids: set[int], found: set[int]) -> None:
+    """After writing identities for customers this transaction did not create: fails it, as
+    their foreign key did, when one was deleted meanwhile (`refresh_search_text` found it no
+    more); a customer it found stays until the transaction ends."""
+    if not customer_ids.issubset(found):
+        raise CustomerNotFound(N_("Customer not found."))
 
 
 def _identities_of(attached: dict[Pair, int], customer_ids: set[int]) -> dict[int, list[Pair]]:
@@ -422,9 +433,8 @@ def _undo_lost(
     _index_new_customers(
         session, workspace_id=workspace_id, identities=_identities_of(kept, created - removed)
     )
-    refresh_search_text(
-        session, workspace_id=workspace_id, customer_ids=set(kept.values()) - created
-    )
+    grown = set(kept.values()) - created
+    _still_there(grown, refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown))
     if held is not None:
         for pair in attached:
             held.pop(pair, None)
@@ -635,5 +645,6 @@ def _link(
         )
         .values(customer_id=known_id)
     )
-    refresh_search_text(session, workspace_id=workspace_id, customer_ids={holder_id, known_id})
+    moved = {holder_id, known_id}
+    _still_there(moved, refresh_search_text(session, workspace_id=workspace_id, customer_ids=moved))
     return IdentifyResult(customer_id=known_id, merge_id=None)

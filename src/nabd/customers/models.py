@@ -9,12 +9,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from nabd.core.models import Base, CreatedAtMixin, IdMixin, WorkspaceScoped
 from nabd.core.types import BigIntId, JSONDocument, utcnow
+from nabd.events.models import CUSTOMER_REFERENCE
 
 IDENTITY_KINDS = ("email", "phone", "external_id", "anonymous_id")
 CONTACT_CHANNELS = ("email", "sms", "whatsapp")
 # Byte-order comparison on PostgreSQL too, so a prefix is a plain range whatever the
 # database's default collation (SQLite compares bytes already).
 SEARCH_TERM_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
+# The identities' unique (workspace, kind, value) index compared byte by byte too: the same
+# equality in any deterministic collation, without a `strcoll` a comparison (migration 0027).
+IDENTITY_KIND_TYPE = String(16).with_variant(String(16, collation="C"), "postgresql")
+IDENTITY_VALUE_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
 
 
 class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
@@ -44,7 +49,10 @@ class Customer(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     last_purchase_at: Mapped[datetime | None]
 
     identities: Mapped[list["CustomerIdentity"]] = relationship(
-        back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        primaryjoin="Customer.id == foreign(CustomerIdentity.customer_id)",
     )
     # Loaded with the customer (one join by primary key); every customer has this row.
     seen: Mapped["CustomerSeen"] = relationship(
@@ -146,7 +154,17 @@ def _workspace_of_customer(_mapper: Any, _connection: Any, seen: CustomerSeen) -
 
 
 class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
-    """An identifier that resolves to exactly one customer within a workspace."""
+    """An identifier that resolves to exactly one customer within a workspace.
+
+    No foreign keys (migrations 0024, 0027), like its customer's search terms: ingestion
+    writes both for every customer it creates, in the transaction that creates it, where a
+    key's check of every row (`SELECT … FOR KEY SHARE` of the customer) found what no other
+    transaction can see or delete yet. What the customer's key guaranteed is kept otherwise:
+    a deleted customer deletes them by triggers on `customers`; the rows written for a
+    customer this transaction did not create are written under `refresh_search_text`'s lock
+    of that customer, and a writer of identities fails when it found the customer deleted;
+    a merge moves them (`CUSTOMER_REFERENCE`).
+    """
 
     __tablename__ = "customer_identities"
     __table_args__ = (UniqueConstraint("workspace_id", "kind", "value"),)
@@ -154,13 +172,14 @@ class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     # The batch lookup of identities must probe the unique index (`select_unique`).
     workspace_leads_an_index = True
     workspace_foreign_key = False
-    customer_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(320))
+    customer_id: Mapped[int] = mapped_column(BigIntId, index=True, info=CUSTOMER_REFERENCE)
+    kind: Mapped[str] = mapped_column(IDENTITY_KIND_TYPE)
+    value: Mapped[str] = mapped_column(IDENTITY_VALUE_TYPE)
 
-    customer: Mapped[Customer] = relationship(back_populates="identities")
+    customer: Mapped[Customer] = relationship(
+        back_populates="identities",
+        primaryjoin="Customer.id == foreign(CustomerIdentity.customer_id)",
+    )
 
 
 class CustomerSearchTerm(WorkspaceScoped, Base):
@@ -175,9 +194,7 @@ class CustomerSearchTerm(WorkspaceScoped, Base):
 
     workspace_leads_an_index = True
     workspace_foreign_key = False
-    customer_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
-    )
+    customer_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     term: Mapped[str] = mapped_column(SEARCH_TERM_TYPE, primary_key=True)
 
 

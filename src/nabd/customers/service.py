@@ -94,19 +94,28 @@ def _insert_terms(session: Session, *, workspace_id: int, customers: Iterable[Cu
 
 def refresh_search_text(
     session: Session, *, workspace_id: int, customer_ids: Collection[int]
-) -> None:
-    """Rebuild the search terms and sort name of customers whose name or identities changed.
+) -> set[int]:
+    """Rebuild the search terms and sort name of customers whose name or identities changed;
+    the ids of those found (a customer deleted meanwhile has no terms to rebuild).
 
     Ingestion calls this after merging identities or renaming; it is cheap per customer.
+
+    The customers found are locked as a foreign key to them would lock them (PostgreSQL:
+    `FOR KEY SHARE`, which only a deletion of the customer waits for) until the transaction
+    ends: their identities and search terms have no such key (migration 0027), so a customer
+    deleted by a concurrent transaction is either not found here or deleted only after this
+    one commits, and then with the rows this one wrote (the deletion's triggers see them).
+    A caller that wrote identities for a customer it did not create checks that the customer
+    was found (`_resolve_once`, `identify`); SQLite admits one writer at a time.
     """
     if not customer_ids:
-        return
+        return set()
     session.flush()
     customers = list(
         session.scalars(
-            select(Customer).where(
-                Customer.workspace_id == workspace_id, Customer.id.in_(list(customer_ids))
-            )
+            select(Customer)
+            .where(Customer.workspace_id == workspace_id, Customer.id.in_(list(customer_ids)))
+            .with_for_update(read=True, key_share=True, of=Customer)
         )
     )
     for customer in customers:
@@ -118,6 +127,7 @@ def refresh_search_text(
         )
     )
     _insert_terms(session, workspace_id=workspace_id, customers=customers)
+    return {customer.id for customer in customers}
 
 
 def refresh_value_summary(
