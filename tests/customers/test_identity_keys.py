@@ -1,4 +1,4 @@
-"""A customer's identities and search terms have no key to their customer (migration 0027):
+"""A customer's identities and search terms have no key to their customer (migration 0026):
 a deleted customer still deletes them, and none is ever left pointing at a customer that a
 concurrent transaction deleted. On PostgreSQL the identities are in the `C` collation."""
 
@@ -22,7 +22,7 @@ from tests.customers.factories import make_customer
 from tests.databases import migrated_to
 from tests.factories import make_workspace
 
-REVISION = "0027"
+REVISION = "0026"
 TABLES = ("customer_identities", "customer_search_terms")
 AT = "2026-05-01 08:00:00+00:00"
 EMAIL = "first@example.com"
@@ -37,7 +37,7 @@ def _previous(database_url: str) -> str:
 
 @pytest.fixture
 def database_before(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database migrated to just before 0027."""
+    """A fresh database migrated to just before 0026."""
     with migrated_to(database_url, _previous(database_url), tmp_path) as url:
         yield url
 
@@ -114,7 +114,7 @@ def _delete_customer(url: str, customer_id: int) -> None:
     engine.dispose()
 
 
-def test_0027_drops_the_customer_keys_keeps_their_cascade_and_its_downgrade_adds_them(
+def test_0026_drops_the_customer_keys_keeps_their_cascade_and_its_downgrade_adds_them(
     database_before: str,
 ) -> None:
     url = database_before

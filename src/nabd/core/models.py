@@ -44,7 +44,7 @@ class WorkspaceScoped:
     # False for a fact table whose workspace is kept by triggers instead of a foreign key
     # (`nabd.events.models.Event` says why), and for a customer's own rows (seen dates,
     # identities, search terms): their workspace is their customer's, whose deletion, as the
-    # workspace's, deletes them (by triggers on `customers`, migrations 0024 and 0027); a
+    # workspace's, deletes them (by triggers on `customers`, migrations 0024 and 0026); a
     # workspace key only checked the same again for every row written (migration 0024).
     workspace_foreign_key: ClassVar[bool] = True
 

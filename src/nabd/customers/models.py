@@ -17,7 +17,7 @@ CONTACT_CHANNELS = ("email", "sms", "whatsapp")
 # database's default collation (SQLite compares bytes already).
 SEARCH_TERM_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
 # The identities' unique (workspace, kind, value) index compared byte by byte too: the same
-# equality in any deterministic collation, without a `strcoll` a comparison (migration 0027).
+# equality in any deterministic collation, without a `strcoll` a comparison (migration 0026).
 IDENTITY_KIND_TYPE = String(16).with_variant(String(16, collation="C"), "postgresql")
 IDENTITY_VALUE_TYPE = String(320).with_variant(String(320, collation="C"), "postgresql")
 
@@ -156,7 +156,7 @@ def _workspace_of_customer(_mapper: Any, _connection: Any, seen: CustomerSeen) -
 class CustomerIdentity(IdMixin, WorkspaceScoped, CreatedAtMixin, Base):
     """An identifier that resolves to exactly one customer within a workspace.
 
-    No foreign keys (migrations 0024, 0027), like its customer's search terms: ingestion
+    No foreign keys (migrations 0024, 0026), like its customer's search terms: ingestion
     writes both for every customer it creates, in the transaction that creates it, where a
     key's check of every row (`SELECT … FOR KEY SHARE` of the customer) found what no other
     transaction can see or delete yet. What the customer's key guaranteed is kept otherwise:

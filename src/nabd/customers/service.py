@@ -102,7 +102,7 @@ def refresh_search_text(
 
     The customers found are locked as a foreign key to them would lock them (PostgreSQL:
     `FOR KEY SHARE`, which only a deletion of the customer waits for) until the transaction
-    ends: their identities and search terms have no such key (migration 0027), so a customer
+    ends: their identities and search terms have no such key (migration 0026), so a customer
     deleted by a concurrent transaction is either not found here or deleted only after this
     one commits, and then with the rows this one wrote (the deletion's triggers see them).
     A caller that wrote identities for a customer it did not create checks that the customer

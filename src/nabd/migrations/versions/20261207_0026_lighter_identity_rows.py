@@ -1,7 +1,7 @@
 """a customer's identities and search terms without their customer's foreign key (triggers on
 `customers` delete them with it), and identities compared byte by byte on PostgreSQL
 
-Revision ID: 0027
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-07 22:50:00
 
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0027"
+revision: str = "0026"
 down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
