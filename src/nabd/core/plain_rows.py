@@ -170,9 +170,9 @@ def sqlite_insert(
     SQLite's set-up of the insert (its program's start, a cursor opened on the table and on
     each index, the transaction checked) for every row, and sqlite3 gave up the GIL and took
     it back around each: 3.7–3.8 µs an event row of 4 B-trees, against 2.9–3.1 µs in runs of
-    25–500 rows (bench/README.md, `sqlnew`). One statement text for each table and width, so
-    sqlite3's cache keeps it prepared (a batch's count in one statement would prepare each new
-    count afresh). sqlite3's `rowcount` sums what each execution changed.
+    25–500 rows (bench/README.md, `sqlnew`). Two statement texts a table, which sqlite3's
+    cache keeps prepared (a batch's count in one statement would prepare each new count
+    afresh). sqlite3's `rowcount` sums what each execution changed.
     """
     if not rows:
         return 0
