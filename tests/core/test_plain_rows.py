@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from nabd.core.plain_rows import (
     BIGINT,
     FEW_ROWS,
+    SQLITE_ROWS_A_STATEMENT,
     TEXT,
     insert_ignoring_conflicts,
     insert_new_rows,
@@ -88,6 +89,32 @@ def test_few_and_many_rows_skip_conflicts_and_count_what_they_wrote(session: Ses
         select(CustomerSearchTerm.term).where(CustomerSearchTerm.customer_id == customer.id)
     )
     assert set(stored) == {"x", *few, "one more", *many, "last"}
+
+
+def test_runs_of_rows_and_the_rows_left_over_skip_conflicts(
+    session: Session,
+) -> None:
+    """Rows past a whole run of a statement (SQLite: `SQLITE_ROWS_A_STATEMENT` a statement,
+    the rest one each), repeating a stored key and each other's within one run and across
+    runs: each key written once and counted once."""
+    workspace = make_workspace(session)
+    customer = make_customer(session, workspace, None, external_id="x")
+    session.flush()
+    run = SQLITE_ROWS_A_STATEMENT
+    terms = [f"t{n:03d}" for n in range(2 * run + 5)]
+    given = [*terms[:3], "x", terms[1], *terms[3:], terms[run + 2], terms[-1]]
+    written = insert_ignoring_conflicts(
+        session,
+        table="customer_search_terms",
+        columns=(("workspace_id", BIGINT), ("customer_id", BIGINT), ("term", TEXT)),
+        rows=[(workspace.id, customer.id, term) for term in given],
+        conflict_columns=("customer_id", "term"),
+    )
+    assert written == len(terms)
+    stored = session.scalars(
+        select(CustomerSearchTerm.term).where(CustomerSearchTerm.customer_id == customer.id)
+    )
+    assert sorted(stored) == [*terms, "x"]
 
 
 def test_new_rows_that_meet_a_stored_key_are_stored_as_conflicts_are_skipped(

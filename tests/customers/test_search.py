@@ -1,6 +1,16 @@
 """Search terms and queries fold Arabic spelling variants and compare phones as digits."""
 
-from nabd.customers.search import customer_terms, query_alternatives, sort_key_of_name
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nabd.customers.search import (
+    MAX_TERM_LENGTH,
+    _words_of_folded,
+    customer_terms,
+    query_alternatives,
+    sort_key_of_name,
+)
+from nabd.text.normalize import normalize_for_search
 
 
 def test_name_words_are_folded() -> None:
@@ -34,6 +44,15 @@ def test_an_external_id_is_one_folded_term_and_its_words() -> None:
         "احمد",
         "7",
     }
+
+
+@given(st.text())
+def test_an_external_id_of_one_word_takes_the_short_cut_to_the_same_terms(value: str) -> None:
+    """A folded id that is all letters and digits is its one word (`str.isalnum`); any id's
+    terms are those of the split."""
+    folded = normalize_for_search(value)
+    expected = {term[:MAX_TERM_LENGTH] for term in {folded, *_words_of_folded(folded)} if term}
+    assert customer_terms(None, [("external_id", value)]) == expected
 
 
 def test_anonymous_ids_are_not_searchable() -> None:

@@ -32,7 +32,7 @@ def _phone_terms(phone: str) -> set[str]:
 
 def customer_terms(display_name: str | None, identities: Iterable[tuple[str, str]]) -> set[str]:
     """Every term a customer is indexed under: name words, e-mail, phone, external id."""
-    terms = _words(display_name or "")
+    terms = _words(display_name) if display_name else set()
     for kind, value in identities:
         if kind == "email":
             folded = normalize_for_search(value)
@@ -43,7 +43,11 @@ def customer_terms(display_name: str | None, identities: Iterable[tuple[str, str
         elif kind == "external_id":
             # Folded once (every customer an ingested event creates has its terms built).
             folded = normalize_for_search(value)
-            terms |= {folded, *_words_of_folded(folded)}
+            if folded.isalnum():
+                # One word: no separator to split it at (each is neither a letter nor a digit).
+                terms.add(folded)
+            else:
+                terms |= {folded, *_words_of_folded(folded)}
     return {term[:MAX_TERM_LENGTH] for term in terms if term}
 
 
