@@ -44,7 +44,7 @@ def temp_store_in_memory(connection: Connection) -> None:
     SAVEPOINT's changes are journaled the same way. Past 64 KiB in one statement (16 pages)
     the journal spills to a temporary file, which then takes every later statement's copies,
     two `pwrite64` calls a page, until the COMMIT: on the events API, 3 in 4 of the writer's
-    write calls and about 1.4 µs of kernel time an event (bench/README.md). `temp_store`
+    write calls and about 1.3 µs of kernel time an event (bench/README.md). `temp_store`
     MEMORY keeps them in memory (a statement's copies are freed at its end), but it moves
     every temporary table and index of the connection too (a large DISTINCT or a
     materialised subquery), so it holds for the writer's transaction only: a reader given
