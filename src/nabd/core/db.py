@@ -50,7 +50,11 @@ def temp_store_in_memory(connection: Connection) -> None:
     materialised subquery), so it holds for the writer's transaction only: a reader given
     the connection later spills to disk as before.
     """
-    connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
+    # Straight to the driver, as `_restore_temp_store`: a setting, not a statement of the
+    # transaction (nothing in SQLAlchemy's events to count or to serialise).
+    driver = connection.connection.driver_connection
+    assert driver is not None  # the connection is checked out
+    driver.execute("PRAGMA temp_store=MEMORY")
     connection.info[_TEMP_IN_MEMORY] = True
 
 
