@@ -152,6 +152,26 @@ def test_a_failed_commit_fails_every_unit_of_the_group(session: Session, engine:
     assert _keys(session) == []
 
 
+def test_a_groups_journals_stay_in_memory_on_sqlite(
+    engine: Engine, group_commit: GroupCommit
+) -> None:
+    """SQLite: a group's statement and SAVEPOINT journals are kept in memory, not spilled to
+    a temporary file (`nabd.core.db.temp_store_in_memory`); its connection goes back to the
+    pool with the temporary storage it had."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("temp_store is SQLite's setting")
+    drivers: list[Any] = []
+
+    def temp_store(session: Session) -> int:
+        connection = session.connection()
+        drivers.append(connection.connection.driver_connection)
+        return int(connection.exec_driver_sql("PRAGMA temp_store").scalar_one())
+
+    assert _in_one_group(group_commit, [temp_store, temp_store]) == [2, 2]  # 2: MEMORY
+    [back] = {id(driver): driver for driver in drivers}.values()
+    assert back.execute("PRAGMA temp_store").fetchone() == (0,)  # 0: the default
+
+
 def test_concurrent_callers_each_get_their_own_result_after_the_commit(
     session: Session, group_commit: GroupCommit
 ) -> None:

@@ -6,7 +6,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from nabd.core.sqlite_writers import serialise_writers
 
@@ -25,6 +27,40 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+# Marks a pooled SQLite connection whose temporary storage `temp_store_in_memory` moved into
+# memory, to be moved back when it returns to the pool (`_restore_temp_store`).
+_TEMP_IN_MEMORY = "nabd_sqlite_temp_store_in_memory"
+
+
+def temp_store_in_memory(connection: Connection) -> None:
+    """Keep this SQLite connection's statement journals in memory until it returns to the
+    pool; run before its transaction begins (SQLite reads the setting then).
+
+    Within a transaction, SQLite copies every page a statement changes into a statement
+    journal when the statement may fail after writing some rows (an INSERT of several rows,
+    any of which may break a NOT NULL), so that a failure undoes the statement alone; a
+    SAVEPOINT's changes are journaled the same way. Past 64 KiB in one statement (16 pages)
+    the journal spills to a temporary file, which then takes every later statement's copies,
+    two `pwrite64` calls a page, until the COMMIT: on the events API, 3 in 4 of the writer's
+    write calls and about 1.3 µs of kernel time an event (bench/README.md). `temp_store`
+    MEMORY keeps them in memory (a statement's copies are freed at its end), but it moves
+    every temporary table and index of the connection too (a large DISTINCT or a
+    materialised subquery), so it holds for the writer's transaction only: a reader given
+    the connection later spills to disk as before.
+    """
+    # Straight to the driver, as `_restore_temp_store`: a setting, not a statement of the
+    # transaction (nothing in SQLAlchemy's events to count or to serialise).
+    driver = connection.connection.driver_connection
+    assert driver is not None  # the connection is checked out
+    driver.execute("PRAGMA temp_store=MEMORY")
+    connection.info[_TEMP_IN_MEMORY] = True
+
+
+def _restore_temp_store(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    if record.info.pop(_TEMP_IN_MEMORY, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA temp_store=DEFAULT")
 
 
 def _null(value: None) -> None:
@@ -55,6 +91,7 @@ def create_db_engine(database_url: str) -> Engine:
             **({} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": -1}),
         )
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine.pool, "checkin", _restore_temp_store)
         serialise_writers(engine, timeout_seconds=BUSY_TIMEOUT_MS / 1000)
         return engine
     return create_engine(

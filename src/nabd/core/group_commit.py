@@ -39,6 +39,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from nabd.core.db import temp_store_in_memory
 from nabd.core.deferred_writes import defer_writes, discard_pending, write_pending
 
 T = TypeVar("T")
@@ -238,7 +239,9 @@ def _begin(session: Session) -> None:
     if connection.dialect.name == "sqlite":
         # pysqlite opens a transaction only before an INSERT, UPDATE or DELETE, so a unit's
         # SAVEPOINT would open (and its RELEASE commit) a transaction of its own. IMMEDIATE:
-        # the group writes anyway, and reads after the write lock see every commit.
+        # the group writes anyway, and reads after the write lock see every commit. Its
+        # statements' journals and the units' SAVEPOINTs stay in memory (see the function).
+        temp_store_in_memory(connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
