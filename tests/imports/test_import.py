@@ -2,18 +2,28 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from nabd.core.audit import AuditLogEntry
 from nabd.customers.models import Customer, CustomerIdentity
 from nabd.events.models import Event, Transaction
 from nabd.feedback.models import FeedbackItem
+from nabd.imports import runner
 from tests.customers.factories import make_places
 from tests.factories import make_workspace
-from tests.imports.helpers import count, nabd, write_csv
+from tests.imports.helpers import (
+    EMAIL_EVENTS_HEADER,
+    count,
+    email_events,
+    import_email_events,
+    nabd,
+    write_csv,
+)
 
 EVENT_HEADER = ["event_id", "customer.email", "type", "touchpoint", "timestamp", "properties.sku"]
 GOOD_EVENTS = [
@@ -304,3 +314,32 @@ def test_a_preset_for_another_kind_is_refused(
     )
     assert code == 1
     assert "imports feedback, not events" in output
+
+
+def test_a_sqlite_imports_statement_journals_stay_in_memory(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: each of the import's transactions keeps its statements' journals in memory, as
+    a group commit's (`nabd.core.db.temp_store_in_memory`), and its connection goes back to
+    the pool with the temporary storage it had."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("temp_store is SQLite's setting")
+    workspace_id = make_workspace(session).id
+    session.commit()
+    emails = ["a@x.io", "b@x.io"]
+    path = write_csv(tmp_path / "events.csv", EMAIL_EVENTS_HEADER, email_events("e", emails))
+    monkeypatch.setattr(runner, "ROWS_PER_TRANSACTION", 1)  # a transaction a row
+    seen: list[tuple[Any, int]] = []
+    validate, ingest = runner.KINDS["events"]
+
+    def ingest_noting_temp_store(batch_session: Session, **kwargs: Any) -> Any:
+        connection = batch_session.connection()
+        setting = connection.exec_driver_sql("PRAGMA temp_store").scalar_one()
+        seen.append((connection.connection.driver_connection, int(setting)))
+        return ingest(batch_session, **kwargs)
+
+    monkeypatch.setitem(runner.KINDS, "events", (validate, ingest_noting_temp_store))
+    assert import_email_events(engine, workspace_id, path).accepted == 2
+    assert [setting for _, setting in seen] == [2, 2]  # MEMORY
+    for driver in {id(driver): driver for driver, _ in seen}.values():
+        assert driver.execute("PRAGMA temp_store").fetchone() == (0,)  # the default again

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nabd.core.audit import Actor, record_audit
-from nabd.core.db import transaction
+from nabd.core.db import temp_store_in_memory, transaction
 from nabd.core.errors import Conflict
 from nabd.core.i18n import N_
 from nabd.core.plain_rows import is_sqlite
@@ -226,23 +226,36 @@ class _Store:
     it is forgotten at each commit. A PostgreSQL events import stores through
     `PipelinedEvents` instead."""
 
-    def __init__(self, session: Session, workspace_id: int) -> None:
+    def __init__(self, session: Session, workspace_id: int, *, sqlite: bool) -> None:
         self.session = session
         self.workspace_id = workspace_id
         self.seen = SeenWindows()
         self.held: dict[tuple[str, str], int] = {}
         self._pending = 0
+        self._sqlite = sqlite
+        self._tune()
 
     def wrote(self, rows: int) -> None:
         self._pending += rows
         if self._pending >= ROWS_PER_TRANSACTION:
             self.finish()
             self.session.commit()
+            self._tune()
 
     def finish(self) -> None:
         self.seen.write(self.session, workspace_id=self.workspace_id)
         self.held.clear()
         self._pending = 0
+
+    def _tune(self) -> None:
+        """SQLite, before each transaction (a commit returns the connection to the pool, which
+        may hand out another): the import's page cache, and its statements' journals kept in
+        memory as a group commit's (`temp_store_in_memory`: 953 → 843 MB written by an
+        import of 300,000 events with it before the first transaction only)."""
+        if self._sqlite:
+            connection = self.session.connection()
+            temp_store_in_memory(connection)
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
 
 
 @contextmanager
@@ -250,14 +263,12 @@ def _storing(session_factory: sessionmaker[Session], workspace_id: int) -> Itera
     with transaction(session_factory) as session:
         sqlite = is_sqlite(session)
         if sqlite:
-            connection = session.connection()
-            previous = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-            connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-        store = _Store(session, workspace_id)
+            usual_cache = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        store = _Store(session, workspace_id, sqlite=sqlite)
         yield store
         store.finish()
         if sqlite:  # the pooled connection goes back with its usual cache
-            session.connection().exec_driver_sql(f"PRAGMA cache_size={int(previous)}")
+            session.connection().exec_driver_sql(f"PRAGMA cache_size={int(usual_cache)}")
 
 
 # Objects allocated between two collections of the youngest generation. A batch's thousands of
