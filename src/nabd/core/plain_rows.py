@@ -189,7 +189,7 @@ def copy_new_rows(
     """PostgreSQL: the rows COPYed (binary) straight into `table` under a savepoint; False,
     with nothing written, when one of them breaks a unique key (it is stored already).
 
-    Without `own_savepoint` the COPY runs under the caller's (`savepoint`), all of whose work
+    Without `own_savepoint` the COPY runs under the caller's savepoint, all of whose work
     its failure is to undo: on False the transaction is failed until the caller rolls back to
     it. Two round trips fewer (SAVEPOINT and RELEASE).
     """
@@ -217,28 +217,11 @@ def copy_new_rows(
     return True
 
 
-def savepoint(session: Session, name: str, *, after: str = "") -> None:
-    """PostgreSQL: SAVEPOINT `name` through the driver, after `after` (a statement without
-    parameters) in the same round trip. What the session holds unwritten is flushed first, as
-    `Session.begin_nested` does, so `rollback_to_savepoint` loses none of it.
-
-    `begin_nested` sends its SAVEPOINT alone, and its SAVEPOINT and RELEASE each went through
-    SQLAlchemy's statement compilation: per batch of events about 60 µs of client CPU more
-    than these (bench/README.md, `pgapi2`)."""
-    session.flush()
-    sql = f"{after}; SAVEPOINT {name}" if after else f"SAVEPOINT {name}"
-    _driver_execute(session, sql)
-
-
-def release_savepoint(session: Session, name: str) -> None:
-    """PostgreSQL: `savepoint` `name` released (its work kept in the transaction)."""
-    _driver_execute(session, f"RELEASE SAVEPOINT {name}")
-
-
 def rollback_to_savepoint(session: Session, name: str) -> None:
-    """PostgreSQL: the transaction back to `savepoint` `name` (which stays set), and every
+    """PostgreSQL: the transaction back to the savepoint `name` (which stays set), and every
     object of the session expired: rows it loaded or changed since may be gone or older.
-    (The session flushed at the savepoint, so nothing written before it is lost.)"""
+    (The session flushed at the savepoint, so nothing written before it is lost:
+    `nabd.events.places.index_places_at_savepoint`.)"""
     _driver_execute(session, f"ROLLBACK TO SAVEPOINT {name}")
     session.expire_all()
 
