@@ -312,16 +312,24 @@ def widen_seen_moments(
     """PostgreSQL: `widen_seen_window` to each customer's earliest and latest moment of the
     (customer, moment) pairs, aggregated by the database from two arrays: one statement,
     where the windows staged cost a COPY and a round trip more. Sent in binary (`%b`):
-    psycopg's text form of 500 datetimes cost the client 2 ms, the binary one 0.2."""
+    psycopg's text form of 500 datetimes cost the client 2 ms, the binary one 0.2, and the
+    arrays built by numpy (`nabd.core.pg_arrays`) and sent through the driver's cursor less
+    again (0.2 ms a batch of 500 fewer than psycopg's lists through SQLAlchemy)."""
+    from nabd.core.pg_arrays import int8_array, register_binary_arrays, timestamptz_array
+
     if not customer_ids:
         return
     windows = (
         "SELECT id, min(at) AS earliest, max(at) AS latest "
         "FROM unnest(%b::bigint[], %b::timestamptz[]) AS w(id, at) GROUP BY id"
     )
-    session.connection().exec_driver_sql(
-        _WIDEN.format(windows=windows), (list(customer_ids), list(moments), workspace_id)
-    )
+    driver = session.connection().connection.driver_connection  # psycopg, same transaction
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        register_binary_arrays(cursor)
+        cursor.execute(
+            _WIDEN.format(windows=windows),
+            (int8_array(customer_ids), timestamptz_array(moments), workspace_id),
+        )
 
 
 def select_in(
