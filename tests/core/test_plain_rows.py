@@ -18,13 +18,13 @@ from nabd.core.plain_rows import (
     insert_new_rows,
     is_sqlite,
     rollback_to_savepoint,
-    savepoint,
     select_in,
     select_unique,
     sqlite_moment,
     sqlite_moments,
 )
 from nabd.customers.models import CustomerSearchTerm
+from nabd.events.places import index_places_at_savepoint
 from tests.customers.factories import make_customer
 from tests.factories import make_workspace
 
@@ -149,7 +149,8 @@ def test_new_rows_that_meet_a_stored_key_are_stored_as_conflicts_are_skipped(
 def test_a_rollback_to_a_driver_savepoint_keeps_what_was_pending_before_it(
     session: Session,
 ) -> None:
-    """`savepoint` flushes first, as `begin_nested` does, and `rollback_to_savepoint` expires
+    """`index_places_at_savepoint` flushes first, as `begin_nested` does, and
+    `rollback_to_savepoint` expires
     the session: a change made before the savepoint survives, one made after is undone in
     the database and in the objects alike."""
     if is_sqlite(session):
@@ -158,7 +159,14 @@ def test_a_rollback_to_a_driver_savepoint_keeps_what_was_pending_before_it(
     customer = make_customer(session, workspace, "Before", external_id="x")
     session.flush()
     customer.display_name = "Pending"  # not flushed yet
-    savepoint(session, "nabd_test", after="SELECT 1")
+    index_places_at_savepoint(
+        session,
+        workspace_id=workspace.id,
+        channel_keys=(),
+        touchpoint_keys=(),
+        before="SELECT 1",
+        savepoint="nabd_test",
+    )
     customer.display_name = "Inside"
     session.flush()
     rollback_to_savepoint(session, "nabd_test")
