@@ -319,8 +319,8 @@ def _ingest_unlooked(
 
     The event-writer lock, the savepoint and the batch's places go in one round trip, and the
     events' COPY uses that savepoint rather than one of its own: four round trips a batch
-    fewer. The savepoint is not released: the transaction's end does that with its own
-    round trip, which the RELEASE's cost the client as much as the look-up of places.
+    fewer. The savepoint is not released: the COMMIT ends it, and a RELEASE of its own cost
+    the client a round trip, as much as the look-up of places did.
     """
     places = index_places_at_savepoint(
         session,

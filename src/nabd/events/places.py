@@ -67,8 +67,8 @@ def index_places_at_savepoint(
     savepoint: str,
 ) -> PlaceIndex:
     """PostgreSQL: `before` (a statement without parameters), SAVEPOINT `savepoint` and
-    `index_places`' look-ups in one round trip, the session flushed first as
-    `plain_rows.savepoint` does (a rollback to the savepoint loses nothing pending).
+    `index_places`' look-ups in one round trip, the session flushed first, as
+    `Session.begin_nested` does (`plain_rows.rollback_to_savepoint` loses nothing pending).
 
     psycopg's client-side binding (`ClientCursor`) sends several statements with their
     parameters as one simple query, each key quoted by libpq. With the RELEASE the lane's

@@ -35,7 +35,7 @@ def hold_event_writers(session: Session, *, workspace_id: int) -> None:
 
 def holding_event_writers(workspace_id: int) -> str:
     """PostgreSQL: the statement of `hold_event_writers`, without parameters, for a caller
-    that sends it with others in one round trip (`plain_rows.savepoint`)."""
+    that sends it with others in one round trip (`places.index_places_at_savepoint`)."""
     return _lock_statement("pg_advisory_xact_lock_shared", workspace_id)
 
 
