@@ -1,18 +1,22 @@
 """Customers with histories, created through the services and committed."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from nabd.customers import service
+from nabd.core.audit import SYSTEM_ACTOR
+from nabd.core.db import transaction
+from nabd.customers import privacy, service
 from nabd.customers.models import Customer
 from nabd.events import service as events
 from nabd.feedback.service import record_feedback
 from nabd.journeys import service as journeys
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.workspaces.models import Workspace
+from tests.threads import in_thread
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -126,3 +130,18 @@ def add_history(
     )
     service.refresh_value_summary(session, workspace_id=workspace.id, customer_ids=[customer.id])
     session.commit()
+
+
+def erase_in_thread(
+    factory: sessionmaker[Session], *, workspace_id: int, customer_id: int
+) -> tuple[threading.Thread, list[BaseException]]:
+    """The customer's erasure started on a thread, in a transaction of its own: a test of
+    what it waits for holds another transaction open meanwhile."""
+
+    def erase() -> None:
+        with transaction(factory) as erasing:
+            privacy.erase_customer(
+                erasing, workspace_id=workspace_id, customer_id=customer_id, actor=SYSTEM_ACTOR
+            )
+
+    return in_thread(erase)

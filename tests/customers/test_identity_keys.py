@@ -2,7 +2,6 @@
 a deleted customer still deletes them, and none is ever left pointing at a customer that a
 concurrent transaction deleted. On PostgreSQL the identities are in the `C` collation."""
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,9 +17,10 @@ from nabd.core.migrations import alembic_config, downgrade_database, upgrade_dat
 from nabd.customers import privacy, service
 from nabd.customers.identity import resolve_customers
 from nabd.customers.models import Customer, CustomerIdentity, CustomerSearchTerm
-from tests.customers.factories import make_customer
+from tests.customers.factories import erase_in_thread, make_customer
 from tests.databases import migrated_to
 from tests.factories import make_workspace
+from tests.threads import in_thread
 
 REVISION = "0026"
 TABLES = ("customer_identities", "customer_search_terms")
@@ -169,20 +169,6 @@ def test_deleting_a_customer_deletes_its_identities_and_search_terms(session: Se
     assert _orphans(session) == NONE
 
 
-def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as error:  # reported by the caller
-            failures.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, failures
-
-
 def _postgres_only(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("row locks between two open transactions: SQLite admits one writer")
@@ -196,13 +182,17 @@ def _attach_phone(factory: Callable[[], Session], workspace_id: int) -> None:
         )
 
 
+def _first_customer(session: Session) -> tuple[int, int]:
+    """A workspace and its customer known by `EMAIL`: their ids."""
+    workspace = make_workspace(session)
+    return workspace.id, make_customer(session, workspace, "First", email=EMAIL).id
+
+
 def test_an_identity_attached_while_its_customer_is_erased_fails_and_leaves_no_row(
     engine: Engine, session: Session
 ) -> None:
     _postgres_only(engine)
-    workspace = make_workspace(session)
-    first = make_customer(session, workspace, "First", email=EMAIL)
-    workspace_id, first_id = workspace.id, first.id
+    workspace_id, first_id = _first_customer(session)
     factory = create_session_factory(engine)
     with transaction(factory) as erasing:
         privacy.erase_customer(
@@ -210,7 +200,7 @@ def test_an_identity_attached_while_its_customer_is_erased_fails_and_leaves_no_r
         )
         # Looks the e-mail up (the erasure is not committed), writes the phone, then waits
         # to lock the customer that the erasure deleted.
-        thread, failures = _in_thread(lambda: _attach_phone(factory, workspace_id))
+        thread, failures = in_thread(lambda: _attach_phone(factory, workspace_id))
         time.sleep(0.5)
         assert thread.is_alive()
     thread.join(timeout=30)
@@ -225,22 +215,14 @@ def test_an_erasure_waits_for_an_identity_attached_and_then_deletes_it(
     engine: Engine, session: Session
 ) -> None:
     _postgres_only(engine)
-    workspace = make_workspace(session)
-    first = make_customer(session, workspace, "First", email=EMAIL)
-    workspace_id, first_id = workspace.id, first.id
+    workspace_id, first_id = _first_customer(session)
     factory = create_session_factory(engine)
     with transaction(factory) as resolving:
         resolve_customers(
             resolving, workspace_id=workspace_id, references=[(("email", EMAIL), ("phone", PHONE))]
         )
 
-        def erase() -> None:
-            with transaction(factory) as erasing:
-                privacy.erase_customer(
-                    erasing, workspace_id=workspace_id, customer_id=first_id, actor=SYSTEM_ACTOR
-                )
-
-        thread, failures = _in_thread(erase)
+        thread, failures = erase_in_thread(factory, workspace_id=workspace_id, customer_id=first_id)
         time.sleep(0.5)
         assert thread.is_alive()  # waiting for the phone's transaction
     thread.join(timeout=30)
@@ -257,9 +239,7 @@ def test_the_lock_on_a_customer_given_an_identity_holds_back_deletions_only(
 ) -> None:
     """`FOR KEY SHARE`, as the key's check: another writer of the customer's row goes on."""
     _postgres_only(engine)
-    workspace = make_workspace(session)
-    first = make_customer(session, workspace, "First", email=EMAIL)
-    workspace_id, first_id = workspace.id, first.id
+    workspace_id, first_id = _first_customer(session)
     factory = create_session_factory(engine)
     with transaction(factory) as resolving:
         resolve_customers(

@@ -3,9 +3,7 @@ touchpoint or channel, whichever way the row went (nabd.events.models.Event). No
 customer's seen row, identities and search terms a workspace key, nor the seen row a
 customer key (migration 0024)."""
 
-import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine, delete, func, select, text
@@ -26,9 +24,10 @@ from nabd.events.rows import rows_of
 from nabd.events.schemas import EventIn
 from nabd.journeys.models import Channel, Touchpoint
 from nabd.workspaces.models import Workspace
-from tests.customers.factories import add_history, make_customer, make_places
+from tests.customers.factories import add_history, erase_in_thread, make_customer, make_places
 from tests.events.factories import T0
 from tests.factories import make_workspace
+from tests.threads import in_thread
 
 # Each of the four ids events carry, and the table it names.
 REFERENCES = (
@@ -168,20 +167,6 @@ def _batch(email: str) -> list[tuple[int, EventIn]]:
     ]
 
 
-def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as error:  # reported by the caller
-            failures.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, failures
-
-
 def test_an_erasure_waits_for_a_batch_in_flight_and_then_anonymises_it(
     engine: Engine, session: Session
 ) -> None:
@@ -191,13 +176,7 @@ def test_an_erasure_waits_for_a_batch_in_flight_and_then_anonymises_it(
     with transaction(factory) as ingesting:
         ingest_events(ingesting, workspace_id=workspace_id, events=rows_of(_batch(FIRST_EMAIL)))
 
-        def erase() -> None:
-            with transaction(factory) as erasing:
-                privacy.erase_customer(
-                    erasing, workspace_id=workspace_id, customer_id=first_id, actor=SYSTEM_ACTOR
-                )
-
-        thread, failures = _in_thread(erase)
+        thread, failures = erase_in_thread(factory, workspace_id=workspace_id, customer_id=first_id)
         time.sleep(0.5)
         assert thread.is_alive()  # waiting for the batch's commit
     thread.join(timeout=30)
@@ -225,7 +204,7 @@ def test_a_batch_waits_for_an_erasure_and_then_stores_a_new_customer(
                     ingesting, workspace_id=workspace_id, events=rows_of(_batch(FIRST_EMAIL))
                 )
 
-        thread, failures = _in_thread(ingest)
+        thread, failures = in_thread(ingest)
         time.sleep(0.5)
         assert thread.is_alive()  # waiting for the erasure's commit
     thread.join(timeout=30)
