@@ -48,13 +48,20 @@ def int8_array(values: Sequence[int]) -> Int8Array:
     return Int8Array(_array(np.array(values, np.int64), len(values), INT8_OID))
 
 
+def microseconds_since(epoch: datetime, values: Sequence[datetime]) -> Any:
+    """Timezone-aware `values` as microseconds since `epoch` (a numpy int64 array):
+    `(value - epoch) // 1 µs` mapped in C, without a Python frame per value (a generator
+    expression was over a third of `plain_rows.sqlite_moments` in the server)."""
+    count = len(values)
+    since = map(sub, values, repeat(epoch, count))
+    return np.fromiter(map(floordiv, since, repeat(_MICROSECOND, count)), np.int64, count)
+
+
 def timestamptz_array(values: Sequence[datetime]) -> TimestamptzArray:
     """Timezone-aware `values` as a `timestamptz[]`: microseconds since 2000-01-01 UTC, as
-    psycopg's own dumper counts them, mapped in C (no Python step per value)."""
-    count = len(values)
-    since = map(sub, values, repeat(_PG_EPOCH, count))
-    micros = np.fromiter(map(floordiv, since, repeat(_MICROSECOND, count)), np.int64, count)
-    return TimestamptzArray(_array(micros, count, TIMESTAMPTZ_OID))
+    psycopg's own dumper counts them."""
+    micros = microseconds_since(_PG_EPOCH, values)
+    return TimestamptzArray(_array(micros, len(values), TIMESTAMPTZ_OID))
 
 
 @cache

@@ -376,7 +376,7 @@ def _resolve_once(
     # Known customers that gained an identity: their terms are rebuilt from what they hold,
     # and each is kept from a concurrent deletion until this transaction ends (no key).
     grown = set(attached.values()).difference(new_ids)
-    _still_there(grown, refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown))
+    _refresh_still_there(session, workspace_id=workspace_id, customer_ids=grown)
     if held is not None:
         held.update(attached)
     if created is not None:
@@ -387,10 +387,11 @@ def _resolve_once(
     ]
 
 
-def _still_there(customer_ids: set[int], found: set[int]) -> None:
-    """After writing identities for customers this transaction did not create: fails it, as
-    their foreign key did, when one was deleted meanwhile (`refresh_search_text` found it no
-    more); a customer it found stays until the transaction ends."""
+def _refresh_still_there(session: Session, *, workspace_id: int, customer_ids: set[int]) -> None:
+    """`refresh_search_text` for customers this transaction did not create, after writing
+    identities for them: fails the transaction, as their foreign key did, when one was
+    deleted meanwhile (not found); a customer found stays until the transaction ends."""
+    found = refresh_search_text(session, workspace_id=workspace_id, customer_ids=customer_ids)
     if not customer_ids.issubset(found):
         raise CustomerNotFound(N_("Customer not found."))
 
@@ -444,7 +445,7 @@ def _undo_lost(
         session, workspace_id=workspace_id, identities=_identities_of(kept, created - removed)
     )
     grown = set(kept.values()) - created
-    _still_there(grown, refresh_search_text(session, workspace_id=workspace_id, customer_ids=grown))
+    _refresh_still_there(session, workspace_id=workspace_id, customer_ids=grown)
     if held is not None:
         for pair in attached:
             held.pop(pair, None)
@@ -656,5 +657,5 @@ def _link(
         .values(customer_id=known_id)
     )
     moved = {holder_id, known_id}
-    _still_there(moved, refresh_search_text(session, workspace_id=workspace_id, customer_ids=moved))
+    _refresh_still_there(session, workspace_id=workspace_id, customer_ids=moved)
     return IdentifyResult(customer_id=known_id, merge_id=None)
